@@ -1,0 +1,88 @@
+# pragma version ~=0.4.3
+"""
+@title Allowances, EIP-2612 Permits and Signature Nonces
+@custom:contract-name approvals
+@license GNU Affero General Public License v3.0 only
+@notice ERC-20 allowances, set by `approve` or by an owner's EIP-2612
+        permit signature. The per-owner nonces are shared with every other
+        EIP-712 message the token accepts (signed redemptions), so one
+        counter orders all of an owner's signatures.
+"""
+
+
+from snekmate.utils import ecdsa
+from snekmate.utils import eip712_domain_separator
+uses: eip712_domain_separator
+
+
+_PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
+    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+)
+
+
+# @dev Owner => spender => points the spender may still take.
+allowance: public(HashMap[address, HashMap[address, uint256]])
+
+
+# @dev Owner => the nonce its next signature must carry.
+nonces: public(HashMap[address, uint256])
+
+
+event Approval:
+    owner: indexed(address)
+    spender: indexed(address)
+    value: uint256
+
+
+@deploy
+def __init__():
+    pass
+
+
+@external
+@view
+def DOMAIN_SEPARATOR() -> bytes32:
+    """
+    @dev Returns the EIP-712 domain separator for the current chain.
+    @return bytes32 The 32-byte domain separator.
+    """
+    return eip712_domain_separator._domain_separator_v4()
+
+
+@internal
+def _approve(owner: address, spender: address, amount: uint256):
+    assert owner != empty(address), "approvals: approve from the zero address"
+    assert spender != empty(address), "approvals: approve to the zero address"
+    self.allowance[owner][spender] = amount
+    log Approval(owner=owner, spender=spender, value=amount)
+
+
+@internal
+def _spend_allowance(owner: address, spender: address, amount: uint256):
+    """
+    @dev Lowers the allowance by `amount`; an allowance of
+         `max_value(uint256)` is unlimited and never lowered.
+    """
+    current: uint256 = self.allowance[owner][spender]
+    if current != max_value(uint256):
+        assert current >= amount, "approvals: amount exceeds allowance"
+        self.allowance[owner][spender] = unsafe_sub(current, amount)
+
+
+@internal
+def _use_nonce(owner: address) -> uint256:
+    nonce: uint256 = self.nonces[owner]
+    self.nonces[owner] = unsafe_add(nonce, 1)
+    return nonce
+
+
+@internal
+def _permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
+    assert block.timestamp <= deadline, "approvals: permit deadline has passed"
+    struct_hash: bytes32 = keccak256(
+        abi_encode(_PERMIT_TYPE_HASH, owner, spender, amount, self._use_nonce(owner), deadline)
+    )
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(struct_hash)
+    signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
+    assert signer == owner, "approvals: invalid permit signature"
+    self._approve(owner, spender, amount)

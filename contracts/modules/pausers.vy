@@ -1,0 +1,69 @@
+# pragma version ~=0.4.3
+"""
+@title Pauser Role
+@custom:contract-name pausers
+@license GNU Affero General Public License v3.0 only
+@notice The owner names pausers: accounts (an incident-response key, a
+        monitoring bot) that may stop and restart every holder and merchant
+        action without holding the owner's key.
+"""
+
+
+from snekmate.auth import ownable
+uses: ownable
+
+from snekmate.utils import pausable
+uses: pausable
+
+
+is_pauser: public(HashMap[address, bool])
+
+
+event PauserSet:
+    account: indexed(address)
+    enabled: bool
+
+
+@deploy
+def __init__():
+    pass
+
+
+@external
+def set_pauser(account: address, enabled: bool):
+    """
+    @dev Grants or removes the pauser role.
+    @notice Only the owner may call this.
+    @param account The 20-byte account address.
+    @param enabled Whether `account` may pause and unpause.
+    """
+    ownable._check_owner()
+    assert account != empty(address), "pausers: account is the zero address"
+    self.is_pauser[account] = enabled
+    log PauserSet(account=account, enabled=enabled)
+
+
+@external
+def pause():
+    """
+    @dev Stops every state change by holders and merchants.
+    @notice Only the owner or a pauser may call this.
+    """
+    self._check_pauser()
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @dev Lifts the pause.
+    @notice Only the owner or a pauser may call this.
+    """
+    self._check_pauser()
+    pausable._unpause()
+
+
+@internal
+@view
+def _check_pauser():
+    assert msg.sender == ownable.owner or self.is_pauser[msg.sender], "pausers: caller is neither owner nor pauser"

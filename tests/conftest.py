@@ -1,0 +1,88 @@
+"""Fixtures shared by the contract tests: accounts by role, a deployed program, and time travel."""
+
+from collections.abc import Callable
+
+from ape.contracts import ContractInstance
+import pytest
+
+EPOCH_LENGTH = 1_000
+VALIDITY = 6
+CAP_PERIOD = 3_000
+MERCHANT_CAP = 1_000_000
+
+
+@pytest.fixture(scope="session")
+def owner(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def merchant(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def deploy_token(project, owner) -> Callable[..., ContractInstance]:
+    """Deploys a PointsToken; keyword arguments override the test defaults."""
+
+    def deploy(**overrides):
+        args = {
+            "name": "Coffee Club Points",
+            "symbol": "BEAN",
+            "epoch_length": EPOCH_LENGTH,
+            "validity": VALIDITY,
+            "cap_period": CAP_PERIOD,
+            "transferable": True,
+            "owner": owner,
+        } | overrides
+        return owner.deploy(project.PointsToken, *args.values())
+
+    return deploy
+
+
+@pytest.fixture(scope="module")
+def token(deploy_token, owner, merchant):
+    token = deploy_token()
+    token.set_merchant(merchant, MERCHANT_CAP, sender=owner)
+    return token
+
+
+@pytest.fixture
+def travel(chain) -> Callable[[int], None]:
+    """Mines a block `seconds` after the latest one."""
+
+    def travel_by(seconds: int) -> None:
+        chain.mine(timestamp=chain.blocks.head.timestamp + seconds)
+
+    return travel_by
+
+
+@pytest.fixture
+def travel_to_epoch(chain) -> Callable[[ContractInstance, int], None]:
+    """Mines a block at the first second of `epoch` of `token` (so the next transaction is in it)."""
+
+    def travel(token, epoch: int) -> None:
+        target = token.epoch_start() + epoch * token.epochLength()
+        chain.mine(timestamp=target)
+
+    return travel
