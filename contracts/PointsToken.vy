@@ -28,6 +28,8 @@ initializes: pausable
 from snekmate.utils import eip712_domain_separator
 initializes: eip712_domain_separator
 
+from snekmate.utils import signature_checker
+
 from .modules import expiring_ledger
 initializes: expiring_ledger
 
@@ -39,6 +41,9 @@ initializes: merchant_caps[ownable := ownable]
 
 from .modules import pausers
 initializes: pausers[ownable := ownable, pausable := pausable]
+
+from .modules import rewards_catalog
+initializes: rewards_catalog[ownable := ownable, merchant_caps := merchant_caps]
 
 
 exports: (
@@ -70,6 +75,10 @@ exports: (
     merchant_caps.mintable,
     merchant_caps.cap_period,
     merchant_caps.cap_period_start,
+    rewards_catalog.reward_count,
+    rewards_catalog.add_reward,
+    rewards_catalog.set_reward,
+    rewards_catalog.rewards,
 )
 
 
@@ -81,6 +90,11 @@ _EIP712_VERSION: constant(String[20]) = "1"
 
 # @dev The EIP-712 domain carries the name, which may not exceed this.
 _EIP712_NAME_LENGTH: constant(uint256) = 50
+
+# @dev The EIP-712 type a holder signs to let anyone submit its redemption.
+_REDEEM_TYPE_HASH: constant(bytes32) = keccak256(
+    "Redeem(address holder,uint256 rewardId,uint256 quantity,uint256 maxPoints,uint256 nonce,uint256 deadline)"
+)
 
 name: public(immutable(String[64]))
 symbol: public(immutable(String[32]))
@@ -102,6 +116,14 @@ event Revoked:
     account: indexed(address)
     amount: uint256
     ref: bytes32
+
+
+event Redeemed:
+    holder: indexed(address)
+    reward_id: indexed(uint256)
+    merchant: indexed(address)
+    quantity: uint256
+    points: uint256
 
 
 event TransferableSet:
@@ -145,6 +167,7 @@ def __init__(
     approvals.__init__()
     merchant_caps.__init__(cap_period_)
     pausers.__init__()
+    rewards_catalog.__init__()
 
 
 @external
@@ -307,6 +330,55 @@ def revoke(account: address, amount: uint256, ref: bytes32):
 
 
 @external
+def redeem(reward_id: uint256, quantity: uint256, max_points: uint256) -> uint256:
+    """
+    @dev Spends the caller's points, soonest-expiring first, on
+         `quantity` units of a reward.
+    @param reward_id The reward's id.
+    @param quantity Units to redeem.
+    @param max_points The most the caller agrees to pay: a price raised
+           after the caller's quote makes the redemption revert.
+    @return uint256 The points spent.
+    """
+    return self._redeem(msg.sender, reward_id, quantity, max_points)
+
+
+@external
+def redeem_with_sig(
+    holder: address,
+    reward_id: uint256,
+    quantity: uint256,
+    max_points: uint256,
+    deadline: uint256,
+    signature: Bytes[65],
+) -> uint256:
+    """
+    @dev Redeems on the holder's behalf: anyone (a merchant's till) submits
+         and pays the gas for the holder's EIP-712 `Redeem` signature. The
+         signature binds every argument, the holder's current nonce, the
+         chain and this contract; smart-contract wallets sign via ERC-1271.
+    @param holder The 20-byte address whose points are spent.
+    @param reward_id The reward's id.
+    @param quantity Units to redeem.
+    @param max_points The most the holder agreed to pay.
+    @param deadline The last timestamp at which the signature is valid.
+    @param signature The holder's 65-byte signature (or its wallet's ERC-1271 proof).
+    @return uint256 The points spent.
+    """
+    assert block.timestamp <= deadline, "PointsToken: redemption signature has expired"
+    assert holder != empty(address), "PointsToken: holder is the zero address"
+    struct_hash: bytes32 = keccak256(
+        abi_encode(
+            _REDEEM_TYPE_HASH, holder, reward_id, quantity, max_points, approvals._use_nonce(holder), deadline
+        )
+    )
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(struct_hash)
+    assert signature_checker._is_valid_signature_now(holder, digest, signature), \
+        "PointsToken: invalid redemption signature"
+    return self._redeem(holder, reward_id, quantity, max_points)
+
+
+@external
 def set_transferable(enabled: bool):
     """
     @dev Allows or forbids holder-to-holder transfers.
@@ -316,6 +388,17 @@ def set_transferable(enabled: bool):
     ownable._check_owner()
     self.transferable = enabled
     log TransferableSet(transferable=enabled)
+
+
+@internal
+def _redeem(holder: address, reward_id: uint256, quantity: uint256, max_points: uint256) -> uint256:
+    pausable._require_not_paused()
+    merchant: address = empty(address)
+    points: uint256 = 0
+    merchant, points = rewards_catalog._take(reward_id, quantity, max_points)
+    expiring_ledger._debit_oldest_first(holder, empty(address), points)
+    log Redeemed(holder=holder, reward_id=reward_id, merchant=merchant, quantity=quantity, points=points)
+    return points
 
 
 @internal

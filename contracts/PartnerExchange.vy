@@ -1,0 +1,262 @@
+# pragma version ~=0.4.3
+"""
+@title Partner Exchange
+@custom:contract-name PartnerExchange
+@license GNU Affero General Public License v3.0 only
+@notice Converts one program's points into a partner program's points at
+        a rate both programs agreed to. The exchange has no owner: the
+        owner of the receiving token sets a route's rate and cap (its
+        program takes on the liability) and the owner of the sending token
+        approves the outflow; a route is open when both agreed and rate and
+        cap are non-zero. The exchange burns the holder's points on the
+        sending token and mints on the receiving token, where it is a
+        merchant, so that token's own merchant cap bounds it too.
+
+        Only the part of `amount_in` that converts to whole points is
+        burnt: a 1:3 route given 10 points burns 9 and issues 3. Every
+        exchange emits `Exchanged` with the burnt and issued amounts, and
+        the receiving token's `Issued` carries the sending token's address
+        as `ref`, so partners can settle from the record.
+"""
+
+
+from .interfaces import IPointsToken
+
+
+# @dev A route's rate and cap share one slot; its approval is kept
+# apart because the other program's owner writes it.
+# `rate_num << 192 | rate_den << 128 | cap`.
+_NUM_SHIFT: constant(uint256) = 192
+_DEN_SHIFT: constant(uint256) = 128
+_MAX_RATE_PART: constant(uint256) = (1 << 64) - 1
+_MAX_CAP: constant(uint256) = (1 << 128) - 1
+_CAP_MASK: constant(uint256) = _MAX_CAP
+
+# @dev Route usage: `period << 192 | points issued in that period`.
+_PERIOD_SHIFT: constant(uint256) = 192
+_USED_MASK: constant(uint256) = (1 << 192) - 1
+
+
+# @dev from_token => to_token => packed (rate_num, rate_den, cap).
+_terms: HashMap[address, HashMap[address, uint256]]
+
+# @dev from_token => to_token => the sending program agreed.
+_approved: HashMap[address, HashMap[address, bool]]
+
+# @dev from_token => to_token => packed (cap period, points issued in it).
+_usage: HashMap[address, HashMap[address, uint256]]
+
+
+event RouteSet:
+    from_token: indexed(address)
+    to_token: indexed(address)
+    rate_num: uint256
+    rate_den: uint256
+    cap: uint256
+
+
+event RouteApproved:
+    from_token: indexed(address)
+    to_token: indexed(address)
+    enabled: bool
+
+
+# @dev `amount_in` is what was burnt on `from_token`: the part of the
+# requested amount that converted to whole points.
+event Exchanged:
+    account: indexed(address)
+    from_token: indexed(address)
+    to_token: indexed(address)
+    amount_in: uint256
+    amount_out: uint256
+
+
+@deploy
+def __init__():
+    pass
+
+
+@external
+def set_route(from_token: IPointsToken, to_token: IPointsToken, rate_num: uint256, rate_den: uint256, cap: uint256):
+    """
+    @dev Sets the rate (`rate_num` `to_token` points per `rate_den`
+         `from_token` points) and the cap (`to_token` points per
+         `to_token`'s cap period) of a route. A zero rate or cap closes it.
+    @notice Only the owner of `to_token`, which takes on the liability.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param rate_num Points out per `rate_den` points in.
+    @param rate_den Points in per `rate_num` points out.
+    @param cap `to_token` points the route may issue per cap period.
+    """
+    assert from_token != to_token, "PartnerExchange: route from a token to itself"
+    assert msg.sender == staticcall to_token.owner(), "PartnerExchange: caller is not the owner of to_token"
+    assert rate_num <= _MAX_RATE_PART and rate_den <= _MAX_RATE_PART, "PartnerExchange: rate part exceeds 2**64 - 1"
+    assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**128 - 1"
+    self._terms[from_token.address][to_token.address] = (
+        (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | cap
+    )
+    log RouteSet(from_token=from_token.address, to_token=to_token.address, rate_num=rate_num, rate_den=rate_den, cap=cap)
+
+
+@external
+def approve_route(from_token: IPointsToken, to_token: IPointsToken, enabled: bool):
+    """
+    @dev Agrees to, or withdraws from, the outflow of points on a route.
+    @notice Only the owner of `from_token`.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param enabled Whether the sending program agrees.
+    """
+    assert msg.sender == staticcall from_token.owner(), "PartnerExchange: caller is not the owner of from_token"
+    self._approved[from_token.address][to_token.address] = enabled
+    log RouteApproved(from_token=from_token.address, to_token=to_token.address, enabled=enabled)
+
+
+@external
+@view
+def routes(from_token: address, to_token: address) -> (uint256, uint256, uint256, bool):
+    """
+    @dev Returns a route's terms.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @return uint256 rate_num.
+    @return uint256 rate_den.
+    @return uint256 The cap per `to_token` cap period.
+    @return bool Whether `from_token`'s owner approved it.
+    """
+    terms: uint256 = self._terms[from_token][to_token]
+    return terms >> _NUM_SHIFT, (terms >> _DEN_SHIFT) & _MAX_RATE_PART, terms & _CAP_MASK, self._approved[from_token][to_token]
+
+
+@external
+@view
+def quote(from_token: address, to_token: address, amount_in: uint256) -> (uint256, uint256):
+    """
+    @dev Returns what `exchange` would burn and issue for `amount_in`
+         at the route's current rate ((0, 0) for a route without a rate).
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param amount_in The points offered.
+    @return uint256 amount_used: the least input that yields amount_out.
+    @return uint256 amount_out: the points issued.
+    """
+    terms: uint256 = self._terms[from_token][to_token]
+    return self._convert(terms >> _NUM_SHIFT, (terms >> _DEN_SHIFT) & _MAX_RATE_PART, amount_in)
+
+
+@external
+@view
+def used(from_token: IPointsToken, to_token: IPointsToken) -> uint256:
+    """
+    @dev Returns the `to_token` points the route issued in the current cap period.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @return uint256 The points issued this period.
+    """
+    usage: uint256 = self._usage[from_token.address][to_token.address]
+    if usage >> _PERIOD_SHIFT != self._current_period(to_token):
+        return 0
+    return usage & _USED_MASK
+
+
+@external
+@nonreentrant
+def exchange(from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256) -> uint256:
+    """
+    @dev Burns the caller's `from_token` points (through the allowance
+         the caller gave this exchange) and issues `to_token` points at
+         the route's rate. The burn takes the soonest-expiring points; the
+         issued points start a fresh validity.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param amount_in The points offered; only the part that converts to
+           whole points is burnt.
+    @param min_out The fewest points the caller accepts.
+    @return uint256 The points issued.
+    """
+    return self._exchange(msg.sender, from_token, to_token, amount_in, min_out)
+
+
+@external
+@nonreentrant
+def exchange_with_permit(
+    from_token: IPointsToken,
+    to_token: IPointsToken,
+    amount_in: uint256,
+    min_out: uint256,
+    deadline: uint256,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    """
+    @dev `exchange` in one transaction from a wallet without an allowance:
+         the caller's EIP-2612 permit on `from_token` (spender: this
+         exchange, value: `amount_in`) is applied first.
+    @notice A permit already applied by someone else (a front-run) is not
+            an error as long as the allowance covers the exchange.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param amount_in The points offered and the permit's value.
+    @param min_out The fewest points the caller accepts.
+    @param deadline The permit's deadline.
+    @param v The secp256k1 1-byte signature parameter `v`.
+    @param r The secp256k1 32-byte signature parameter `r`.
+    @param s The secp256k1 32-byte signature parameter `s`.
+    @return uint256 The points issued.
+    """
+    permitted: bool = raw_call(
+        from_token.address,
+        abi_encode(msg.sender, self, amount_in, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
+        revert_on_failure=False,
+    )
+    if not permitted:
+        assert staticcall from_token.allowance(msg.sender, self) >= amount_in, "PartnerExchange: permit failed"
+    return self._exchange(msg.sender, from_token, to_token, amount_in, min_out)
+
+
+@internal
+@pure
+def _convert(rate_num: uint256, rate_den: uint256, amount_in: uint256) -> (uint256, uint256):
+    if rate_num == 0 or rate_den == 0:
+        return 0, 0
+    amount_out: uint256 = amount_in * rate_num // rate_den
+    # The least input yielding `amount_out`: ceil(amount_out * den / num).
+    amount_used: uint256 = (amount_out * rate_den + rate_num - 1) // rate_num
+    return amount_used, amount_out
+
+
+@internal
+@view
+def _current_period(to_token: IPointsToken) -> uint256:
+    return (block.timestamp - staticcall to_token.cap_period_start()) // staticcall to_token.cap_period()
+
+
+@internal
+def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256) -> uint256:
+    terms: uint256 = self._terms[from_token.address][to_token.address]
+    cap: uint256 = terms & _CAP_MASK
+    rate_num: uint256 = terms >> _NUM_SHIFT
+    rate_den: uint256 = (terms >> _DEN_SHIFT) & _MAX_RATE_PART
+    assert rate_num != 0 and rate_den != 0 and cap != 0, "PartnerExchange: route has no rate or cap"
+    assert self._approved[from_token.address][to_token.address], "PartnerExchange: route not approved by from_token's owner"
+
+    amount_used: uint256 = 0
+    amount_out: uint256 = 0
+    amount_used, amount_out = self._convert(rate_num, rate_den, amount_in)
+    assert amount_out != 0, "PartnerExchange: amount_in converts to no points"
+    assert amount_out >= min_out, "PartnerExchange: amount_out below min_out"
+
+    period: uint256 = self._current_period(to_token)
+    usage: uint256 = self._usage[from_token.address][to_token.address]
+    issued: uint256 = amount_out
+    if usage >> _PERIOD_SHIFT == period:
+        issued += usage & _USED_MASK
+    assert issued <= cap, "PartnerExchange: route cap for this period exceeded"
+    self._usage[from_token.address][to_token.address] = (period << _PERIOD_SHIFT) | issued
+
+    extcall from_token.burn_from(account, amount_used)
+    extcall to_token.mint(account, amount_out, convert(convert(from_token.address, uint160), bytes32))
+    log Exchanged(account=account, from_token=from_token.address, to_token=to_token.address, amount_in=amount_used, amount_out=amount_out)
+    return amount_out
