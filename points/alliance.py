@@ -1,0 +1,107 @@
+"""The alliance file (`config/alliance.yaml`): the programs, merchants, rewards and routes to deploy.
+
+Validation names the bad field, e.g. `programs.coffee.validity: must be at most 64`.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from eth_utils import is_address, to_checksum_address
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from points.errors import PointsError, invalid_file
+
+MAX_VALIDITY = 64
+MAX_NAME_LENGTH = 50
+MAX_SYMBOL_LENGTH = 32
+MAX_RATE_PART = 2**64 - 1
+
+
+def _checksum(value: str) -> str:
+    if not isinstance(value, str) or not is_address(value):
+        raise ValueError(f"{value!r} is not an address (0x followed by 40 hex digits)")
+    return to_checksum_address(value)
+
+
+Address = Annotated[str, AfterValidator(_checksum)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MerchantConfig(_Strict):
+    address: Address
+    cap: int = Field(gt=0, description="points per cap period")
+    label: str = ""
+
+
+class RewardConfig(_Strict):
+    merchant: Address
+    price: int = Field(gt=0, lt=2**128)
+    stock: int = Field(ge=0, lt=2**127)
+    label: str = ""
+
+
+class ProgramConfig(_Strict):
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    symbol: str = Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)
+    epoch_length: int = Field(gt=0, description="seconds")
+    validity: int = Field(gt=0, le=MAX_VALIDITY, description="epochs")
+    cap_period: int = Field(gt=0, description="seconds")
+    transferable: bool = True
+    owner: Address | None = None
+    merchants: list[MerchantConfig] = []
+    rewards: list[RewardConfig] = []
+
+    @model_validator(mode="after")
+    def _rewards_have_merchants(self) -> "ProgramConfig":
+        merchants = {merchant.address for merchant in self.merchants}
+        for index, reward in enumerate(self.rewards):
+            if reward.merchant not in merchants:
+                raise ValueError(f"rewards.{index}.merchant {reward.merchant} is not one of the program's merchants")
+        return self
+
+
+class RouteConfig(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    rate_num: int = Field(gt=0, le=MAX_RATE_PART)
+    rate_den: int = Field(gt=0, le=MAX_RATE_PART)
+    cap: int = Field(gt=0, lt=2**128, description="target points per the target's cap period")
+
+
+class AllianceConfig(_Strict):
+    programs: dict[str, ProgramConfig] = Field(min_length=1)
+    routes: list[RouteConfig] = []
+
+    @model_validator(mode="after")
+    def _routes_join_programs(self) -> "AllianceConfig":
+        for index, route in enumerate(self.routes):
+            for side, key in (("from", route.source), ("to", route.target)):
+                if key not in self.programs:
+                    raise ValueError(f"routes.{index}.{side}: unknown program {key!r}")
+            if route.source == route.target:
+                raise ValueError(f"routes.{index}: a route must join two different programs")
+        return self
+
+    def exchange_cap(self, program_key: str) -> int:
+        """The exchange's merchant cap on a program: the sum of the caps of the routes into it."""
+        return sum(route.cap for route in self.routes if route.target == program_key)
+
+
+def load_alliance(path: Path) -> AllianceConfig:
+    """Reads and validates an alliance file; every problem becomes a `PointsError` naming the field."""
+    if not path.is_file():
+        raise PointsError(f"no alliance file at {path}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise PointsError(f"{path} is not valid YAML: {error}") from None
+    try:
+        return AllianceConfig.model_validate(raw)
+    except ValidationError as error:
+        raise invalid_file(path, error) from None

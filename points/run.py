@@ -1,0 +1,113 @@
+"""`make run`: bring up the whole system on its embedded defaults and stop it cleanly on Ctrl-C.
+
+A local Anvil keeps its state under `data/`, so a restart carries on with the same chain and
+deployment; `ape run deploy` then converges that chain on `config/alliance.yaml` (sending
+nothing when it already matches).
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+import httpx
+
+from points.settings import DATA_DIR, REPO_ROOT, Settings, load_settings
+
+ANVIL_STATE = DATA_DIR / "anvil-state.json"
+STATE_DUMP_SECONDS = 10
+STARTUP_TIMEOUT_SECONDS = 30
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+
+
+def rpc_answers(url: str) -> bool:
+    try:
+        response = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+        return response.status_code == 200 and "result" in response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def start_anvil(settings: Settings) -> subprocess.Popen[bytes]:
+    DATA_DIR.mkdir(exist_ok=True)
+    anvil = subprocess.Popen(
+        [
+            str(VENV_BIN / "anvil"),
+            "--host", "127.0.0.1",
+            "--port", str(settings.anvil_port),
+            "--state", str(ANVIL_STATE),
+            "--state-interval", str(STATE_DUMP_SECONDS),
+            # Keeps `eth_call` at past blocks working after a restart (the indexer's `verify`).
+            "--preserve-historical-states",
+            "--silent",
+        ],
+        stdout=(DATA_DIR / "anvil.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not rpc_answers(settings.rpc_url):
+        if anvil.poll() is not None:
+            sys.exit(f"anvil exited with code {anvil.returncode}: see {DATA_DIR / 'anvil.log'}")
+        if time.monotonic() > deadline:
+            anvil.terminate()
+            sys.exit(f"anvil did not answer on {settings.rpc_url} within {STARTUP_TIMEOUT_SECONDS} s")
+        time.sleep(0.2)
+    return anvil
+
+
+def ape_run(script: str, *arguments: str) -> None:
+    completed = subprocess.run([str(VENV_BIN / "ape"), "run", script, *arguments], cwd=REPO_ROOT)
+    if completed.returncode != 0:
+        raise RuntimeError(f"`ape run {script}` failed with exit code {completed.returncode}")
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Interrupts the newest first (Anvil last, so it can dump its state), then waits for each."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in reversed(processes):
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    settings = load_settings()
+    if rpc_answers(settings.rpc_url):
+        sys.exit(f"something already answers on {settings.rpc_url}: stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
+
+    processes: list[subprocess.Popen[bytes]] = []
+    interrupted = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        processes.append(start_anvil(settings))
+        ape_run("deploy")
+        print(
+            "\nThe points platform is up:\n"
+            f"  chain (JSON-RPC)   {settings.rpc_url}\n"
+            f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"
+            f"  chain state        {ANVIL_STATE.relative_to(REPO_ROOT)}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while not interrupted and all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except RuntimeError as error:
+        print(f"make run: {error}", file=sys.stderr)
+        stop(processes)
+        sys.exit(1)
+    stop(processes)
+    print("Stopped; the chain's state is saved under data/.")
+
+
+if __name__ == "__main__":
+    main()

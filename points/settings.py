@@ -1,0 +1,35 @@
+"""Every setting of the platform in one place.
+
+Flags override these; when a flag is absent the environment (`POINTS_*`) is read, then the
+defaults below, which describe the local chain that `make run` brings up.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
+LOCAL_MANIFEST = DEPLOYMENTS_DIR / "ethereum-local.json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POINTS_", extra="ignore")
+
+    manifest: Path = Field(default=LOCAL_MANIFEST, description="the deployment manifest to read")
+    database_url: str = Field(
+        default=f"sqlite:///{(DATA_DIR / 'points.db').relative_to(REPO_ROOT)}",
+        description="SQLAlchemy URL of the indexer's database",
+    )
+    rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain")
+    api_host: str = Field(default="127.0.0.1", description="where the read API listens")
+    api_port: int = Field(default=8000, description="the read API's port")
+    anvil_port: int = Field(default=8545, description="the port of `make run`'s local Anvil")
+    demo_size: int = Field(default=40, ge=1, description="customers per program in `make run`'s demo")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit values (from flags) taking precedence."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
