@@ -24,6 +24,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the indexer's database",
     )
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain")
+    confirmations: int = Field(default=0, ge=0, description="the indexer indexes only blocks this deep")
     api_host: str = Field(default="127.0.0.1", description="where the read API listens")
     api_port: int = Field(default=8000, description="the read API's port")
     anvil_port: int = Field(default=8545, description="the port of `make run`'s local Anvil")

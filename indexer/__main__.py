@@ -1,0 +1,101 @@
+"""The indexer's command line (SPEC section 4).
+
+    python -m indexer run [--follow] [--manifest PATH] [--db URL] [--rpc URL] [--confirmations N]
+    python -m indexer verify [--manifest PATH] [--db URL] [--rpc URL]
+"""
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from indexer.follower import Follower
+from indexer.follower import Progress as BatchProgress
+from indexer.rpc import RpcClient
+from indexer.store import Store
+from indexer.verify import verify
+from points.errors import PointsError
+from points.manifest import load_manifest
+from points.settings import load_settings
+
+console = Console(stderr=True)
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description="Mirror the points contracts into SQL.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("run", "index the deployment's events"), ("verify", "compare the database with the chain")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--manifest", type=Path, help="deployment manifest (env POINTS_MANIFEST)")
+        command.add_argument("--db", help="SQLAlchemy database URL (env POINTS_DATABASE_URL)")
+        command.add_argument("--rpc", help="JSON-RPC URL (env POINTS_RPC_URL)")
+        if name == "run":
+            command.add_argument("--follow", action="store_true", help="keep following the chain's head")
+            command.add_argument("--confirmations", type=int, help="index only blocks this deep (env POINTS_CONFIRMATIONS)")
+    return parser.parse_args(argv)
+
+
+def _run(follower: Follower, follow: bool) -> None:
+    head = follower.rpc.block_number()
+    backlog = max(0, head - follower.confirmations - follower.next_block + 1)
+    started = time.perf_counter()
+    totals = {"events": 0}
+    with Progress(
+        TextColumn("indexing"), BarColumn(), TextColumn("block {task.completed:,.0f}/{task.total:,.0f}"),
+        TextColumn("{task.fields[rate]:,.0f} events/s"), TimeElapsedColumn(), console=console,
+        disable=backlog == 0 or not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("backfill", total=backlog, rate=0.0)
+        first = follower.next_block
+
+        def report(batch: BatchProgress) -> None:
+            totals["events"] += batch.events
+            if progress.finished or batch.indexed_block >= head:
+                logging.getLogger("indexer").info("event=batch indexed_block=%d chain_head=%d events=%d seconds=%.3f",
+                             batch.indexed_block, batch.chain_head, batch.events, batch.seconds)
+            elapsed = time.perf_counter() - started
+            progress.update(task, completed=min(backlog, batch.indexed_block - first + 1),
+                            rate=totals["events"] / elapsed if elapsed else 0.0)
+
+        follower.on_batch = report
+        follower.run(follow=follow)
+    elapsed = time.perf_counter() - started
+    console.print(f"indexed {totals['events']:,} events up to block {follower.next_block - 1:,} in {elapsed:.1f} s")
+
+
+def main(argv: list[str]) -> int:
+    arguments = _arguments(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
+                             confirmations=getattr(arguments, "confirmations", None))
+    rpc = RpcClient(settings.rpc_url)
+    store = Store(settings.database_url)
+    try:
+        if arguments.command == "verify":
+            compared, differences = verify(store, rpc)
+            for difference in differences:
+                console.print(f"[red]mismatch[/red] {difference}")
+            console.print(f"compared {compared:,} values: {len(differences)} differ")
+            return 1 if differences else 0
+        manifest = load_manifest(settings.manifest)
+        follower = Follower(manifest, rpc, store, confirmations=settings.confirmations)
+        _run(follower, arguments.follow)
+        return 0
+    except PointsError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return 2
+    except KeyboardInterrupt:
+        console.print("stopped; the database is at the last committed batch")
+        return 0
+    finally:
+        rpc.close()
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

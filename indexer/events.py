@@ -1,0 +1,130 @@
+"""The contracts' events and a fast decoder for raw logs.
+
+Every field of every event is a static ABI type, so a log decodes by slicing its topics and
+32-byte data words; no per-log ABI machinery. `tests/test_indexer_events.py` checks these specs
+against the compiled contracts' ABI.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    fields: tuple[Field, ...]
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({','.join(field.type for field in self.fields)})"
+
+    @property
+    def topic0(self) -> str:
+        return "0x" + keccak(text=self.signature).hex()
+
+
+def _event(name: str, *fields: tuple[str, str] | tuple[str, str, bool]) -> EventSpec:
+    return EventSpec(name, tuple(Field(*field) for field in fields))
+
+
+TOKEN_EVENTS: tuple[EventSpec, ...] = (
+    _event("Transfer", ("sender", "address", True), ("receiver", "address", True), ("value", "uint256")),
+    _event("TransferAtEpoch", ("sender", "address", True), ("receiver", "address", True), ("epoch", "uint256"),
+           ("value", "uint256")),
+    _event("Approval", ("owner", "address", True), ("spender", "address", True), ("value", "uint256")),
+    _event("Issued", ("merchant", "address", True), ("to", "address", True), ("amount", "uint256"),
+           ("epoch", "uint256"), ("ref", "bytes32")),
+    _event("Revoked", ("account", "address", True), ("amount", "uint256"), ("ref", "bytes32")),
+    _event("Redeemed", ("holder", "address", True), ("reward_id", "uint256", True), ("merchant", "address", True),
+           ("quantity", "uint256"), ("points", "uint256")),
+    _event("MerchantSet", ("merchant", "address", True), ("cap", "uint256")),
+    _event("RewardListed", ("reward_id", "uint256", True), ("merchant", "address", True), ("price", "uint256"),
+           ("stock", "uint256")),
+    _event("RewardUpdated", ("reward_id", "uint256", True), ("price", "uint256"), ("stock", "uint256"),
+           ("active", "bool")),
+    _event("TransferableSet", ("transferable", "bool")),
+    _event("PauserSet", ("account", "address", True), ("enabled", "bool")),
+    _event("Paused", ("account", "address")),
+    _event("Unpaused", ("account", "address")),
+    _event("OwnershipTransferred", ("previous_owner", "address", True), ("new_owner", "address", True)),
+    _event("OwnershipTransferStarted", ("previous_owner", "address", True), ("new_owner", "address", True)),
+)
+
+EXCHANGE_EVENTS: tuple[EventSpec, ...] = (
+    _event("RouteSet", ("from_token", "address", True), ("to_token", "address", True), ("rate_num", "uint256"),
+           ("rate_den", "uint256"), ("cap", "uint256")),
+    _event("RouteApproved", ("from_token", "address", True), ("to_token", "address", True), ("enabled", "bool")),
+    _event("Exchanged", ("account", "address", True), ("from_token", "address", True), ("to_token", "address", True),
+           ("amount_in", "uint256"), ("amount_out", "uint256")),
+)
+
+EVENTS_BY_TOPIC: dict[str, EventSpec] = {spec.topic0: spec for spec in TOKEN_EVENTS + EXCHANGE_EVENTS}
+
+
+@lru_cache(maxsize=1_000_000)
+def checksum(address_hex40: str) -> str:
+    """A checksummed address from its 40 hex digits; cached because holders recur."""
+    return to_checksum_address("0x" + address_hex40)
+
+
+def _value(kind: str, word: str) -> Any:
+    """Converts one 64-hex-digit ABI word."""
+    if kind == "address":
+        return checksum(word[24:])
+    if kind == "bool":
+        return word[-1] != "0"
+    if kind == "bytes32":
+        return "0x" + word
+    return int(word, 16)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedLog:
+    name: str
+    contract: str
+    block: int
+    log_index: int
+    tx_hash: str
+    args: dict[str, Any]
+
+
+class UnknownEvent(ValueError):
+    pass
+
+
+def decode_log(log: dict[str, Any]) -> DecodedLog:
+    """Decodes a JSON-RPC log object of one of the contracts' events."""
+    topics: list[str] = log["topics"]
+    if not topics or (spec := EVENTS_BY_TOPIC.get(topics[0].lower())) is None:
+        raise UnknownEvent(f"log {log.get('transactionHash')}:{log.get('logIndex')} is not one of the contracts' events")
+    data = log["data"][2:]
+    args: dict[str, Any] = {}
+    topic_index = 1
+    word_index = 0
+    for field in spec.fields:
+        if field.indexed:
+            args[field.name] = _value(field.type, topics[topic_index][2:])
+            topic_index += 1
+        else:
+            args[field.name] = _value(field.type, data[word_index * 64 : (word_index + 1) * 64])
+            word_index += 1
+    return DecodedLog(
+        name=spec.name,
+        contract=checksum(log["address"][2:].lower()),
+        block=int(log["blockNumber"], 16),
+        log_index=int(log["logIndex"], 16),
+        tx_hash=log["transactionHash"],
+        args=args,
+    )

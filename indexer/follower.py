@@ -1,0 +1,223 @@
+"""The indexing loop: backfill from the deployment, then follow the head, surviving reorgs.
+
+Each iteration reads a range of blocks, projects its logs and commits the result with the
+checkpoint in one database transaction. Near the head every block's header is read so that a
+parent hash that no longer matches reveals a reorganisation: the orphaned batches are undone and
+indexing resumes from the common ancestor.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from eth_utils import keccak
+
+from indexer.events import decode_log
+from indexer.projector import ProgramParams, Projector
+from indexer.rpc import BlockHeader, RpcClient
+from indexer.state import TrackedState
+from indexer.store import REORG_WINDOW_BLOCKS, BatchWrite, Store
+from points.errors import PointsError
+from points.manifest import Manifest
+
+log = logging.getLogger("indexer")
+
+MIN_RANGE_BLOCKS = 1
+MAX_RANGE_BLOCKS = 50_000
+# Near the head every header is fetched, so ranges there stay short.
+NEAR_HEAD_RANGE_BLOCKS = 200
+TARGET_LOGS_PER_RANGE = 20_000
+
+
+def selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+def encode_call(signature: str, *words: int | str) -> str:
+    """ABI-encodes a call whose arguments are all static words (uint256 or address)."""
+    encoded = "".join(
+        (word[2:].lower() if isinstance(word, str) else f"{word:x}").rjust(64, "0") for word in words
+    )
+    return selector(signature) + encoded
+
+
+@dataclass
+class Progress:
+    """What the loop reports after each committed batch."""
+
+    indexed_block: int
+    chain_head: int
+    events: int
+    seconds: float
+
+
+class Follower:
+    def __init__(
+        self,
+        manifest: Manifest,
+        rpc: RpcClient,
+        store: Store,
+        *,
+        confirmations: int = 0,
+        poll_seconds: float = 0.25,
+        on_batch: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.rpc = rpc
+        self.store = store
+        self.confirmations = confirmations
+        self.poll_seconds = poll_seconds
+        self.on_batch = on_batch
+        self.addresses = [manifest.exchange.address, *(p.address for p in manifest.programs.values())]
+        self.range_blocks = 2_000
+        self.chain_id = rpc.chain_id()
+        if manifest.chain_id != self.chain_id:
+            raise PointsError(
+                f"the manifest is for chain {manifest.chain_id} but the RPC at {rpc.url} serves chain {self.chain_id}"
+            )
+        checkpoint = store.prepare(self.chain_id)
+        self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
+        self.params = self._program_params()
+        self._load()
+
+    def _program_params(self) -> list[ProgramParams]:
+        """Reads each program's constructor settings (immutable) from the chain."""
+        programs = []
+        for key, record in self.manifest.programs.items():
+            at_deployment = hex(record.block)
+            calls = [
+                ("eth_call", [{"to": record.address, "data": encode_call(signature)}, at_deployment])
+                for signature in ("epoch_start()", "epochLength()", "validityDuration()", "cap_period()",
+                                  "transferable()")
+            ]
+            try:
+                epoch_start, epoch_length, validity, cap_period, transferable = (
+                    int(result, 16) for result in self.rpc.batch(calls)
+                )
+            except ValueError:
+                raise PointsError(f"program {key!r} at {record.address} is not a PointsToken") from None
+            programs.append(ProgramParams(
+                address=record.address, key=key, name=record.name, symbol=record.symbol, epoch_start=epoch_start,
+                epoch_length=epoch_length, validity=validity, cap_period=cap_period, deployed_block=record.block,
+                transferable=bool(transferable),
+            ))
+        return programs
+
+    def _load(self) -> None:
+        """(Re)builds the in-memory state from the database, as after a restart or a rollback."""
+        self.state = TrackedState(self.store.load_state())
+        self.projector = Projector(self.state, self.params, self.manifest.exchange.address)
+        self.hashes = self.store.recent_hashes()
+
+    def run(self, follow: bool) -> None:
+        """Indexes up to the head (less `confirmations`); with `follow`, keeps going until stopped."""
+        while True:
+            head = self.rpc.block_number()
+            target = head - self.confirmations
+            if self.next_block > target:
+                if not follow:
+                    self.store.set_chain_head(head)
+                    return
+                time.sleep(self.poll_seconds)
+                continue
+            self.step(head, target)
+
+    def step(self, head: int, target: int) -> None:
+        started = time.perf_counter()
+        first = self.next_block
+        near_head = target - first < REORG_WINDOW_BLOCKS
+        last = min(target, first + (NEAR_HEAD_RANGE_BLOCKS if near_head else self.range_blocks) - 1)
+        headers = self.rpc.headers(list(range(first, last + 1)) if near_head else [last])
+        if near_head and not self._continues(headers):
+            self._roll_back(first - 1)
+            return
+        logs = [entry for chunk in self.rpc.logs(self.addresses, first, last) for entry in chunk]
+        known = {header.number: header for header in headers}
+        if _changed_meanwhile(logs, known):
+            log.warning("blocks %d-%d changed while being read; reading them again", first, last)
+            return
+        logs.sort(key=lambda entry: (int(entry["blockNumber"], 16), int(entry["logIndex"], 16)))
+        timestamps = self._timestamps(logs, known)
+
+        try:
+            for block, block_logs in groupby(logs, key=lambda entry: int(entry["blockNumber"], 16)):
+                self.projector.advance_to(block, timestamps[block])
+                for _, tx_logs in groupby(block_logs, key=lambda entry: entry["transactionHash"]):
+                    self.projector.apply_transaction([decode_log(entry) for entry in tx_logs], timestamps[block])
+            self.projector.advance_to(last, headers[-1].timestamp)
+        except Exception:
+            # The in-memory state is half-way through the batch: rebuild it from the database.
+            self._load()
+            raise
+        upserts, deletes, undo = self.state.drain()
+        self.store.write(
+            BatchWrite(
+                first_block=first, last=headers[-1], chain_head=head, headers=headers,
+                facts=self.projector.take_facts(), upserts=upserts, deletes=deletes,
+                undo=undo if near_head else None,
+            ),
+            self.chain_id,
+        )
+        for header in headers:
+            self.hashes[header.number] = header.hash
+        for number in [n for n in self.hashes if n < last - REORG_WINDOW_BLOCKS]:
+            del self.hashes[number]
+        self.next_block = last + 1
+        self._adapt_range(len(logs))
+        if self.on_batch:
+            self.on_batch(Progress(last, head, len(logs), time.perf_counter() - started))
+
+    def _continues(self, headers: list[BlockHeader]) -> bool:
+        """Whether the fetched headers chain onto what is indexed (and onto each other)."""
+        previous = self.hashes.get(headers[0].number - 1)
+        if previous is not None and headers[0].parent_hash != previous:
+            return False
+        return all(child.parent_hash == parent.hash for parent, child in zip(headers, headers[1:]))
+
+    def _roll_back(self, indexed: int) -> None:
+        """Finds the newest indexed block still on the chain and undoes everything above it."""
+        ancestor = None
+        for number in sorted((n for n in self.hashes if n <= indexed), reverse=True):
+            if self.rpc.header(number).hash == self.hashes[number]:
+                ancestor = number
+                break
+        if ancestor is None:
+            raise PointsError("a reorganisation deeper than the remembered blocks: re-index into a new database")
+        restart = self.store.rollback(ancestor)
+        log.warning("event=reorg ancestor=%d resumed_from=%d", ancestor, restart + 1)
+        self.next_block = restart + 1
+        self._load()
+
+    def _timestamps(self, logs: list[dict[str, Any]], known: dict[int, BlockHeader]) -> dict[int, int]:
+        """Block timestamps for the logs: from the logs themselves where the node includes them."""
+        timestamps = {number: header.timestamp for number, header in known.items()}
+        missing = set()
+        for entry in logs:
+            number = int(entry["blockNumber"], 16)
+            if number in timestamps:
+                continue
+            if "blockTimestamp" in entry and entry["blockTimestamp"] is not None:
+                timestamps[number] = int(entry["blockTimestamp"], 16)
+            else:
+                missing.add(number)
+        for header in self.rpc.headers(sorted(missing)) if missing else []:
+            timestamps[header.number] = header.timestamp
+        return timestamps
+
+    def _adapt_range(self, log_count: int) -> None:
+        if log_count > TARGET_LOGS_PER_RANGE:
+            self.range_blocks = max(MIN_RANGE_BLOCKS, self.range_blocks // 2)
+        elif log_count < TARGET_LOGS_PER_RANGE // 4:
+            self.range_blocks = min(MAX_RANGE_BLOCKS, self.range_blocks * 2)
+
+
+def _changed_meanwhile(logs: list[dict[str, Any]], known: dict[int, BlockHeader]) -> bool:
+    """Whether a log comes from another block than the header read for its number (a reorg in between)."""
+    for entry in logs:
+        header = known.get(int(entry["blockNumber"], 16))
+        if header is not None and header.hash != entry["blockHash"]:
+            return True
+    return False

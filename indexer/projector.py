@@ -1,0 +1,314 @@
+"""Turns decoded events into the database's facts and state.
+
+Logs are applied in chain order, one transaction at a time, because a burn's meaning comes from
+its neighbours: a `Transfer` to the zero address is a redemption when the same transaction logs
+`Redeemed`, a correction with `Revoked`, an exchange with `Exchanged`, and a plain burn
+otherwise. Which epochs a spend takes is not in the logs: the projector replays the contract's
+rule (soonest-expiring first) on the shared ledger model, which also says when points expire, so
+each account's history records its expiries although no transaction marks them.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from indexer.events import ZERO_ADDRESS, DecodedLog
+from indexer.state import TrackedState
+from indexer.store import Key, Row
+from points.ledger import ExpiringLedger
+
+MAX_STORED_INTEGER = 2**63 - 1
+
+
+class ValueOutOfRange(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ProgramParams:
+    address: str
+    key: str
+    name: str
+    symbol: str
+    epoch_start: int
+    epoch_length: int
+    validity: int
+    cap_period: int
+    deployed_block: int
+    transferable: bool
+
+
+def day_of(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def _checked(value: int) -> int:
+    if value > MAX_STORED_INTEGER:
+        raise ValueOutOfRange(f"value {value} exceeds the indexer's 64-bit storage")
+    return value
+
+
+class Projector:
+    def __init__(self, state: TrackedState, programs: Iterable[ProgramParams], exchange: str) -> None:
+        self.state = state
+        self.exchange = exchange
+        self.params = {program.address: program for program in programs}
+        self.ledgers = {
+            address: ExpiringLedger(p.epoch_start, p.epoch_length, p.validity, record_expirations=True)
+            for address, p in self.params.items()
+        }
+        self._load_ledgers()
+        self.facts: dict[str, list[Row]] = {"movement": [], "rawevent": [], "redemption": [], "exchange": []}
+
+    # ---------------------------------------------------------------- set-up
+
+    def _load_ledgers(self) -> None:
+        for address, program in self.params.items():
+            if self.state.get("program", (address,)) is None:
+                self.state.put("program", (address,), {
+                    "address": address, "key": program.key, "name": program.name, "symbol": program.symbol,
+                    "epoch_start": program.epoch_start, "epoch_length": program.epoch_length,
+                    "validity": program.validity, "cap_period": program.cap_period,
+                    "deployed_block": program.deployed_block, "transferable": program.transferable,
+                    "paused": False, "owner": ZERO_ADDRESS, "total_supply": 0, "holders": 0,
+                })
+        for (program, account, epoch), row in self.state.tables["epochgroup"].items():
+            self.ledgers[program].restore_group(account, epoch, row["amount"])
+
+    def take_facts(self) -> dict[str, list[Row]]:
+        facts, self.facts = self.facts, {name: [] for name in self.facts}
+        return facts
+
+    # ---------------------------------------------------------------- time
+
+    def advance_to(self, block: int, timestamp: int) -> None:
+        """Records the expiries that happened by `timestamp`, effective at the start of `block`."""
+        seq = 0
+        for address, ledger in self.ledgers.items():
+            if timestamp < ledger.clock:
+                continue
+            for expiration in ledger.expire(timestamp):
+                self._change_group(address, expiration.account, expiration.epoch, -expiration.amount)
+                self._movement(address, expiration.account, "expired", -expiration.amount, block, -1, seq, None,
+                               expiration.expires_at, epoch=expiration.epoch)
+                self._daily(address, expiration.expires_at, expired=expiration.amount)
+                seq += 1
+            self._record_supply(address, timestamp)
+
+    # ---------------------------------------------------------------- events
+
+    def apply_transaction(self, logs: list[DecodedLog], timestamp: int) -> None:
+        """Applies one transaction's logs (in log order) at the block's `timestamp`."""
+        context = _TransactionContext(logs)
+        for log in logs:
+            self._raw(log)
+            if log.contract == self.exchange:
+                self._apply_exchange_event(log, timestamp)
+            elif log.contract in self.params:
+                self._apply_token_event(log, context, timestamp)
+        for address in {log.contract for log in logs if log.contract in self.params}:
+            self._record_supply(address, timestamp)
+
+    def _apply_token_event(self, log: DecodedLog, context: "_TransactionContext", timestamp: int) -> None:
+        program = log.contract
+        args = log.args
+        name = log.name
+        if name == "Transfer":
+            self._apply_transfer(log, context, timestamp)
+        elif name == "Issued":
+            via_exchange = args["merchant"] == self.exchange
+            self._merchant(program, args["merchant"], issued=_checked(args["amount"]))
+            if via_exchange:
+                self._daily(program, timestamp, exchanged_in=args["amount"])
+            else:
+                self._daily(program, timestamp, issued=args["amount"])
+        elif name == "Redeemed":
+            self._apply_redeemed(log, timestamp)
+        elif name == "Revoked":
+            self._daily(program, timestamp, revoked=_checked(args["amount"]))
+        elif name == "MerchantSet":
+            self._merchant(program, args["merchant"])
+            self.state.update("merchant", (program, args["merchant"]), cap=_checked(args["cap"]))
+        elif name == "RewardListed":
+            self.state.put("reward", (program, args["reward_id"]), {
+                "program": program, "reward_id": args["reward_id"], "merchant": args["merchant"],
+                "price": _checked(args["price"]), "stock": _checked(args["stock"]), "active": True,
+                "redemptions": 0, "points_redeemed": 0,
+            })
+        elif name == "RewardUpdated":
+            self.state.update("reward", (program, args["reward_id"]), price=_checked(args["price"]),
+                              stock=_checked(args["stock"]), active=args["active"])
+        elif name == "TransferableSet":
+            self.state.update("program", (program,), transferable=args["transferable"])
+        elif name in ("Paused", "Unpaused"):
+            self.state.update("program", (program,), paused=name == "Paused")
+        elif name == "OwnershipTransferred":
+            self.state.update("program", (program,), owner=args["new_owner"])
+
+    def _apply_transfer(self, log: DecodedLog, context: "_TransactionContext", timestamp: int) -> None:
+        program = log.contract
+        ledger = self.ledgers[program]
+        sender, receiver, value = log.args["sender"], log.args["receiver"], _checked(log.args["value"])
+        block, index = log.block, log.log_index
+        if sender == ZERO_ADDRESS:
+            epoch = ledger.mint(receiver, value, timestamp)
+            self._change_group(program, receiver, epoch, value)
+            issued = context.take("Issued", program, to=receiver, amount=value)
+            merchant = issued.args["merchant"] if issued else None
+            kind = "exchanged" if merchant == self.exchange else "issued"
+            self._movement(program, receiver, kind, value, block, index, 0, log.tx_hash, timestamp,
+                           counterparty=merchant, epoch=epoch)
+            return
+        if receiver == ZERO_ADDRESS:
+            parts = ledger.debit_oldest_first(sender, None, value, timestamp)
+            for part in parts:
+                self._change_group(program, sender, part.epoch, -part.amount)
+            kind, counterparty, reward_id = self._classify_burn(program, sender, value, context)
+            self._movement(program, sender, kind, -value, block, index, 0, log.tx_hash, timestamp,
+                           counterparty=counterparty, reward_id=reward_id,
+                           epoch=parts[0].epoch if len(parts) == 1 else None)
+            if kind == "burned":
+                self._daily(program, timestamp, burned=value)
+            return
+        at_epoch = context.take("TransferAtEpoch", program, sender=sender, receiver=receiver, value=value)
+        if at_epoch is not None:
+            epoch = at_epoch.args["epoch"]
+            ledger.move_at_epoch(sender, receiver, epoch, value, timestamp)
+            moved = [(epoch, value)]
+        else:
+            moved = [(part.epoch, part.amount) for part in ledger.debit_oldest_first(sender, receiver, value, timestamp)]
+        for epoch, amount in moved:
+            self._change_group(program, sender, epoch, -amount)
+            self._change_group(program, receiver, epoch, amount)
+        single_epoch = moved[0][0] if len(moved) == 1 else None
+        self._movement(program, sender, "transferred", -value, block, index, 0, log.tx_hash, timestamp,
+                       counterparty=receiver, epoch=single_epoch)
+        self._movement(program, receiver, "transferred", value, block, index, 1, log.tx_hash, timestamp,
+                       counterparty=sender, epoch=single_epoch)
+        self._daily(program, timestamp, transferred=value)
+
+    def _classify_burn(self, program: str, holder: str, value: int, context: "_TransactionContext") -> tuple[str, str | None, int | None]:
+        redeemed = context.take("Redeemed", program, holder=holder, points=value)
+        if redeemed is not None:
+            return "redeemed", redeemed.args["merchant"], redeemed.args["reward_id"]
+        if context.take("Revoked", program, account=holder, amount=value) is not None:
+            return "revoked", None, None
+        exchanged = context.take("Exchanged", self.exchange, account=holder, from_token=program, amount_in=value)
+        if exchanged is not None:
+            return "exchanged", exchanged.args["to_token"], None
+        return "burned", None, None
+
+    def _apply_redeemed(self, log: DecodedLog, timestamp: int) -> None:
+        program, args = log.contract, log.args
+        points = _checked(args["points"])
+        self.facts["redemption"].append({
+            "block": log.block, "log_index": log.log_index, "program": program, "holder": args["holder"],
+            "reward_id": args["reward_id"], "merchant": args["merchant"], "quantity": _checked(args["quantity"]),
+            "points": points, "tx_hash": log.tx_hash, "timestamp": timestamp,
+        })
+        reward = self.state.get("reward", (program, args["reward_id"]))
+        if reward is not None:
+            self.state.update("reward", (program, args["reward_id"]), stock=reward["stock"] - args["quantity"],
+                              redemptions=reward["redemptions"] + args["quantity"],
+                              points_redeemed=reward["points_redeemed"] + points)
+        self._merchant(program, args["merchant"], redeemed=points)
+        self._daily(program, timestamp, redeemed=points)
+
+    def _apply_exchange_event(self, log: DecodedLog, timestamp: int) -> None:
+        args = log.args
+        if log.name == "RouteSet":
+            route = self._route(args["from_token"], args["to_token"])
+            route.update(rate_num=_checked(args["rate_num"]), rate_den=_checked(args["rate_den"]),
+                         cap=_checked(args["cap"]))
+        elif log.name == "RouteApproved":
+            self._route(args["from_token"], args["to_token"])["approved"] = args["enabled"]
+        elif log.name == "Exchanged":
+            amount_in, amount_out = _checked(args["amount_in"]), _checked(args["amount_out"])
+            self.facts["exchange"].append({
+                "block": log.block, "log_index": log.log_index, "account": args["account"],
+                "from_program": args["from_token"], "to_program": args["to_token"], "amount_in": amount_in,
+                "amount_out": amount_out, "tx_hash": log.tx_hash, "timestamp": timestamp,
+            })
+            route = self._route(args["from_token"], args["to_token"])
+            route["volume_in"] += amount_in
+            route["volume_out"] += amount_out
+            route["exchanges"] += 1
+            if args["from_token"] in self.params:
+                self._daily(args["from_token"], timestamp, exchanged_out=amount_in)
+
+    # ---------------------------------------------------------------- rows
+
+    def _raw(self, log: DecodedLog) -> None:
+        self.facts["rawevent"].append({
+            "block": log.block, "log_index": log.log_index, "contract": log.contract, "name": log.name,
+            "tx_hash": log.tx_hash, "args": json.dumps(log.args, separators=(",", ":")),
+        })
+
+    def _movement(self, program: str, account: str, kind: str, amount: int, block: int, log_index: int, seq: int,
+                  tx_hash: str | None, timestamp: int, *, counterparty: str | None = None,
+                  reward_id: int | None = None, epoch: int | None = None) -> None:
+        self.facts["movement"].append({
+            "block": block, "log_index": log_index, "seq": seq, "program": program, "account": account,
+            "kind": kind, "amount": amount, "counterparty": counterparty, "epoch": epoch, "reward_id": reward_id,
+            "tx_hash": tx_hash, "timestamp": timestamp,
+        })
+
+    def _change_group(self, program: str, account: str, epoch: int, delta: int) -> None:
+        """Mirrors one group's change into the epoch group, balance and program rows."""
+        group_key: Key = (program, account, epoch)
+        group = self.state.get("epochgroup", group_key)
+        amount = (group["amount"] if group else 0) + delta
+        if amount:
+            self.state.put("epochgroup", group_key, {
+                "program": program, "account": account, "epoch": epoch, "amount": amount,
+                "expires_at": self.ledgers[program].expires_at(epoch),
+            })
+        else:
+            self.state.remove("epochgroup", group_key)
+        balance_key: Key = (program, account)
+        row = self.state.get("balance", balance_key)
+        before = row["balance"] if row else 0
+        after = before + delta
+        if after:
+            self.state.put("balance", balance_key, {"program": program, "account": account, "balance": after})
+        else:
+            self.state.remove("balance", balance_key)
+        holders_delta = (after > 0) - (before > 0)
+        self.state.add("program", (program,), {}, total_supply=delta, holders=holders_delta)
+
+    def _merchant(self, program: str, merchant: str, **increments: int) -> Row:
+        default = {"program": program, "merchant": merchant, "cap": 0, "issued": 0, "redeemed": 0}
+        return self.state.add("merchant", (program, merchant), default, **increments)
+
+    def _route(self, from_token: str, to_token: str) -> Row:
+        default = {"from_program": from_token, "to_program": to_token, "rate_num": 0, "rate_den": 0, "cap": 0,
+                   "approved": False, "volume_in": 0, "volume_out": 0, "exchanges": 0}
+        return self.state.add("route", (from_token, to_token), default)
+
+    def _daily(self, program: str, timestamp: int, **increments: int) -> None:
+        day = day_of(timestamp)
+        default = {"program": program, "day": day, "issued": 0, "redeemed": 0, "expired": 0, "revoked": 0,
+                   "burned": 0, "transferred": 0, "exchanged_in": 0, "exchanged_out": 0, "supply": 0}
+        self.state.add("dailystat", (program, day), default, **increments)
+
+    def _record_supply(self, program: str, timestamp: int) -> None:
+        supply = self.state.get("program", (program,))["total_supply"]  # type: ignore[index]
+        self._daily(program, timestamp)
+        self.state.update("dailystat", (program, day_of(timestamp)), supply=supply)
+
+
+class _TransactionContext:
+    """The annotation events of one transaction, each matched to at most one `Transfer`."""
+
+    def __init__(self, logs: list[DecodedLog]) -> None:
+        self._unused: list[DecodedLog] = [
+            log for log in logs if log.name in ("Issued", "Redeemed", "Revoked", "Exchanged", "TransferAtEpoch")
+        ]
+
+    def take(self, name: str, contract: str, **expected: Any) -> DecodedLog | None:
+        for position, log in enumerate(self._unused):
+            if log.name == name and log.contract == contract and all(log.args[k] == v for k, v in expected.items()):
+                return self._unused.pop(position)
+        return None

@@ -1,0 +1,178 @@
+"""A JSON-RPC client for the indexer that never skips data.
+
+Transient faults (timeouts, dropped connections, HTTP 429 and 5xx, JSON-RPC rate limits) are
+retried with exponential back-off; an `eth_getLogs` range the node refuses as too large is split
+in halves until it passes. Only a node that stays unreachable ends the run, with a clear error.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from points.errors import PointsError
+
+log = logging.getLogger(__name__)
+
+# Phrases with which nodes (geth, erigon, anvil, hosted providers) refuse a too-large log query.
+_TOO_MANY_RESULTS = (
+    "too many",
+    "query returned more than",
+    "range too large",
+    "block range",
+    "limit exceeded",
+    "response size",
+    "exceed maximum block range",
+    "query timeout",
+)
+_RATE_LIMIT_CODES = {-32005, 429}
+
+
+class RpcError(PointsError):
+    """The node answered with a JSON-RPC error that retrying does not cure."""
+
+    def __init__(self, method: str, error: dict[str, Any]) -> None:
+        self.code = error.get("code")
+        self.message = str(error.get("message", ""))
+        super().__init__(f"{method} failed: {self.message} (code {self.code})")
+
+    @property
+    def is_range_too_large(self) -> bool:
+        text = self.message.lower()
+        return any(phrase in text for phrase in _TOO_MANY_RESULTS)
+
+
+class RpcUnavailable(PointsError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+
+
+class RpcClient:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        max_attempts: int = 8,
+        first_backoff: float = 0.2,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.url = url
+        self._client = httpx.Client(timeout=timeout)
+        self._max_attempts = max_attempts
+        self._first_backoff = first_backoff
+        self._max_backoff = max_backoff
+        self._next_id = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _post(self, payload: Any) -> Any:
+        """Posts with retries; returns the decoded JSON body."""
+        delay = self._first_backoff
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                response = self._client.post(self.url, json=payload)
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
+                                                response=response)
+                body = response.json()
+                if not _rate_limited(body):
+                    return body
+                reason = "rate limited"
+            except (httpx.TransportError, httpx.HTTPStatusError, ValueError) as error:
+                reason = str(error) or type(error).__name__
+            if attempt == self._max_attempts:
+                break
+            log.warning("rpc retry %d/%d after %s (%s)", attempt, self._max_attempts - 1, f"{delay:.1f}s", reason)
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, self._max_backoff)
+        raise RpcUnavailable(f"the node at {self.url} did not answer after {self._max_attempts} attempts ({reason})")
+
+    def call(self, method: str, params: list[Any]) -> Any:
+        self._next_id += 1
+        body = self._post({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
+        if "error" in body:
+            raise RpcError(method, body["error"])
+        return body["result"]
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Sends several calls in one request; results come back in the calls' order."""
+        if not calls:
+            return []
+        first_id = self._next_id + 1
+        self._next_id += len(calls)
+        payload = [
+            {"jsonrpc": "2.0", "id": first_id + offset, "method": method, "params": params}
+            for offset, (method, params) in enumerate(calls)
+        ]
+        body = self._post(payload)
+        if isinstance(body, dict):  # some nodes answer a whole batch with one error object
+            raise RpcError("batch", body.get("error", {"message": str(body)}))
+        by_id = {item["id"]: item for item in body}
+        results = []
+        for offset, (method, _) in enumerate(calls):
+            item = by_id[first_id + offset]
+            if "error" in item:
+                raise RpcError(method, item["error"])
+            results.append(item["result"])
+        return results
+
+    def chain_id(self) -> int:
+        return int(self.call("eth_chainId", []), 16)
+
+    def block_number(self) -> int:
+        return int(self.call("eth_blockNumber", []), 16)
+
+    def headers(self, numbers: list[int]) -> list[BlockHeader]:
+        blocks = self.batch([("eth_getBlockByNumber", [hex(number), False]) for number in numbers])
+        headers = []
+        for number, block in zip(numbers, blocks, strict=True):
+            if block is None:
+                raise RpcUnavailable(f"the node does not have block {number} (yet)")
+            headers.append(
+                BlockHeader(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
+            )
+        return headers
+
+    def header(self, number: int) -> BlockHeader:
+        return self.headers([number])[0]
+
+    def logs(self, addresses: list[str], first: int, last: int) -> Iterator[list[dict[str, Any]]]:
+        """Yields the logs of `first..last` in block order, splitting ranges the node refuses."""
+        pending = [(first, last)]
+        while pending:
+            start, end = pending.pop()
+            try:
+                result = self.call(
+                    "eth_getLogs", [{"address": addresses, "fromBlock": hex(start), "toBlock": hex(end)}]
+                )
+            except RpcError as error:
+                if not error.is_range_too_large or start == end:
+                    raise
+                middle = (start + end) // 2
+                log.info("splitting eth_getLogs %d-%d: %s", start, end, error.message)
+                pending.append((middle + 1, end))
+                pending.append((start, middle))
+                continue
+            yield result
+
+
+def _rate_limited(body: Any) -> bool:
+    items = body if isinstance(body, list) else [body]
+    return any(
+        isinstance(item, dict) and isinstance(item.get("error"), dict) and item["error"].get("code") in _RATE_LIMIT_CODES
+        and "rate" in str(item["error"].get("message", "")).lower()
+        for item in items
+    )

@@ -1,0 +1,213 @@
+"""The indexed database: what the read API serves, and what makes indexing crash- and reorg-safe.
+
+Two kinds of tables:
+- facts, one row per event or movement, keyed by (block, log_index): a reorganisation deletes
+  the rows above the common ancestor;
+- state, one row per program, account, merchant, reward, route or day, kept current by the
+  indexer: every batch that changes state rows within the reorg window journals their previous
+  values in `undo`, so a rollback restores them exactly.
+Amounts are whole points stored as 64-bit integers.
+"""
+
+from sqlalchemy import BigInteger, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def _big(**kwargs: object) -> Column:  # type: ignore[type-arg]
+    return Column(BigInteger, nullable=False, **kwargs)
+
+
+class Checkpoint(SQLModel, table=True):
+    """The single row saying how far the database mirrors the chain."""
+
+    id: int = Field(default=1, primary_key=True)
+    schema_version: int
+    chain_id: int
+    indexed_block: int = Field(sa_column=_big())
+    indexed_hash: str
+    indexed_timestamp: int = Field(sa_column=_big())
+    chain_head: int = Field(sa_column=_big())
+
+
+class BlockRecord(SQLModel, table=True):
+    """Recent blocks' hashes, to notice a reorganisation and find the common ancestor."""
+
+    __tablename__ = "block"
+    number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: str
+    parent_hash: str
+    timestamp: int = Field(sa_column=_big())
+
+
+class Batch(SQLModel, table=True):
+    """A range of blocks written in one transaction; undo entries hang off it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_block: int = Field(sa_column=_big(index=True))
+    last_block: int = Field(sa_column=_big())
+
+
+class Undo(SQLModel, table=True):
+    """The value a state row had before a batch changed it (`old` is null: the row did not exist)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(index=True)
+    table_name: str
+    key: str = Field(sa_column=Column(Text, nullable=False))
+    old: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Program(SQLModel, table=True):
+    address: str = Field(primary_key=True)
+    key: str
+    name: str
+    symbol: str
+    epoch_start: int = Field(sa_column=_big())
+    epoch_length: int = Field(sa_column=_big())
+    validity: int
+    cap_period: int = Field(sa_column=_big())
+    deployed_block: int = Field(sa_column=_big())
+    transferable: bool
+    paused: bool
+    owner: str
+    total_supply: int = Field(sa_column=_big())
+    holders: int
+
+
+class Balance(SQLModel, table=True):
+    """An account's unexpired points in a program, as of the indexed block."""
+
+    __table_args__ = (Index("ix_balance_holders", "program", "balance"),)
+    program: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    balance: int = Field(sa_column=_big())
+
+
+class EpochGroup(SQLModel, table=True):
+    """An account's unexpired points of one epoch; removed when they expire."""
+
+    __table_args__ = (Index("ix_epoch_group_epoch", "program", "epoch"),)
+    program: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    epoch: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    amount: int = Field(sa_column=_big())
+    expires_at: int = Field(sa_column=_big())
+
+
+class Movement(SQLModel, table=True):
+    """One change of one account's points: the account's history, newest first.
+
+    `kind` is issued, redeemed, transferred, exchanged, revoked, burned or expired; `amount` is
+    signed (negative when points leave the account). Expiries have `log_index` -1: they take
+    effect at the start of the first block at or after the expiry time.
+    """
+
+    __table_args__ = (
+        Index("ix_movement_account", "account", "block", "log_index", "seq"),
+        Index("ix_movement_program", "program", "block", "log_index", "seq"),
+    )
+    block: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    log_index: int = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    program: str
+    account: str
+    kind: str
+    amount: int = Field(sa_column=_big())
+    counterparty: str | None = None
+    epoch: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    reward_id: int | None = None
+    tx_hash: str | None = None
+    timestamp: int = Field(sa_column=_big())
+
+
+class RawEvent(SQLModel, table=True):
+    """Every decoded event as it came, for audits and for anything not modelled below."""
+
+    block: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    log_index: int = Field(primary_key=True)
+    contract: str = Field(index=True)
+    name: str
+    tx_hash: str
+    args: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Merchant(SQLModel, table=True):
+    program: str = Field(primary_key=True)
+    merchant: str = Field(primary_key=True)
+    cap: int = Field(sa_column=_big())
+    issued: int = Field(sa_column=_big())
+    redeemed: int = Field(sa_column=_big())
+
+
+class Reward(SQLModel, table=True):
+    program: str = Field(primary_key=True)
+    reward_id: int = Field(primary_key=True)
+    merchant: str
+    price: int = Field(sa_column=_big())
+    stock: int = Field(sa_column=_big())
+    active: bool
+    redemptions: int = Field(sa_column=_big())
+    points_redeemed: int = Field(sa_column=_big())
+
+
+class Redemption(SQLModel, table=True):
+    __table_args__ = (Index("ix_redemption_holder", "holder"), Index("ix_redemption_merchant", "merchant"))
+    block: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    log_index: int = Field(primary_key=True)
+    program: str = Field(index=True)
+    holder: str
+    reward_id: int
+    merchant: str
+    quantity: int = Field(sa_column=_big())
+    points: int = Field(sa_column=_big())
+    tx_hash: str
+    timestamp: int = Field(sa_column=_big())
+
+
+class Route(SQLModel, table=True):
+    from_program: str = Field(primary_key=True)
+    to_program: str = Field(primary_key=True)
+    rate_num: int = Field(sa_column=_big())
+    rate_den: int = Field(sa_column=_big())
+    cap: int = Field(sa_column=_big())
+    approved: bool
+    volume_in: int = Field(sa_column=_big())
+    volume_out: int = Field(sa_column=_big())
+    exchanges: int
+
+
+class Exchange(SQLModel, table=True):
+    """One conversion: `amount_in` burnt on `from_program`, `amount_out` issued on `to_program`."""
+
+    __table_args__ = (Index("ix_exchange_pair", "from_program", "to_program", "timestamp"),)
+    block: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    log_index: int = Field(primary_key=True)
+    account: str = Field(index=True)
+    from_program: str
+    to_program: str
+    amount_in: int = Field(sa_column=_big())
+    amount_out: int = Field(sa_column=_big())
+    tx_hash: str
+    timestamp: int = Field(sa_column=_big())
+
+
+class DailyStat(SQLModel, table=True):
+    """Per program and UTC day: points by kind of movement, and the supply at the day's last indexed block."""
+
+    program: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    issued: int = Field(default=0, sa_column=_big(default=0))
+    redeemed: int = Field(default=0, sa_column=_big(default=0))
+    expired: int = Field(default=0, sa_column=_big(default=0))
+    revoked: int = Field(default=0, sa_column=_big(default=0))
+    burned: int = Field(default=0, sa_column=_big(default=0))
+    transferred: int = Field(default=0, sa_column=_big(default=0))
+    exchanged_in: int = Field(default=0, sa_column=_big(default=0))
+    exchanged_out: int = Field(default=0, sa_column=_big(default=0))
+    supply: int = Field(default=0, sa_column=_big(default=0))
+
+
+FACT_TABLES = (Movement, RawEvent, Redemption, Exchange, BlockRecord)
+STATE_TABLES = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)

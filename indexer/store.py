@@ -1,0 +1,256 @@
+"""The indexer's database access: one transaction per batch of blocks, and rollback for reorgs.
+
+A batch's facts, state changes, undo journal, block hashes and checkpoint are committed
+together, so a crash at any moment leaves the database at the end of the last whole batch, and a
+restart resumes from its checkpoint without losing or repeating a row.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import SQLModel
+
+from indexer.rpc import BlockHeader
+from indexer.schema import (
+    FACT_TABLES,
+    SCHEMA_VERSION,
+    STATE_TABLES,
+    Batch,
+    BlockRecord,
+    Checkpoint,
+    Undo,
+)
+from points.errors import PointsError
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+# Block hashes kept for finding a common ancestor; deeper reorganisations are not followed.
+REORG_WINDOW_BLOCKS = 256
+
+STATE_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in STATE_TABLES}  # type: ignore[attr-defined]
+FACTS_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in FACT_TABLES}  # type: ignore[attr-defined]
+
+
+def primary_key(table: Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
+@dataclass
+class BatchWrite:
+    """Everything one batch of blocks changes."""
+
+    first_block: int
+    last: BlockHeader
+    chain_head: int
+    headers: list[BlockHeader] = field(default_factory=list)
+    facts: dict[str, list[Row]] = field(default_factory=dict)
+    upserts: dict[str, list[Row]] = field(default_factory=dict)
+    deletes: dict[str, list[Key]] = field(default_factory=dict)
+    # (table, key, previous row or None); None when the batch is too deep to be reorganised.
+    undo: list[tuple[str, Key, Row | None]] | None = None
+
+
+class SchemaMismatch(PointsError):
+    pass
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ValueError, ImportError) as error:
+            raise PointsError(f"cannot use database {url!r}: {error}") from None
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def prepare(self, chain_id: int) -> Checkpoint | None:
+        """Creates the schema in an empty database; refuses one of another version or chain."""
+        try:
+            SQLModel.metadata.create_all(self.engine)
+            with self.engine.connect() as connection:
+                row = connection.execute(select(Checkpoint.__table__)).mappings().first()  # type: ignore[attr-defined]
+        except OperationalError as error:
+            raise PointsError(f"cannot open database {self.url!r}: {error.orig}") from None
+        if row is None:
+            return None
+        checkpoint = Checkpoint(**row)
+        if checkpoint.schema_version != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the database has schema version {checkpoint.schema_version} but this indexer writes version "
+                f"{SCHEMA_VERSION}: migrate it with `python -m indexer migrate` or index into a new database"
+            )
+        if checkpoint.chain_id != chain_id:
+            raise SchemaMismatch(
+                f"the database indexes chain {checkpoint.chain_id} but the RPC serves chain {chain_id}: "
+                "use another database"
+            )
+        return checkpoint
+
+    def checkpoint(self) -> Checkpoint | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(Checkpoint.__table__)).mappings().first()  # type: ignore[attr-defined]
+        return Checkpoint(**row) if row else None
+
+    def load_state(self) -> dict[str, dict[Key, Row]]:
+        """Every state row, keyed by primary key: the projector works on these in memory."""
+        state: dict[str, dict[Key, Row]] = {}
+        with self.engine.connect() as connection:
+            for name, table in STATE_BY_NAME.items():
+                key_columns = primary_key(table)
+                rows = connection.execute(select(table)).mappings()
+                state[name] = {tuple(row[column] for column in key_columns): dict(row) for row in rows}
+        return state
+
+    def recent_hashes(self) -> dict[int, str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(BlockRecord.number, BlockRecord.hash))  # type: ignore[call-overload]
+            return {number: block_hash for number, block_hash in rows}
+
+    def write(self, batch: BatchWrite, chain_id: int) -> None:
+        """Commits one batch atomically."""
+        with self.engine.begin() as connection:
+            batch_id = None
+            if batch.undo is not None:
+                batch_id = connection.execute(
+                    insert(Batch.__table__).values(first_block=batch.first_block, last_block=batch.last.number)  # type: ignore[attr-defined]
+                ).inserted_primary_key[0]
+                if batch.undo:
+                    connection.execute(
+                        insert(Undo.__table__),  # type: ignore[attr-defined]
+                        [
+                            {"batch_id": batch_id, "table_name": name, "key": json.dumps(key),
+                             "old": None if old is None else json.dumps(old)}
+                            for name, key, old in batch.undo
+                        ],
+                    )
+            for name, rows in batch.facts.items():
+                if rows:
+                    connection.execute(insert(FACTS_BY_NAME[name]), rows)
+            if batch.headers:
+                connection.execute(
+                    insert(BlockRecord.__table__),  # type: ignore[attr-defined]
+                    [{"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
+                     for h in batch.headers],
+                )
+            for name, keys in batch.deletes.items():
+                self._delete_keys(connection, STATE_BY_NAME[name], keys)
+            for name, rows in batch.upserts.items():
+                self._upsert(connection, STATE_BY_NAME[name], rows)
+            horizon = batch.last.number - REORG_WINDOW_BLOCKS
+            connection.execute(delete(BlockRecord.__table__).where(BlockRecord.number < horizon))  # type: ignore[attr-defined, arg-type]
+            stale = select(Batch.id).where(Batch.last_block < horizon)  # type: ignore[call-overload, arg-type]
+            connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(stale)))  # type: ignore[attr-defined, union-attr]
+            connection.execute(delete(Batch.__table__).where(Batch.last_block < horizon))  # type: ignore[attr-defined, arg-type]
+            self._save_checkpoint(connection, batch, chain_id)
+
+    def rollback(self, ancestor: int) -> int:
+        """Undoes every batch that wrote a block above `ancestor`; returns the new indexed block.
+
+        Batches are undone whole, so the result may lie below `ancestor`: re-indexing from there
+        is correct, only a little more work.
+        """
+        with self.engine.begin() as connection:
+            batches = connection.execute(
+                select(Batch.id, Batch.first_block)  # type: ignore[call-overload]
+                .where(Batch.last_block > ancestor)
+                .order_by(Batch.id.desc())  # type: ignore[union-attr]
+            ).all()
+            if not batches:
+                raise PointsError(
+                    f"a reorganisation deeper than the undo journal (block {ancestor}) cannot be rolled back: "
+                    "re-index into a new database"
+                )
+            for batch_id, _ in batches:
+                undo_rows = connection.execute(
+                    select(Undo.table_name, Undo.key, Undo.old)  # type: ignore[call-overload]
+                    .where(Undo.batch_id == batch_id)
+                    .order_by(Undo.id.desc())  # type: ignore[union-attr]
+                ).all()
+                for name, key_json, old_json in undo_rows:
+                    table = STATE_BY_NAME[name]
+                    key = tuple(json.loads(key_json))
+                    self._delete_keys(connection, table, [key])
+                    if old_json is not None:
+                        connection.execute(insert(table).values(**json.loads(old_json)))
+            restart = min(first for _, first in batches) - 1
+            ids = [batch_id for batch_id, _ in batches]
+            connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(ids)))  # type: ignore[attr-defined, union-attr]
+            connection.execute(delete(Batch.__table__).where(Batch.id.in_(ids)))  # type: ignore[attr-defined, union-attr]
+            for table in FACTS_BY_NAME.values():
+                block_column = table.c.block if "block" in table.c else table.c.number
+                connection.execute(delete(table).where(block_column > restart))
+            header = connection.execute(
+                select(BlockRecord.hash, BlockRecord.timestamp).where(BlockRecord.number == restart)  # type: ignore[call-overload]
+            ).first()
+            if header is None:
+                raise PointsError(f"block {restart} is not in the database's recent blocks: re-index into a new database")
+            connection.execute(
+                update(Checkpoint.__table__).values(  # type: ignore[attr-defined]
+                    indexed_block=restart, indexed_hash=header.hash, indexed_timestamp=header.timestamp
+                )
+            )
+        return restart
+
+    def _save_checkpoint(self, connection: Any, batch: BatchWrite, chain_id: int) -> None:
+        values = {
+            "schema_version": SCHEMA_VERSION,
+            "chain_id": chain_id,
+            "indexed_block": batch.last.number,
+            "indexed_hash": batch.last.hash,
+            "indexed_timestamp": batch.last.timestamp,
+            "chain_head": batch.chain_head,
+        }
+        table = Checkpoint.__table__  # type: ignore[attr-defined]
+        if connection.execute(update(table).where(table.c.id == 1).values(**values)).rowcount == 0:
+            connection.execute(insert(table).values(id=1, **values))
+
+    def set_chain_head(self, head: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(Checkpoint.__table__).values(chain_head=head))  # type: ignore[attr-defined]
+
+    def _delete_keys(self, connection: Any, table: Table, keys: Sequence[Key]) -> None:
+        if not keys:
+            return
+        columns = primary_key(table)
+        condition = [table.c[column] == bindparam(f"k_{column}") for column in columns]
+        connection.execute(
+            delete(table).where(*condition), [dict(zip((f"k_{c}" for c in columns), key, strict=True)) for key in keys]
+        )
+
+    def _upsert(self, connection: Any, table: Table, rows: Iterable[Row]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        dialect_insert = sqlite.insert if self.is_sqlite else postgresql.insert
+        statement = dialect_insert(table)
+        key_columns = primary_key(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=key_columns,
+            set_={column.name: statement.excluded[column.name] for column in table.c if column.name not in key_columns},
+        )
+        connection.execute(statement, rows)
+
+    def count(self, table: Table) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the API's readers work while the indexer writes; NORMAL keeps every commit
+    # atomic and durable against a process crash.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

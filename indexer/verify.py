@@ -1,0 +1,78 @@
+"""`python -m indexer verify`: the database against the chain, at the indexed block.
+
+Every account the database knows in a program (any account with a movement) must have the
+indexed balance on chain (`balanceOf` at the indexed block), every reward its indexed stock, and
+each program its indexed total supply.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from indexer.follower import encode_call
+from indexer.rpc import RpcClient
+from indexer.schema import Balance, Movement, Program, Reward
+from indexer.store import Store
+from points.errors import PointsError
+
+CALLS_PER_REQUEST = 500
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str
+    indexed: int
+    on_chain: int
+
+    def __str__(self) -> str:
+        return f"{self.what}: indexed {self.indexed}, on chain {self.on_chain}"
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def verify(store: Store, rpc: RpcClient) -> tuple[int, list[Difference]]:
+    """Returns how many values were compared and every difference found."""
+    checkpoint = store.checkpoint()
+    if checkpoint is None:
+        raise PointsError("the database is empty: run `python -m indexer run` first")
+    block = hex(checkpoint.indexed_block)
+    expectations: list[tuple[str, str, str, int]] = []  # (description, contract, calldata, indexed value)
+    with store.engine.connect() as connection:
+        programs = connection.execute(select(Program.address, Program.key, Program.total_supply)).all()  # type: ignore[call-overload]
+        balances = {
+            (program, account): balance
+            for program, account, balance in connection.execute(select(Balance.program, Balance.account, Balance.balance))  # type: ignore[call-overload]
+        }
+        accounts = connection.execute(select(Movement.program, Movement.account).distinct()).all()  # type: ignore[call-overload]
+        rewards = connection.execute(select(Reward.program, Reward.reward_id, Reward.stock)).all()  # type: ignore[call-overload]
+    keys = {address: key for address, key, _ in programs}
+    for address, key, supply in programs:
+        expectations.append((f"{key} totalSupply", address, encode_call("totalSupply()"), supply))
+    for program, account in accounts:
+        expectations.append((
+            f"{keys[program]} balanceOf({account})", program, encode_call("balanceOf(address)", account),
+            balances.get((program, account), 0),
+        ))
+    reward_calls = [
+        (f"{keys[program]} reward {reward_id} stock", program, encode_call("rewards(uint256)", reward_id), stock)
+        for program, reward_id, stock in rewards
+    ]
+
+    differences: list[Difference] = []
+    for chunk in _chunks(expectations, CALLS_PER_REQUEST):
+        results = rpc.batch([("eth_call", [{"to": to, "data": data}, block]) for _, to, data, _ in chunk])
+        for (what, _, _, indexed), result in zip(chunk, results, strict=True):
+            if int(result, 16) != indexed:
+                differences.append(Difference(what, indexed, int(result, 16)))
+    for chunk in _chunks(reward_calls, CALLS_PER_REQUEST):
+        results = rpc.batch([("eth_call", [{"to": to, "data": data}, block]) for _, to, data, _ in chunk])
+        for (what, _, _, indexed), result in zip(chunk, results, strict=True):
+            # rewards() returns (merchant, price, stock, active): stock is the third word.
+            stock = int(result[2 + 2 * 64 : 2 + 3 * 64], 16)
+            if stock != indexed:
+                differences.append(Difference(what, indexed, stock))
+    return len(expectations) + len(reward_calls), differences
