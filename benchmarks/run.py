@@ -1,0 +1,58 @@
+"""Runs every benchmark suite on a fresh Anvil, prints the table, writes RESULTS.md."""
+
+from collections.abc import Callable, Sequence
+from importlib.metadata import version
+
+from ape import accounts, chain, project
+from ape.logging import logger
+from rich.console import Console
+
+from benchmarks.baseline import compile_plain_erc20
+from benchmarks.context import Bench
+from benchmarks.ledger_suite import ledger_rows
+from benchmarks.network import fresh_anvil
+from benchmarks.params import EPOCH_LENGTH, VALIDITY
+from benchmarks.results import write_results
+from benchmarks.table import Row, failures, render_console
+
+Suite = Callable[[Bench], list[Row]]
+
+# Later suites (redeem, redeem_with_sig, exchange, exchange_with_permit, indexer/API) append here.
+SUITES: Sequence[Suite] = (ledger_rows,)
+
+
+def _setting() -> str:
+    return (
+        f"PointsToken with validity {VALIDITY} epochs of {EPOCH_LENGTH:,} s against snekmate "
+        f"{version('snekmate')}'s `erc20` (benchmarks/contracts/PlainERC20.vy), both compiled by "
+        f"vyper {version('vyper')} (optimize gas), on a fresh Anvil through eth-ape {version('eth-ape')}."
+    )
+
+
+def main() -> int:
+    # Wide enough for one line per row when the output is piped (rich assumes 80 columns).
+    console = Console(width=max(Console().width, 140))
+    logger.set_level("ERROR")
+    rows: list[Row] = []
+    with fresh_anvil():
+        test_accounts = accounts.test_accounts
+        bench = Bench(
+            chain=chain,
+            owner=test_accounts[0],
+            merchant=test_accounts[1],
+            holders=[test_accounts[i] for i in range(2, len(test_accounts))],
+            points_token=project.PointsToken,
+            plain_erc20=compile_plain_erc20(project.config.vyper.evm_version),
+        )
+        for suite in SUITES:
+            rows.extend(suite(bench))
+
+    setting = _setting()
+    render_console(rows, title="Gas: PointsToken vs plain ERC-20", console=console)
+    console.print(setting, highlight=False)
+    path = write_results(rows, setting)
+    console.print(f"Written to {path.relative_to(path.parent.parent)}", highlight=False)
+    missed = failures(rows)
+    for row in missed:
+        console.print(f"[bold red]FAIL[/] {row.operation}: ratio {row.ratio:.2f} > {row.target:.2f}")
+    return 1 if missed else 0
