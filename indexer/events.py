@@ -5,6 +5,7 @@ Every field of every event is a static ABI type, so a log decodes by slicing its
 against the compiled contracts' ABI.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -79,15 +80,32 @@ def checksum(address_hex40: str) -> str:
     return to_checksum_address("0x" + address_hex40)
 
 
-def _value(kind: str, word: str) -> Any:
-    """Converts one 64-hex-digit ABI word."""
+def _converter(kind: str) -> Callable[[str], Any]:
+    """How one 64-hex-digit ABI word of `kind` becomes a Python value."""
     if kind == "address":
-        return checksum(word[24:])
+        return lambda word: checksum(word[24:])
     if kind == "bool":
-        return word[-1] != "0"
+        return lambda word: word[-1] != "0"
     if kind == "bytes32":
-        return "0x" + word
-    return int(word, 16)
+        return lambda word: "0x" + word
+    return lambda word: int(word, 16)
+
+
+def _field_readers(spec: EventSpec) -> tuple[tuple[str, bool, int, Callable[[str], Any]], ...]:
+    """Per field: its name, whether it is a topic, its position there or in the data, its converter."""
+    readers = []
+    topic_index, word_index = 1, 0
+    for field in spec.fields:
+        if field.indexed:
+            readers.append((field.name, True, topic_index, _converter(field.type)))
+            topic_index += 1
+        else:
+            readers.append((field.name, False, word_index * 64, _converter(field.type)))
+            word_index += 1
+    return tuple(readers)
+
+
+_READERS = {topic: (spec.name, _field_readers(spec)) for topic, spec in EVENTS_BY_TOPIC.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,21 +125,16 @@ class UnknownEvent(ValueError):
 def decode_log(log: dict[str, Any]) -> DecodedLog:
     """Decodes a JSON-RPC log object of one of the contracts' events."""
     topics: list[str] = log["topics"]
-    if not topics or (spec := EVENTS_BY_TOPIC.get(topics[0].lower())) is None:
+    if not topics or (decoder := _READERS.get(topics[0].lower())) is None:
         raise UnknownEvent(f"log {log.get('transactionHash')}:{log.get('logIndex')} is not one of the contracts' events")
-    data = log["data"][2:]
-    args: dict[str, Any] = {}
-    topic_index = 1
-    word_index = 0
-    for field in spec.fields:
-        if field.indexed:
-            args[field.name] = _value(field.type, topics[topic_index][2:])
-            topic_index += 1
-        else:
-            args[field.name] = _value(field.type, data[word_index * 64 : (word_index + 1) * 64])
-            word_index += 1
+    name, readers = decoder
+    data = log["data"]
+    args = {
+        field: convert(topics[position][2:] if is_topic else data[2 + position : 66 + position])
+        for field, is_topic, position, convert in readers
+    }
     return DecodedLog(
-        name=spec.name,
+        name=name,
         contract=checksum(log["address"][2:].lower()),
         block=int(log["blockNumber"], 16),
         log_index=int(log["logIndex"], 16),

@@ -9,9 +9,12 @@ each account's history records its expiries although no transaction marks them.
 """
 
 import json
+
+import orjson
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from indexer.events import ZERO_ADDRESS, DecodedLog
@@ -40,14 +43,30 @@ class ProgramParams:
     transferable: bool
 
 
+SECONDS_PER_DAY = 86_400
+
+
+@lru_cache(maxsize=4096)
+def _day_name(day_number: int) -> str:
+    return datetime.fromtimestamp(day_number * SECONDS_PER_DAY, UTC).strftime("%Y-%m-%d")
+
+
 def day_of(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    """The UTC date of `timestamp`, as YYYY-MM-DD."""
+    return _day_name(timestamp // SECONDS_PER_DAY)
 
 
 def _checked(value: int) -> int:
     if value > MAX_STORED_INTEGER:
         raise ValueOutOfRange(f"value {value} exceeds the indexer's 64-bit storage")
     return value
+
+
+def _json(args: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(args).decode()
+    except TypeError:  # orjson stops at 64-bit integers; the standard library does not
+        return json.dumps(args, separators=(",", ":"))
 
 
 class Projector:
@@ -130,16 +149,16 @@ class Projector:
             self._daily(program, timestamp, revoked=_checked(args["amount"]))
         elif name == "MerchantSet":
             self._merchant(program, args["merchant"])
-            self.state.update("merchant", (program, args["merchant"]), cap=_checked(args["cap"]))
+            self.state.update("merchant", (program, args["merchant"]), cap=args["cap"])
         elif name == "RewardListed":
             self.state.put("reward", (program, args["reward_id"]), {
                 "program": program, "reward_id": args["reward_id"], "merchant": args["merchant"],
-                "price": _checked(args["price"]), "stock": _checked(args["stock"]), "active": True,
+                "price": args["price"], "stock": args["stock"], "active": True,
                 "redemptions": 0, "points_redeemed": 0,
             })
         elif name == "RewardUpdated":
-            self.state.update("reward", (program, args["reward_id"]), price=_checked(args["price"]),
-                              stock=_checked(args["stock"]), active=args["active"])
+            self.state.update("reward", (program, args["reward_id"]), price=args["price"], stock=args["stock"],
+                              active=args["active"])
         elif name == "TransferableSet":
             self.state.update("program", (program,), transferable=args["transferable"])
         elif name in ("Paused", "Unpaused"):
@@ -220,8 +239,7 @@ class Projector:
         args = log.args
         if log.name == "RouteSet":
             route = self._route(args["from_token"], args["to_token"])
-            route.update(rate_num=_checked(args["rate_num"]), rate_den=_checked(args["rate_den"]),
-                         cap=_checked(args["cap"]))
+            route.update(rate_num=args["rate_num"], rate_den=args["rate_den"], cap=args["cap"])
         elif log.name == "RouteApproved":
             self._route(args["from_token"], args["to_token"])["approved"] = args["enabled"]
         elif log.name == "Exchanged":
@@ -243,7 +261,7 @@ class Projector:
     def _raw(self, log: DecodedLog) -> None:
         self.facts["rawevent"].append({
             "block": log.block, "log_index": log.log_index, "contract": log.contract, "name": log.name,
-            "tx_hash": log.tx_hash, "args": json.dumps(log.args, separators=(",", ":")),
+            "tx_hash": log.tx_hash, "args": _json(log.args),
         })
 
     def _movement(self, program: str, account: str, kind: str, amount: int, block: int, log_index: int, seq: int,
@@ -300,15 +318,31 @@ class Projector:
 
 
 class _TransactionContext:
-    """The annotation events of one transaction, each matched to at most one `Transfer`."""
+    """The annotation events of one transaction, each matched to at most one `Transfer`.
+
+    Annotations come in the order of the transfers they explain, so the first unused one of a
+    kind almost always matches.
+    """
+
+    _ANNOTATIONS = frozenset(("Issued", "Redeemed", "Revoked", "Exchanged", "TransferAtEpoch"))
 
     def __init__(self, logs: list[DecodedLog]) -> None:
-        self._unused: list[DecodedLog] = [
-            log for log in logs if log.name in ("Issued", "Redeemed", "Revoked", "Exchanged", "TransferAtEpoch")
-        ]
+        self._unused: dict[tuple[str, str], list[DecodedLog]] = {}
+        for log in logs:
+            if log.name in self._ANNOTATIONS:
+                self._unused.setdefault((log.name, log.contract), []).append(log)
+        self._next: dict[tuple[str, str], int] = dict.fromkeys(self._unused, 0)
 
     def take(self, name: str, contract: str, **expected: Any) -> DecodedLog | None:
-        for position, log in enumerate(self._unused):
-            if log.name == name and log.contract == contract and all(log.args[k] == v for k, v in expected.items()):
-                return self._unused.pop(position)
+        candidates = self._unused.get((name, contract))
+        if not candidates:
+            return None
+        start = self._next[(name, contract)]
+        for position in range(start, len(candidates)):
+            log = candidates[position]
+            if log is not None and all(log.args[k] == v for k, v in expected.items()):
+                candidates[position] = None  # type: ignore[call-overload]
+                if position == start:
+                    self._next[(name, contract)] = start + 1
+                return log
         return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from points.errors import PointsError
 
@@ -83,15 +84,16 @@ class RpcClient:
         delay = self._first_backoff
         for attempt in range(1, self._max_attempts + 1):
             try:
-                response = self._client.post(self.url, json=payload)
+                response = self._client.post(self.url, content=orjson.dumps(payload),
+                                             headers={"content-type": "application/json"})
                 if response.status_code == 429 or response.status_code >= 500:
                     raise httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
                                                 response=response)
-                body = response.json()
+                body = orjson.loads(response.content)
                 if not _rate_limited(body):
                     return body
                 reason = "rate limited"
-            except (httpx.TransportError, httpx.HTTPStatusError, ValueError) as error:
+            except (httpx.TransportError, httpx.HTTPStatusError, orjson.JSONDecodeError) as error:
                 reason = str(error) or type(error).__name__
             if attempt == self._max_attempts:
                 break

@@ -6,17 +6,38 @@ Two kinds of tables:
 - state, one row per program, account, merchant, reward, route or day, kept current by the
   indexer: every batch that changes state rows within the reorg window journals their previous
   values in `undo`, so a rollback restores them exactly.
-Amounts are whole points stored as 64-bit integers.
+Amounts of points are stored as 64-bit integers (the indexer stops with a clear error on a
+larger one); settings that may legitimately be huge (caps, rates, prices, stock) as decimal text.
 """
 
-from sqlalchemy import BigInteger, Column, Index, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Dialect, Index, String, Text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 1
 
 
+class Uint256(TypeDecorator[int]):
+    """A uint256 kept exactly, as decimal text, in any database."""
+
+    impl = String(78)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+
 def _big(**kwargs: object) -> Column:  # type: ignore[type-arg]
     return Column(BigInteger, nullable=False, **kwargs)
+
+
+def _uint256() -> Column:  # type: ignore[type-arg]
+    return Column(Uint256, nullable=False)
 
 
 class Checkpoint(SQLModel, table=True):
@@ -136,7 +157,7 @@ class RawEvent(SQLModel, table=True):
 class Merchant(SQLModel, table=True):
     program: str = Field(primary_key=True)
     merchant: str = Field(primary_key=True)
-    cap: int = Field(sa_column=_big())
+    cap: int = Field(sa_column=_uint256())
     issued: int = Field(sa_column=_big())
     redeemed: int = Field(sa_column=_big())
 
@@ -145,8 +166,8 @@ class Reward(SQLModel, table=True):
     program: str = Field(primary_key=True)
     reward_id: int = Field(primary_key=True)
     merchant: str
-    price: int = Field(sa_column=_big())
-    stock: int = Field(sa_column=_big())
+    price: int = Field(sa_column=_uint256())
+    stock: int = Field(sa_column=_uint256())
     active: bool
     redemptions: int = Field(sa_column=_big())
     points_redeemed: int = Field(sa_column=_big())
@@ -169,9 +190,9 @@ class Redemption(SQLModel, table=True):
 class Route(SQLModel, table=True):
     from_program: str = Field(primary_key=True)
     to_program: str = Field(primary_key=True)
-    rate_num: int = Field(sa_column=_big())
-    rate_den: int = Field(sa_column=_big())
-    cap: int = Field(sa_column=_big())
+    rate_num: int = Field(sa_column=_uint256())
+    rate_den: int = Field(sa_column=_uint256())
+    cap: int = Field(sa_column=_uint256())
     approved: bool
     volume_in: int = Field(sa_column=_big())
     volume_out: int = Field(sa_column=_big())

@@ -10,14 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Engine, Table, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from indexer.rpc import BlockHeader
 from indexer.schema import (
     FACT_TABLES,
+    Uint256,
     SCHEMA_VERSION,
     STATE_TABLES,
     Batch,
@@ -126,23 +126,17 @@ class Store:
                     insert(Batch.__table__).values(first_block=batch.first_block, last_block=batch.last.number)  # type: ignore[attr-defined]
                 ).inserted_primary_key[0]
                 if batch.undo:
-                    connection.execute(
-                        insert(Undo.__table__),  # type: ignore[attr-defined]
-                        [
-                            {"batch_id": batch_id, "table_name": name, "key": json.dumps(key),
-                             "old": None if old is None else json.dumps(old)}
-                            for name, key, old in batch.undo
-                        ],
-                    )
+                    self._insert(connection, Undo.__table__, [  # type: ignore[attr-defined]
+                        {"batch_id": batch_id, "table_name": name, "key": json.dumps(key),
+                         "old": None if old is None else json.dumps(old)}
+                        for name, key, old in batch.undo
+                    ])
             for name, rows in batch.facts.items():
-                if rows:
-                    connection.execute(insert(FACTS_BY_NAME[name]), rows)
-            if batch.headers:
-                connection.execute(
-                    insert(BlockRecord.__table__),  # type: ignore[attr-defined]
-                    [{"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
-                     for h in batch.headers],
-                )
+                self._insert(connection, FACTS_BY_NAME[name], rows)
+            self._insert(connection, BlockRecord.__table__, [  # type: ignore[attr-defined]
+                {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
+                for h in batch.headers
+            ])
             for name, keys in batch.deletes.items():
                 self._delete_keys(connection, STATE_BY_NAME[name], keys)
             for name, rows in batch.upserts.items():
@@ -182,7 +176,7 @@ class Store:
                     key = tuple(json.loads(key_json))
                     self._delete_keys(connection, table, [key])
                     if old_json is not None:
-                        connection.execute(insert(table).values(**json.loads(old_json)))
+                        self._insert(connection, table, [json.loads(old_json)])
             restart = min(first for _, first in batches) - 1
             ids = [batch_id for batch_id, _ in batches]
             connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(ids)))  # type: ignore[attr-defined, union-attr]
@@ -219,27 +213,48 @@ class Store:
         with self.engine.begin() as connection:
             connection.execute(update(Checkpoint.__table__).values(chain_head=head))  # type: ignore[attr-defined]
 
+    # Bulk writes go straight to the driver: SQLAlchemy's per-row parameter processing would
+    # cost more than the database itself on a backfill.
+
+    def _placeholder(self) -> str:
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
+    @staticmethod
+    def _parameters(columns: list[Column], rows: Iterable[Row]) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
+        converters = [(column.name, isinstance(column.type, Uint256)) for column in columns]
+        return [
+            tuple(str(row[name]) if as_text and row[name] is not None else row[name] for name, as_text in converters)
+            for row in rows
+        ]
+
+    def _insert(self, connection: Any, table: Table, rows: list[Row]) -> None:
+        """Inserts rows; a table's surrogate `id` is left to the database."""
+        if not rows:
+            return
+        columns = [column for column in table.c if column.name != "id"]
+        names = ", ".join(column.name for column in columns)
+        marks = ", ".join(self._placeholder() for _ in columns)
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+                                   self._parameters(columns, rows))
+
     def _delete_keys(self, connection: Any, table: Table, keys: Sequence[Key]) -> None:
         if not keys:
             return
-        columns = primary_key(table)
-        condition = [table.c[column] == bindparam(f"k_{column}") for column in columns]
-        connection.execute(
-            delete(table).where(*condition), [dict(zip((f"k_{c}" for c in columns), key, strict=True)) for key in keys]
-        )
+        condition = " AND ".join(f"{column} = {self._placeholder()}" for column in primary_key(table))
+        connection.exec_driver_sql(f"DELETE FROM {table.name} WHERE {condition}", [tuple(key) for key in keys])
 
-    def _upsert(self, connection: Any, table: Table, rows: Iterable[Row]) -> None:
-        rows = list(rows)
+    def _upsert(self, connection: Any, table: Table, rows: list[Row]) -> None:
         if not rows:
             return
-        dialect_insert = sqlite.insert if self.is_sqlite else postgresql.insert
-        statement = dialect_insert(table)
-        key_columns = primary_key(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=key_columns,
-            set_={column.name: statement.excluded[column.name] for column in table.c if column.name not in key_columns},
+        columns = [column.name for column in table.c]
+        keys = primary_key(table)
+        marks = ", ".join(self._placeholder() for _ in columns)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in keys)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
-        connection.execute(statement, rows)
+        connection.exec_driver_sql(sql, self._parameters(list(table.c), rows))
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as connection:
