@@ -1,0 +1,193 @@
+"""EIP-712 messages a PointsToken accepts: signed redemptions and EIP-2612 permits.
+
+The domain is the token's own (name, version "1", chain id, the token's address), so a signature
+is good for one program on one chain only. These builders are the single source of the typed
+data for the scripts, the demo, the benchmarks and the tests. Signing is done either by an ape
+account (`account.sign_message(signable(typed_data))`) or, with a raw key, by `sign_typed_data`.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_typed_data
+from eth_utils import is_address, to_checksum_address
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from points.errors import PointsError, invalid_file
+
+EIP712_VERSION = "1"
+
+_DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+_REDEEM_TYPE = [
+    {"name": "holder", "type": "address"},
+    {"name": "rewardId", "type": "uint256"},
+    {"name": "quantity", "type": "uint256"},
+    {"name": "maxPoints", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+_PERMIT_TYPE = [
+    {"name": "owner", "type": "address"},
+    {"name": "spender", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+
+@dataclass(frozen=True)
+class TokenDomain:
+    """A PointsToken's EIP-712 domain: its name, version "1", the chain and its address."""
+
+    name: str
+    chain_id: int
+    address: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": EIP712_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.address),
+        }
+
+
+@dataclass(frozen=True)
+class Signature:
+    v: int
+    r: bytes
+    s: bytes
+
+    @property
+    def packed(self) -> bytes:
+        """`r || s || v`, the 65 bytes `redeem_with_sig` takes."""
+        return self.r + self.s + bytes([self.v])
+
+    @classmethod
+    def from_packed(cls, packed: bytes) -> "Signature":
+        if len(packed) != 65:
+            raise PointsError(f"a signature is 65 bytes, not {len(packed)}")
+        return cls(v=packed[64], r=packed[:32], s=packed[32:64])
+
+    @classmethod
+    def from_parts(cls, v: int, r: int | bytes, s: int | bytes) -> "Signature":
+        def word(part: int | bytes) -> bytes:
+            return part.to_bytes(32, "big") if isinstance(part, int) else bytes(part).rjust(32, b"\0")
+
+        return cls(v=v, r=word(r), s=word(s))
+
+
+def redeem_typed_data(
+    domain: TokenDomain, holder: str, reward_id: int, quantity: int, max_points: int, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """The typed data of `redeem_with_sig`: `Redeem(address holder,uint256 rewardId,...)`."""
+    return {
+        "types": {"EIP712Domain": _DOMAIN_TYPE, "Redeem": _REDEEM_TYPE},
+        "primaryType": "Redeem",
+        "domain": domain.as_dict(),
+        "message": {
+            "holder": to_checksum_address(holder),
+            "rewardId": reward_id,
+            "quantity": quantity,
+            "maxPoints": max_points,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+
+
+def permit_typed_data(
+    domain: TokenDomain, owner: str, spender: str, value: int, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """The typed data of EIP-2612 `permit`."""
+    return {
+        "types": {"EIP712Domain": _DOMAIN_TYPE, "Permit": _PERMIT_TYPE},
+        "primaryType": "Permit",
+        "domain": domain.as_dict(),
+        "message": {
+            "owner": to_checksum_address(owner),
+            "spender": to_checksum_address(spender),
+            "value": value,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+
+
+def signable(typed_data: dict[str, Any]) -> SignableMessage:
+    return encode_typed_data(full_message=typed_data)
+
+
+def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> Signature:
+    signed = Account.sign_message(signable(typed_data), private_key)
+    return Signature.from_parts(signed.v, signed.r, signed.s)
+
+
+def recover_signer(typed_data: dict[str, Any], signature: Signature) -> str:
+    try:
+        return Account.recover_message(signable(typed_data), signature=signature.packed)
+    except ValueError as error:
+        raise PointsError(f"the signature is malformed: {error}") from None
+
+
+class SignedRedemption(BaseModel):
+    """What `ape run sign-redeem` prints and `ape run relay-redeem` submits (no personal data)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chain_id: int
+    token: str
+    holder: str
+    reward_id: int
+    quantity: int
+    max_points: int
+    nonce: int
+    deadline: int
+    signature: str
+
+    @field_validator("token", "holder")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not is_address(value):
+            raise ValueError(f"{value!r} is not an address")
+        return to_checksum_address(value)
+
+    @field_validator("signature")
+    @classmethod
+    def _signature(cls, value: str) -> str:
+        digits = value.removeprefix("0x").lower()
+        if len(digits) != 130 or any(char not in "0123456789abcdef" for char in digits):
+            raise ValueError("must be 0x followed by 130 hex digits (65 bytes)")
+        return "0x" + digits
+
+    def parsed_signature(self) -> Signature:
+        return Signature.from_packed(bytes.fromhex(self.signature[2:]))
+
+    def typed_data(self, token_name: str) -> dict[str, Any]:
+        return redeem_typed_data(
+            TokenDomain(token_name, self.chain_id, self.token),
+            self.holder, self.reward_id, self.quantity, self.max_points, self.nonce, self.deadline,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(), indent=2)
+
+
+def load_signed_redemption(text: str, source: str) -> SignedRedemption:
+    """Parses a signed redemption; every problem is one line naming the source and the field."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PointsError(f"{source} is not JSON: {error}") from None
+    try:
+        return SignedRedemption.model_validate(raw)
+    except ValidationError as error:
+        raise invalid_file(Path(source), error) from None
