@@ -11,13 +11,15 @@ PY := $(VENV)/bin/python
 ANVIL := $(VENV)/bin/anvil
 STAMP_PY := $(VENV)/.synced
 STAMP_NODE := node_modules/.installed
+STAMP_BUILD := .build/.compiled
+CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
 # uv must use the machine's Python: it may not download one.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all install run test bench clean
+.PHONY: all install build run test bench clean
 
 all: test
 
@@ -43,14 +45,22 @@ $(ANVIL): | $(STAMP_NODE) $(STAMP_PY)
 	ln -sf "$$(node -p "require.resolve('@foundry-rs/anvil-' + process.platform + '-' + ({x64: 'amd64', arm64: 'arm64'})[process.arch] + '/bin/anvil')")" $@
 	$@ --version | head -n 1
 
-run: install
+# ape's compile cache looks at the contracts' own files, not at the modules they import, so a
+# change to any source recompiles everything.
+$(STAMP_BUILD): $(CONTRACT_SOURCES) | $(STAMP_PY)
+	$(VENV)/bin/ape compile --force
+	touch $@
+
+build: install $(STAMP_BUILD)
+
+run: build
 	$(PY) -m points.run
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
-test: install
+test: build
 	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider $(TEST_ARGS)
 
-bench: install
+bench: build
 	APE_FOUNDRY_HOST=auto $(PY) -m benchmarks
 
 clean:

@@ -21,6 +21,7 @@ class Bench:
     """Funded accounts that sign holder transactions; a benchmark may reuse them per deployment."""
     points_token: ContractContainer
     plain_erc20: ContractContainer
+    exchange: ContractContainer
 
     def deploy_points(self) -> ContractInstance:
         """A fresh PointsToken (epoch 0 starts now) with `merchant` allowed to mint."""

@@ -13,12 +13,12 @@ from benchmarks.ledger_suite import ledger_rows
 from benchmarks.network import fresh_anvil
 from benchmarks.params import EPOCH_LENGTH, VALIDITY
 from benchmarks.results import write_results
+from benchmarks.spending_suite import spending_rows
 from benchmarks.table import Row, failures, render_console
 
 Suite = Callable[[Bench], list[Row]]
 
-# Later suites (redeem, redeem_with_sig, exchange, exchange_with_permit, indexer/API) append here.
-SUITES: Sequence[Suite] = (ledger_rows,)
+SUITES: Sequence[Suite] = (ledger_rows, spending_rows)
 
 
 def _setting() -> str:
@@ -43,6 +43,7 @@ def main() -> int:
             holders=[test_accounts[i] for i in range(2, len(test_accounts))],
             points_token=project.PointsToken,
             plain_erc20=compile_plain_erc20(project.config.vyper.evm_version),
+            exchange=project.PartnerExchange,
         )
         for suite in SUITES:
             rows.extend(suite(bench))

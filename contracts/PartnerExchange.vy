@@ -23,25 +23,24 @@
 from .interfaces import IPointsToken
 
 
-# @dev A route's rate and cap share one slot; its approval is kept
-# apart because the other program's owner writes it.
-# `rate_num << 192 | rate_den << 128 | cap`.
+# @dev A route's rate, cap and approval share one slot, so that an exchange
+# reads one word for them: `rate_num << 192 | rate_den << 128 | cap << 1 | approved`.
+# The receiving program's owner writes the terms, the sending program's
+# owner the approval bit; each write keeps the other party's part.
 _NUM_SHIFT: constant(uint256) = 192
 _DEN_SHIFT: constant(uint256) = 128
+_CAP_SHIFT: constant(uint256) = 1
 _MAX_RATE_PART: constant(uint256) = (1 << 64) - 1
-_MAX_CAP: constant(uint256) = (1 << 128) - 1
-_CAP_MASK: constant(uint256) = _MAX_CAP
+_MAX_CAP: constant(uint256) = (1 << 127) - 1
+_APPROVED: constant(uint256) = 1
 
 # @dev Route usage: `period << 192 | points issued in that period`.
 _PERIOD_SHIFT: constant(uint256) = 192
 _USED_MASK: constant(uint256) = (1 << 192) - 1
 
 
-# @dev from_token => to_token => packed (rate_num, rate_den, cap).
+# @dev from_token => to_token => packed (rate_num, rate_den, cap, approved).
 _terms: HashMap[address, HashMap[address, uint256]]
-
-# @dev from_token => to_token => the sending program agreed.
-_approved: HashMap[address, HashMap[address, bool]]
 
 # @dev from_token => to_token => packed (cap period, points issued in it).
 _usage: HashMap[address, HashMap[address, uint256]]
@@ -92,9 +91,10 @@ def set_route(from_token: IPointsToken, to_token: IPointsToken, rate_num: uint25
     assert from_token != to_token, "PartnerExchange: route from a token to itself"
     assert msg.sender == staticcall to_token.owner(), "PartnerExchange: caller is not the owner of to_token"
     assert rate_num <= _MAX_RATE_PART and rate_den <= _MAX_RATE_PART, "PartnerExchange: rate part exceeds 2**64 - 1"
-    assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**128 - 1"
+    assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**127 - 1"
+    approved: uint256 = self._terms[from_token.address][to_token.address] & _APPROVED
     self._terms[from_token.address][to_token.address] = (
-        (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | cap
+        (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | (cap << _CAP_SHIFT) | approved
     )
     log RouteSet(from_token=from_token.address, to_token=to_token.address, rate_num=rate_num, rate_den=rate_den, cap=cap)
 
@@ -109,7 +109,8 @@ def approve_route(from_token: IPointsToken, to_token: IPointsToken, enabled: boo
     @param enabled Whether the sending program agrees.
     """
     assert msg.sender == staticcall from_token.owner(), "PartnerExchange: caller is not the owner of from_token"
-    self._approved[from_token.address][to_token.address] = enabled
+    terms: uint256 = self._terms[from_token.address][to_token.address]
+    self._terms[from_token.address][to_token.address] = (terms & ~_APPROVED) | convert(enabled, uint256)
     log RouteApproved(from_token=from_token.address, to_token=to_token.address, enabled=enabled)
 
 
@@ -126,7 +127,12 @@ def routes(from_token: address, to_token: address) -> (uint256, uint256, uint256
     @return bool Whether `from_token`'s owner approved it.
     """
     terms: uint256 = self._terms[from_token][to_token]
-    return terms >> _NUM_SHIFT, (terms >> _DEN_SHIFT) & _MAX_RATE_PART, terms & _CAP_MASK, self._approved[from_token][to_token]
+    return (
+        terms >> _NUM_SHIFT,
+        (terms >> _DEN_SHIFT) & _MAX_RATE_PART,
+        (terms >> _CAP_SHIFT) & _MAX_CAP,
+        terms & _APPROVED == _APPROVED,
+    )
 
 
 @external
@@ -236,11 +242,11 @@ def _current_period(to_token: IPointsToken) -> uint256:
 @internal
 def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256) -> uint256:
     terms: uint256 = self._terms[from_token.address][to_token.address]
-    cap: uint256 = terms & _CAP_MASK
+    cap: uint256 = (terms >> _CAP_SHIFT) & _MAX_CAP
     rate_num: uint256 = terms >> _NUM_SHIFT
     rate_den: uint256 = (terms >> _DEN_SHIFT) & _MAX_RATE_PART
     assert rate_num != 0 and rate_den != 0 and cap != 0, "PartnerExchange: route has no rate or cap"
-    assert self._approved[from_token.address][to_token.address], "PartnerExchange: route not approved by from_token's owner"
+    assert terms & _APPROVED == _APPROVED, "PartnerExchange: route not approved by from_token's owner"
 
     amount_used: uint256 = 0
     amount_out: uint256 = 0
@@ -256,7 +262,8 @@ def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken
     assert issued <= cap, "PartnerExchange: route cap for this period exceeded"
     self._usage[from_token.address][to_token.address] = (period << _PERIOD_SHIFT) | issued
 
-    extcall from_token.burn_from(account, amount_used)
-    extcall to_token.mint(account, amount_out, convert(convert(from_token.address, uint160), bytes32))
+    # Both tokens answered `owner()` when the route was set, so they have code.
+    extcall from_token.burn_from(account, amount_used, skip_contract_check=True)
+    extcall to_token.mint(account, amount_out, convert(convert(from_token.address, uint160), bytes32), skip_contract_check=True)
     log Exchanged(account=account, from_token=from_token.address, to_token=to_token.address, amount_in=amount_used, amount_out=amount_out)
     return amount_out

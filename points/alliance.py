@@ -33,7 +33,7 @@ class _Strict(BaseModel):
 
 class MerchantConfig(_Strict):
     address: Address
-    cap: int = Field(gt=0, description="points per cap period")
+    cap: int = Field(gt=0, lt=2**96, description="points per cap period")
     label: str = ""
 
 
@@ -71,7 +71,7 @@ class RouteConfig(_Strict):
     target: str = Field(alias="to")
     rate_num: int = Field(gt=0, le=MAX_RATE_PART)
     rate_den: int = Field(gt=0, le=MAX_RATE_PART)
-    cap: int = Field(gt=0, lt=2**128, description="target points per the target's cap period")
+    cap: int = Field(gt=0, lt=2**127, description="target points per the target's cap period")
 
 
 class AllianceConfig(_Strict):

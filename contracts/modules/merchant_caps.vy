@@ -14,10 +14,14 @@ from snekmate.auth import ownable
 uses: ownable
 
 
-# @dev Layout of a packed issuance counter: the period above,
-# the points issued in it below.
-_PERIOD_SHIFT: constant(uint256) = 192
-_ISSUED_MASK: constant(uint256) = (1 << 192) - 1
+# @dev A merchant's cap and its issuance in the current period share one
+# slot, so that a mint reads and rewrites a single word:
+# `cap << 160 | period << 96 | issued in that period`.
+_CAP_SHIFT: constant(uint256) = 160
+_PERIOD_SHIFT: constant(uint256) = 96
+_MAX_CAP: constant(uint256) = (1 << 96) - 1
+_PERIOD_MASK: constant(uint256) = (1 << 64) - 1
+_ISSUED_MASK: constant(uint256) = (1 << 96) - 1
 
 
 # @dev The first second of period 0 and a period's length in seconds.
@@ -25,12 +29,8 @@ cap_period_start: public(immutable(uint256))
 cap_period: public(immutable(uint256))
 
 
-# @dev Points a merchant may issue per period; 0 for a non-merchant.
-merchant_cap: public(HashMap[address, uint256])
-
-
-# @dev Merchant => packed (period, points issued in that period).
-_issued: HashMap[address, uint256]
+# @dev Merchant => packed (cap, period, points issued in that period).
+_merchants: HashMap[address, uint256]
 
 
 # @dev Emitted when the owner grants, changes or (cap 0) revokes a merchant.
@@ -61,9 +61,21 @@ def set_merchant(merchant: address, cap: uint256):
     """
     ownable._check_owner()
     assert merchant != empty(address), "merchant_caps: merchant is the zero address"
-    assert cap <= _ISSUED_MASK, "merchant_caps: cap exceeds 2**192 - 1"
-    self.merchant_cap[merchant] = cap
+    assert cap <= _MAX_CAP, "merchant_caps: cap exceeds 2**96 - 1"
+    usage: uint256 = self._merchants[merchant] & ((1 << _CAP_SHIFT) - 1)
+    self._merchants[merchant] = (cap << _CAP_SHIFT) | usage
     log MerchantSet(merchant=merchant, cap=cap)
+
+
+@external
+@view
+def merchant_cap(merchant: address) -> uint256:
+    """
+    @dev Returns the points `merchant` may issue per period.
+    @param merchant The 20-byte merchant address.
+    @return uint256 The cap; 0 for an account that is not a merchant.
+    """
+    return self._cap_of(merchant)
 
 
 @external
@@ -74,8 +86,9 @@ def mintable(merchant: address) -> uint256:
     @param merchant The 20-byte merchant address.
     @return uint256 The unused part of the merchant's cap.
     """
-    cap: uint256 = self.merchant_cap[merchant]
-    issued: uint256 = self._issued_this_period(self._issued[merchant], self._current_period())
+    packed: uint256 = self._merchants[merchant]
+    cap: uint256 = packed >> _CAP_SHIFT
+    issued: uint256 = self._issued_this_period(packed, self._current_period())
     if issued >= cap:
         return 0
     return unsafe_sub(cap, issued)
@@ -88,9 +101,15 @@ def _current_period() -> uint256:
 
 
 @internal
+@view
+def _cap_of(merchant: address) -> uint256:
+    return self._merchants[merchant] >> _CAP_SHIFT
+
+
+@internal
 @pure
 def _issued_this_period(packed: uint256, period: uint256) -> uint256:
-    if packed >> _PERIOD_SHIFT != period:
+    if (packed >> _PERIOD_SHIFT) & _PERIOD_MASK != period:
         return 0
     return packed & _ISSUED_MASK
 
@@ -100,9 +119,11 @@ def _consume(merchant: address, amount: uint256):
     """
     @dev Charges `amount` against the merchant's cap for this period.
     """
-    cap: uint256 = self.merchant_cap[merchant]
+    packed: uint256 = self._merchants[merchant]
+    cap: uint256 = packed >> _CAP_SHIFT
     assert cap != 0, "merchant_caps: caller is not a merchant"
     period: uint256 = self._current_period()
-    issued: uint256 = self._issued_this_period(self._issued[merchant], period) + amount
+    issued: uint256 = self._issued_this_period(packed, period) + amount
     assert issued <= cap, "merchant_caps: amount exceeds the merchant's cap for this period"
-    self._issued[merchant] = (period << _PERIOD_SHIFT) | issued
+    # `issued` <= cap < 2**96 and a period count fits 64 bits for any period of a second or more.
+    self._merchants[merchant] = (cap << _CAP_SHIFT) | (period << _PERIOD_SHIFT) | issued

@@ -70,7 +70,7 @@ def add_reward(price: uint256, stock: uint256, merchant: address) -> uint256:
     """
     assert merchant != empty(address), "rewards_catalog: merchant is the zero address"
     if msg.sender != ownable.owner:
-        assert msg.sender == merchant and merchant_caps.merchant_cap[merchant] != 0, \
+        assert msg.sender == merchant and merchant_caps._cap_of(merchant) != 0, \
             "rewards_catalog: caller is neither owner nor that merchant"
     reward_id: uint256 = self.reward_count + 1
     self.reward_count = reward_id
