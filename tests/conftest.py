@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from ape.contracts import ContractInstance
+from eth_account import Account
 import pytest
 
 EPOCH_LENGTH = 1_000
@@ -86,3 +87,67 @@ def travel_to_epoch(chain) -> Callable[[ContractInstance, int], None]:
         chain.mine(timestamp=target)
 
     return travel
+
+
+@pytest.fixture(scope="session")
+def pauser(accounts):
+    """An account the tests name as a pauser (it holds no role until `set_pauser`)."""
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def new_owner(accounts):
+    """The account the tests hand ownership to (it holds no role until it accepts)."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def sign_permit(chain) -> Callable[..., tuple[int, bytes, bytes]]:
+    """Signs an EIP-2612 permit with `signer`'s private key (eth-account typed-data signing).
+
+    Returns `(v, r, s)` ready for `token.permit`. The domain is the token's (name, version "1",
+    the chain id, the token's address) and the nonce is `token.nonces(owner)`; each can be
+    overridden to forge a wrong signature. `owner` defaults to `signer`'s address.
+    """
+
+    def sign(token, signer, spender, value, deadline, *, owner=None, nonce=None, **domain):
+        def address(account) -> str:
+            return str(getattr(account, "address", account))
+
+        owner = address(owner if owner is not None else signer)
+        message = {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Permit": [
+                    {"name": "owner", "type": "address"},
+                    {"name": "spender", "type": "address"},
+                    {"name": "value", "type": "uint256"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+            },
+            "primaryType": "Permit",
+            "domain": {
+                "name": token.name(),
+                "version": "1",
+                "chainId": chain.chain_id,
+                "verifyingContract": address(token),
+            }
+            | domain,
+            "message": {
+                "owner": owner,
+                "spender": address(spender),
+                "value": value,
+                "nonce": token.nonces(owner) if nonce is None else nonce,
+                "deadline": deadline,
+            },
+        }
+        signed = Account.sign_typed_data(signer.private_key, full_message=message)
+        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+    return sign
