@@ -2,6 +2,7 @@
 
     python -m indexer run [--follow] [--manifest PATH] [--db URL] [--rpc URL] [--confirmations N]
     python -m indexer verify [--manifest PATH] [--db URL] [--rpc URL]
+    python -m indexer migrate [--db URL]
 """
 
 import argparse
@@ -28,7 +29,8 @@ console = Console(stderr=True)
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m indexer", description="Mirror the points contracts into SQL.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (("run", "index the deployment's events"), ("verify", "compare the database with the chain")):
+    for name, help_text in (("run", "index the deployment's events"), ("verify", "compare the database with the chain"),
+                            ("migrate", "upgrade the database's schema to this indexer's")):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--manifest", type=Path, help="deployment manifest (env POINTS_MANIFEST)")
         command.add_argument("--db", help="SQLAlchemy database URL (env POINTS_DATABASE_URL)")
@@ -70,12 +72,17 @@ def _run(follower: Follower, follow: bool) -> None:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
                              confirmations=getattr(arguments, "confirmations", None))
     rpc = RpcClient(settings.rpc_url)
     store = Store(settings.database_url)
     try:
+        if arguments.command == "migrate":
+            before, after = store.migrate()
+            console.print(f"schema revision {before} -> {after}")
+            return 0
         if arguments.command == "verify":
             compared, differences = verify(store, rpc)
             for difference in differences:

@@ -16,9 +16,6 @@ from sqlalchemy import BigInteger, Column, Dialect, Index, String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
-
-
 class Uint256(TypeDecorator[int]):
     """A uint256 kept exactly, as decimal text, in any database."""
 
@@ -44,7 +41,6 @@ class Checkpoint(SQLModel, table=True):
     """The single row saying how far the database mirrors the chain."""
 
     id: int = Field(default=1, primary_key=True)
-    schema_version: int
     chain_id: int
     indexed_block: int = Field(sa_column=_big())
     indexed_hash: str

@@ -10,15 +10,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Engine, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Column, Engine, Table, create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from indexer.rpc import BlockHeader
+from indexer.schema_versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from indexer.schema import (
     FACT_TABLES,
     Uint256,
-    SCHEMA_VERSION,
     STATE_TABLES,
     Batch,
     BlockRecord,
@@ -77,25 +77,36 @@ class Store:
     def prepare(self, chain_id: int) -> Checkpoint | None:
         """Creates the schema in an empty database; refuses one of another version or chain."""
         try:
-            SQLModel.metadata.create_all(self.engine)
-            with self.engine.connect() as connection:
+            with self.engine.begin() as connection:
+                revision = current_revision(connection)
+                if revision is None and not inspect(connection).get_table_names():
+                    SQLModel.metadata.create_all(connection)
+                    stamp_head(connection)
+                    revision = head_revision()
                 row = connection.execute(select(Checkpoint.__table__)).mappings().first()  # type: ignore[attr-defined]
         except OperationalError as error:
             raise PointsError(f"cannot open database {self.url!r}: {error.orig}") from None
+        if revision != head_revision():
+            raise SchemaMismatch(
+                f"the database has schema revision {revision} but this indexer writes revision {head_revision()}: "
+                "migrate it with `python -m indexer migrate` or index into a new database"
+            )
         if row is None:
             return None
         checkpoint = Checkpoint(**row)
-        if checkpoint.schema_version != SCHEMA_VERSION:
-            raise SchemaMismatch(
-                f"the database has schema version {checkpoint.schema_version} but this indexer writes version "
-                f"{SCHEMA_VERSION}: migrate it with `python -m indexer migrate` or index into a new database"
-            )
         if checkpoint.chain_id != chain_id:
             raise SchemaMismatch(
                 f"the database indexes chain {checkpoint.chain_id} but the RPC serves chain {chain_id}: "
                 "use another database"
             )
         return checkpoint
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Upgrades the schema to the newest revision; returns the revisions before and after."""
+        with self.engine.begin() as connection:
+            before = current_revision(connection)
+            upgrade_to_head(connection)
+        return before, head_revision()
 
     def checkpoint(self) -> Checkpoint | None:
         with self.engine.connect() as connection:
@@ -198,7 +209,6 @@ class Store:
 
     def _save_checkpoint(self, connection: Any, batch: BatchWrite, chain_id: int) -> None:
         values = {
-            "schema_version": SCHEMA_VERSION,
             "chain_id": chain_id,
             "indexed_block": batch.last.number,
             "indexed_hash": batch.last.hash,
