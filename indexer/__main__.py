@@ -91,7 +91,10 @@ def main(argv: list[str]) -> int:
             return 1 if differences else 0
         manifest = load_manifest(settings.manifest)
         follower = Follower(manifest, rpc, store, confirmations=settings.confirmations)
-        _run(follower, arguments.follow)
+        try:
+            _run(follower, arguments.follow)
+        finally:
+            follower.close()
         return 0
     except PointsError as error:
         console.print(f"[red]error:[/red] {error}")

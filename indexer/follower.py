@@ -8,6 +8,7 @@ indexing resumes from the common ancestor.
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -26,10 +27,11 @@ from points.manifest import Manifest
 log = logging.getLogger("indexer")
 
 MIN_RANGE_BLOCKS = 1
+INITIAL_RANGE_BLOCKS = 10
 MAX_RANGE_BLOCKS = 50_000
 # Near the head every header is fetched, so ranges there stay short.
 NEAR_HEAD_RANGE_BLOCKS = 200
-TARGET_LOGS_PER_RANGE = 20_000
+TARGET_LOGS_PER_RANGE = 10_000
 
 
 def selector(signature: str) -> str:
@@ -42,6 +44,20 @@ def encode_call(signature: str, *words: int | str) -> str:
         (word[2:].lower() if isinstance(word, str) else f"{word:x}").rjust(64, "0") for word in words
     )
     return selector(signature) + encoded
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    first: int
+    last: int
+    headers: list[BlockHeader]
+    logs: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Prefetch:
+    first: int
+    future: Future[_Fetched]
 
 
 @dataclass
@@ -72,7 +88,10 @@ class Follower:
         self.poll_seconds = poll_seconds
         self.on_batch = on_batch
         self.addresses = [manifest.exchange.address, *(p.address for p in manifest.programs.values())]
-        self.range_blocks = 2_000
+        self.range_blocks = INITIAL_RANGE_BLOCKS
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs")
+        self._prefetch_rpc = RpcClient(rpc.url)
+        self._pending: _Prefetch | None = None
         self.chain_id = rpc.chain_id()
         if manifest.chain_id != self.chain_id:
             raise PointsError(
@@ -125,16 +144,44 @@ class Follower:
                 continue
             self.step(head, target)
 
+    def _fetch(self, rpc: RpcClient, first: int, last: int, near_head: bool) -> _Fetched:
+        headers = rpc.headers(list(range(first, last + 1)) if near_head else [last])
+        logs = [entry for chunk in rpc.logs(self.addresses, first, last) for entry in chunk]
+        return _Fetched(first, last, headers, logs)
+
+    def _fetch_backfill(self, first: int, target: int) -> _Fetched:
+        """A deep range, read ahead: while one range is projected and written, the next downloads."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.first == first:
+            fetched = pending.future.result()
+        else:
+            fetched = self._fetch(self.rpc, first, min(target, first + self.range_blocks - 1), near_head=False)
+        following = fetched.last + 1
+        if target - following >= REORG_WINDOW_BLOCKS:
+            following_last = min(target, following + self.range_blocks - 1)
+            self._pending = _Prefetch(following, self._reader.submit(
+                self._fetch, self._prefetch_rpc, following, following_last, False
+            ))
+        return fetched
+
+    def close(self) -> None:
+        self._reader.shutdown(cancel_futures=True)
+        self._prefetch_rpc.close()
+
     def step(self, head: int, target: int) -> None:
         started = time.perf_counter()
         first = self.next_block
         near_head = target - first < REORG_WINDOW_BLOCKS
-        last = min(target, first + (NEAR_HEAD_RANGE_BLOCKS if near_head else self.range_blocks) - 1)
-        headers = self.rpc.headers(list(range(first, last + 1)) if near_head else [last])
+        if near_head:
+            self._pending = None
+            span = min(NEAR_HEAD_RANGE_BLOCKS, self.range_blocks)
+            fetched = self._fetch(self.rpc, first, min(target, first + span - 1), near_head=True)
+        else:
+            fetched = self._fetch_backfill(first, target)
+        last, headers, logs = fetched.last, fetched.headers, fetched.logs
         if near_head and not self._continues(headers):
             self._roll_back(first - 1)
             return
-        logs = [entry for chunk in self.rpc.logs(self.addresses, first, last) for entry in chunk]
         known = {header.number: header for header in headers}
         if _changed_meanwhile(logs, known):
             log.warning("blocks %d-%d changed while being read; reading them again", first, last)

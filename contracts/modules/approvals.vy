@@ -63,6 +63,7 @@ def _spend_allowance(owner: address, spender: address, amount: uint256):
     @dev Lowers the allowance by `amount`; an allowance of
          `max_value(uint256)` is unlimited and never lowered.
     """
+    assert owner != empty(address), "approvals: spend from the zero address"
     current: uint256 = self.allowance[owner][spender]
     if current != max_value(uint256):
         assert current >= amount, "approvals: amount exceeds allowance"
