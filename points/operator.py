@@ -4,7 +4,9 @@ Imported only inside `ape run`, where ape has connected the selected network.
 """
 
 import functools
+import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -14,16 +16,21 @@ from ape.api import AccountAPI
 from ape.contracts import ContractInstance
 from ape.exceptions import ApeException, ContractLogicError
 from ape_accounts.accounts import InvalidPasswordError, KeyfileAccount
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, keccak, to_checksum_address
 
 from points.errors import PointsError
 from points.manifest import Manifest, load_manifest
-from points.settings import DEPLOYMENTS_DIR
+from points.settings import DEPLOYMENTS_DIR, REPO_ROOT
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 LOCAL_NETWORKS = {"local"}
+
+# ape-vyper 0.8.12's config model trips this pydantic-settings warning on every contract lookup;
+# it tells an operator nothing and would clutter the one line a script prints.
+warnings.filterwarnings("ignore", message="Field 'import_remapping' has an incomplete definition")
+ZERO_REF = bytes(32)
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -50,18 +57,44 @@ def is_local(network_name: str) -> bool:
 
 
 def signer(account: AccountAPI | None, network_name: str, default_index: int = 0) -> AccountAPI:
-    """The account that signs: `--account` when given, else a development account on the local chain.
-
-    A keyfile account is unlocked once here, from `APE_ACCOUNTS_<alias>_PASSPHRASE` when set,
-    so that no transaction prompts.
-    """
+    """The account that signs: `--account` when given, else a development account on the local chain."""
     if account is None:
         if not is_local(network_name):
             raise PointsError(f"--account is required on network {network_name!r} (an `ape accounts` alias)")
         return accounts.test_accounts[default_index]
+    return unlocked(account)
+
+
+def customer_signer(account: AccountAPI | None) -> AccountAPI:
+    """A customer signs for themselves: there is no sensible default account."""
+    if account is None:
+        raise PointsError("--account is required: the customer's `ape accounts` alias (TEST::N for development account N)")
+    return unlocked(account)
+
+
+def merchant_signer(account: AccountAPI | None, network_name: str, token: ContractInstance, key: str) -> AccountAPI:
+    """`--account`, else on the local chain the first development account that is a merchant of `token`."""
+    if account is not None or not is_local(network_name):
+        return signer(account, network_name)
+    for candidate in accounts.test_accounts:
+        if token.merchant_cap(candidate.address) > 0:
+            return candidate
+    raise PointsError(f"no development account is a merchant of {key!r}: pass --account")
+
+
+def unlocked(account: AccountAPI) -> AccountAPI:
+    """A keyfile account is unlocked once here, from `APE_ACCOUNTS_<alias>_PASSPHRASE` when set,
+    so that no transaction or signature prompts."""
     if isinstance(account, KeyfileAccount):
         account.set_autosign(True)
     return account
+
+
+def manifest_option() -> Callable[[Callable[P, R]], Callable[P, R]]:
+    return click.option(
+        "--manifest", "manifest_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        help="the deployment manifest [default: deployments/<ecosystem>-<network>.json]",
+    )
 
 
 def manifest_path(ecosystem_name: str, network_name: str) -> Path:
@@ -95,6 +128,44 @@ def parse_address(value: str, what: str) -> str:
 
 def has_code(address: str) -> bool:
     return len(chain.provider.get_code(address)) > 0
+
+
+def check_not_paused(token: ContractInstance, key: str) -> None:
+    if token.paused():
+        raise PointsError(f"program {key!r} is paused: its owner or a pauser must unpause it first")
+
+
+def check_mintable(token: ContractInstance, key: str, merchant: str, amount: int) -> None:
+    """Says, before any transaction, when `merchant` may not issue `amount` points now."""
+    check_not_paused(token, key)
+    cap = token.merchant_cap(merchant)
+    if cap == 0:
+        raise PointsError(f"{merchant} is not a merchant of {key!r}")
+    mintable = token.mintable(merchant)
+    if amount > mintable:
+        raise PointsError(
+            f"{amount} points are over what {merchant} may still issue in {key!r} this period: {mintable} "
+            f"(its cap is {cap} per {token.cap_period()} s)"
+        )
+
+
+def ref_of(text: str | None) -> bytes:
+    """The on-chain `ref` of an order or campaign: its keccak hash, so no personal data goes on chain."""
+    return ZERO_REF if text is None else keccak(text=text)
+
+
+def chain_time() -> int:
+    return chain.blocks.head.timestamp
+
+
+def utc(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative inside the repository, absolute elsewhere."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(resolved)
 
 
 def send(description: str, method: Any, *args: Any, sender: AccountAPI) -> Any:

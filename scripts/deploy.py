@@ -16,7 +16,7 @@ from ape.contracts import ContractInstance
 from points.alliance import AllianceConfig, ProgramConfig, load_alliance
 from points.errors import PointsError
 from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manifest
-from points.operator import has_code, manifest_path, one_line_errors, send, signer
+from points.operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
 from points.settings import REPO_ROOT
 
 DEFAULT_ALLIANCE = REPO_ROOT / "config" / "alliance.yaml"
@@ -111,11 +111,12 @@ def _hand_over(key: str, token: ContractInstance, program: ProgramConfig, deploy
 @account_option(prompt=False)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_ALLIANCE,
               show_default=True, help="the alliance file to deploy")
+@manifest_option()
 @one_line_errors
-def cli(ecosystem, network, account, config_path: Path) -> None:
+def cli(ecosystem, network, account, config_path: Path, manifest_file: Path | None) -> None:
     alliance = load_alliance(config_path)
     deployer = signer(account, network.name)
-    path = manifest_path(ecosystem.name, network.name)
+    path = manifest_file or manifest_path(ecosystem.name, network.name)
 
     previous: Manifest | None = None
     if path.is_file():
@@ -160,4 +161,4 @@ def cli(ecosystem, network, account, config_path: Path) -> None:
     for key, program in alliance.programs.items():
         _hand_over(key, tokens[key], program, deployer)
 
-    click.echo(f"Deployment of {len(tokens)} programs is up to date: {path.relative_to(REPO_ROOT)}")
+    click.echo(f"Deployment of {len(tokens)} programs is up to date: {shown(path)}")

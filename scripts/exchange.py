@@ -1,0 +1,68 @@
+"""`ape run exchange`: a customer converts points into a partner program's points in one transaction.
+
+The customer signs an EIP-2612 permit for the exchange, which `exchange_with_permit` applies, so no
+separate `approve` transaction is needed.
+"""
+
+from pathlib import Path
+
+import click
+from ape import chain
+from ape.cli import ConnectedProviderCommand, account_option
+
+from points.errors import PointsError
+from points.operator import (
+    chain_time, check_not_paused, current_manifest, customer_signer, exchange_contract, manifest_option,
+    one_line_errors, program_token, send,
+)
+from points.signing import Signature, TokenDomain, permit_typed_data, signable
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Exchange points for a partner program's points")
+@account_option(prompt=False)
+@manifest_option()
+@click.option("--from", "source_key", required=True, help="the program whose points you give")
+@click.option("--to", "target_key", required=True, help="the program whose points you receive")
+@click.option("--amount", type=click.IntRange(min=1), required=True,
+              help="points offered; only the part that converts to whole points is spent")
+@click.option("--min-out", type=click.IntRange(min=1), default=None,
+              help="the fewest points to accept [default: the current quote]")
+@click.option("--valid-for", type=click.IntRange(min=1), default=600, show_default=True,
+              help="seconds the permit stays valid")
+@one_line_errors
+def cli(ecosystem, network, account, manifest_file: Path | None, source_key: str, target_key: str, amount: int,
+        min_out: int | None, valid_for: int) -> None:
+    manifest = current_manifest(ecosystem.name, network.name, manifest_file)
+    source, target = program_token(manifest, source_key), program_token(manifest, target_key)
+    exchange = exchange_contract(manifest)
+    holder = customer_signer(account)
+    for token, key in ((source, source_key), (target, target_key)):
+        check_not_paused(token, key)
+
+    rate_num, rate_den, cap, approved = exchange.routes(source.address, target.address)
+    if not (rate_num and rate_den and cap and approved):
+        raise PointsError(f"there is no open route from {source_key!r} to {target_key!r}")
+    used, out = exchange.quote(source.address, target.address, amount)
+    symbol_in, symbol_out = source.symbol(), target.symbol()
+    if out == 0:
+        raise PointsError(f"{amount} {symbol_in} convert to no {symbol_out} at {rate_num}:{rate_den}; "
+                          f"offer at least {-(-rate_den // rate_num)}")
+    if min_out is not None and out < min_out:
+        raise PointsError(f"{amount} {symbol_in} convert to {out} {symbol_out}, fewer than --min-out {min_out}")
+    if (balance := source.balanceOf(holder.address)) < used:
+        raise PointsError(f"{holder.address} holds {balance} {symbol_in}, not the {used} {symbol_in} the exchange spends")
+    if out > (left := cap - exchange.used(source.address, target.address)):
+        raise PointsError(f"the route from {source_key!r} to {target_key!r} may issue {left} more {symbol_out} "
+                          f"this period, not {out}")
+
+    deadline = chain_time() + valid_for
+    domain = TokenDomain(name=source.name(), chain_id=chain.chain_id, address=source.address)
+    typed = permit_typed_data(domain, holder.address, exchange.address, amount, source.nonces(holder.address), deadline)
+    signed = holder.sign_message(signable(typed))
+    if signed is None:
+        raise click.ClickException("the account declined to sign")
+    permit = Signature.from_parts(signed.v, signed.r, signed.s)
+    left_over = f" ({amount - used} {symbol_in} stay with you)" if used < amount else ""
+    send(f"exchanged {used} {symbol_in} for {out} {symbol_out}{left_over}", exchange.exchange_with_permit,
+         source.address, target.address, amount, min_out or out, deadline, permit.v, permit.r, permit.s,
+         sender=holder)

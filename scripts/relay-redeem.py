@@ -1,0 +1,56 @@
+"""`ape run relay-redeem`: a merchant's till submits a customer's signed redemption and pays the gas."""
+
+from pathlib import Path
+
+import click
+from ape import chain
+from ape.cli import ConnectedProviderCommand, account_option
+
+from points.errors import PointsError
+from points.operator import (
+    chain_time, current_manifest, has_code, manifest_option, merchant_signer, one_line_errors, program_token, send,
+    utc,
+)
+from points.redemption import check_redeemable
+from points.signing import SignedRedemption, load_signed_redemption, recover_signer
+
+
+def _check_signature(redemption: SignedRedemption, token_name: str, current_nonce: int) -> None:
+    if redemption.chain_id != chain.chain_id:
+        raise PointsError(f"the redemption was signed for chain {redemption.chain_id}, not {chain.chain_id}")
+    if (now := chain_time()) > redemption.deadline:
+        raise PointsError(f"the signature expired at {utc(redemption.deadline)} (the chain's time is {utc(now)}): "
+                          "ask the customer to sign again")
+    if redemption.nonce != current_nonce:
+        raise PointsError(f"the signature's nonce {redemption.nonce} is not the holder's current nonce "
+                          f"{current_nonce}: it was already used or superseded")
+    # A smart-contract wallet proves its signature through ERC-1271, which only the token can ask.
+    if not has_code(redemption.holder):
+        signer = recover_signer(redemption.typed_data(token_name), redemption.parsed_signature())
+        if signer != redemption.holder:
+            raise PointsError(f"the signature is not the holder's: it was made by {signer}")
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Submit a customer's signed redemption")
+@account_option(prompt=False)
+@manifest_option()
+@click.option("--file", "source", type=click.File("r"), default="-", show_default=True,
+              help="the JSON printed by `ape run sign-redeem` (- reads standard input)")
+@one_line_errors
+def cli(ecosystem, network, account, manifest_file: Path | None, source) -> None:
+    manifest = current_manifest(ecosystem.name, network.name, manifest_file)
+    redemption = load_signed_redemption(source.read(), source.name)
+    program_key, _ = manifest.program_by_address(redemption.token)
+    token = program_token(manifest, program_key)
+    _check_signature(redemption, token.name(), token.nonces(redemption.holder))
+    _, cost = check_redeemable(token, program_key, redemption.holder, redemption.reward_id, redemption.quantity,
+                               redemption.max_points)
+    relayer = merchant_signer(account, network.name, token, program_key)
+    send(
+        f"{program_key}: redeemed {redemption.quantity} x reward {redemption.reward_id} for {cost} {token.symbol()} "
+        f"on behalf of {redemption.holder}",
+        token.redeem_with_sig,
+        redemption.holder, redemption.reward_id, redemption.quantity, redemption.max_points, redemption.deadline,
+        redemption.parsed_signature().packed,
+        sender=relayer,
+    )
