@@ -2,9 +2,12 @@
 
 A local Anvil keeps its state under `data/`, so a restart carries on with the same chain and
 deployment; `ape run deploy` then converges that chain on `config/alliance.yaml` (sending
-nothing when it already matches).
+nothing when it already matches). On the first start, `ape run demo` plays months of activity so
+that there is something to look at; a fresh chain starts that many days in the past, so the
+demo's history ends about now instead of in the future.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,9 +16,14 @@ from types import FrameType
 
 import httpx
 
+from points.demo import DAY, DEFAULT_DAYS
 from points.settings import DATA_DIR, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"
+# Written once the demo has played on the chain kept in ANVIL_STATE.
+DEMO_MARKER = DATA_DIR / "demo-played"
+# The demo's last day should fall a little before the present, whatever the deployment took.
+DEMO_HEADROOM_SECONDS = 120
 STATE_DUMP_SECONDS = 10
 STARTUP_TIMEOUT_SECONDS = 30
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -29,7 +37,7 @@ def rpc_answers(url: str) -> bool:
         return False
 
 
-def start_anvil(settings: Settings) -> subprocess.Popen[bytes]:
+def start_anvil(settings: Settings, genesis_timestamp: int | None) -> subprocess.Popen[bytes]:
     DATA_DIR.mkdir(exist_ok=True)
     anvil = subprocess.Popen(
         [
@@ -41,6 +49,7 @@ def start_anvil(settings: Settings) -> subprocess.Popen[bytes]:
             # Keeps `eth_call` at past blocks working after a restart (the indexer's `verify`).
             "--preserve-historical-states",
             "--silent",
+            *(["--timestamp", str(genesis_timestamp)] if genesis_timestamp is not None else []),
         ],
         stdout=(DATA_DIR / "anvil.log").open("ab"),
         stderr=subprocess.STDOUT,
@@ -56,8 +65,11 @@ def start_anvil(settings: Settings) -> subprocess.Popen[bytes]:
     return anvil
 
 
-def ape_run(script: str, *arguments: str) -> None:
-    completed = subprocess.run([str(VENV_BIN / "ape"), "run", script, *arguments], cwd=REPO_ROOT)
+def ape_run(settings: Settings, script: str, *arguments: str) -> None:
+    # ape-foundry connects to this host instead of the one in ape-config.yaml, so that
+    # POINTS_ANVIL_PORT and POINTS_RPC_URL move the scripts along with Anvil.
+    environment = os.environ | {"APE_FOUNDRY_HOST": settings.rpc_url}
+    completed = subprocess.run([str(VENV_BIN / "ape"), "run", script, *arguments], cwd=REPO_ROOT, env=environment)
     if completed.returncode != 0:
         raise RuntimeError(f"`ape run {script}` failed with exit code {completed.returncode}")
 
@@ -89,8 +101,15 @@ def main() -> None:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        processes.append(start_anvil(settings))
-        ape_run("deploy")
+        fresh_chain = not ANVIL_STATE.exists()
+        if fresh_chain:
+            DEMO_MARKER.unlink(missing_ok=True)
+        genesis = int(time.time()) - DEFAULT_DAYS * DAY - DEMO_HEADROOM_SECONDS if fresh_chain else None
+        processes.append(start_anvil(settings, genesis))
+        ape_run(settings, "deploy")
+        if not DEMO_MARKER.exists():
+            ape_run(settings, "demo", "--customers", str(settings.demo_size), "--days", str(DEFAULT_DAYS))
+            DEMO_MARKER.write_text(f"{settings.demo_size} customers per program over {DEFAULT_DAYS} days\n")
         print(
             "\nThe points platform is up:\n"
             f"  chain (JSON-RPC)   {settings.rpc_url}\n"
