@@ -1,0 +1,142 @@
+"""What the script tests share: an Anvil of their own, `ape run` as a user types it, and raw chain access.
+
+The scripts run in subprocesses (`ape run ...` from the repository), pointed at the test's Anvil
+through APE_FOUNDRY_HOST, with every manifest under a temporary path: the developer's
+`deployments/` and `make run`'s chain are never touched.
+"""
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+
+from points.devchain import DevChain, calldata
+from points.settings import REPO_ROOT
+
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+MNEMONIC = "test test test test test test test test test test test junk"
+APE_RUN_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def dev_account(index: int) -> Any:
+    """Anvil's (and ape's) development account `index`, with its key."""
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+@dataclass
+class Node:
+    url: str
+    chain: DevChain
+
+    def read(self, to: str, signature: str, *args: Any) -> int:
+        return self.chain.calls([(to, calldata(signature, *args))])[0][0]
+
+    def transact(self, sender: str, to: str, data: str = "0x", value: int = 0) -> dict[str, Any]:
+        """Sends from an unlocked development account and waits for a successful receipt."""
+        tx_hash = self.chain.request("eth_sendTransaction",
+                                     {"from": sender, "to": to, "data": data, "value": hex(value)})
+        for _ in range(200):
+            if receipt := self.chain.request("eth_getTransactionReceipt", tx_hash):
+                assert int(receipt["status"], 16) == 1, f"transaction to {to} reverted"
+                return receipt
+            time.sleep(0.05)
+        raise AssertionError(f"transaction {tx_hash} was not mined")
+
+    def block_number(self) -> int:
+        return self.chain.block_number()
+
+    def nonce(self, address: str) -> int:
+        return int(self.chain.request("eth_getTransactionCount", address, "latest"), 16)
+
+    def travel(self, seconds: int) -> None:
+        self.chain.request("evm_increaseTime", seconds)
+        self.chain.mine()
+
+
+@contextmanager
+def anvil() -> Iterator[Node]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "anvil"), "--port", str(port), "--silent"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    chain = DevChain(url)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                chain.request("eth_chainId")
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield Node(url, chain)
+    finally:
+        chain.close()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def ape_environment(node: Node, **extra: str) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("APE_")}
+    return environment | {
+        "APE_FOUNDRY_HOST": node.url,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONUNBUFFERED": "1",
+    } | extra
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    output: str
+
+    @property
+    def error(self) -> str:
+        """The `Error: ...` line, checked to be the only sign of trouble (no traceback)."""
+        assert "Traceback" not in self.output, self.output
+        errors = [line for line in self.output.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1, self.output
+        return errors[0].removeprefix("Error: ")
+
+
+def ape_run(node: Node, script: str, *arguments: str, stdin: str | None = None, **environment: str) -> Outcome:
+    completed = subprocess.run(
+        [str(VENV_BIN / "ape"), "run", script, *arguments], cwd=REPO_ROOT, input=stdin, capture_output=True,
+        text=True, env=ape_environment(node, **environment), timeout=APE_RUN_TIMEOUT,
+    )
+    return Outcome(completed.returncode, completed.stdout + completed.stderr)
+
+
+def ape_run_all(node: Node, commands: Sequence[Sequence[str]]) -> list[Outcome]:
+    """Independent runs side by side: each `ape run` spends seconds starting up."""
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        return list(pool.map(lambda command: ape_run(node, *command), commands))
+
+
+def ape(script: str, *arguments: str) -> list[str]:
+    """The command line of an `ape run`, for `subprocess.Popen` in tests that watch it live."""
+    return [str(VENV_BIN / "ape"), "run", script, *arguments]
+
+
+def deploy(node: Node, manifest: Path, *arguments: str, **environment: str) -> Outcome:
+    outcome = ape_run(node, "deploy", "--manifest", str(manifest), *arguments, **environment)
+    assert outcome.code == 0, outcome.output
+    return outcome
