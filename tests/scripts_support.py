@@ -117,12 +117,16 @@ class Outcome:
         return errors[0].removeprefix("Error: ")
 
 
-def ape_run(node: Node, script: str, *arguments: str, stdin: str | None = None, **environment: str) -> Outcome:
+def ape_cli(node: Node, *arguments: str, stdin: str | None = None, **environment: str) -> Outcome:
     completed = subprocess.run(
-        [str(VENV_BIN / "ape"), "run", script, *arguments], cwd=REPO_ROOT, input=stdin, capture_output=True,
-        text=True, env=ape_environment(node, **environment), timeout=APE_RUN_TIMEOUT,
+        [str(VENV_BIN / "ape"), *arguments], cwd=REPO_ROOT, input=stdin, capture_output=True, text=True,
+        env=ape_environment(node, **environment), timeout=APE_RUN_TIMEOUT,
     )
     return Outcome(completed.returncode, completed.stdout + completed.stderr)
+
+
+def ape_run(node: Node, script: str, *arguments: str, **environment: str) -> Outcome:
+    return ape_cli(node, "run", script, *arguments, **environment)
 
 
 def ape_run_all(node: Node, commands: Sequence[Sequence[str]]) -> list[Outcome]:
