@@ -11,9 +11,9 @@ Each day's transactions go into one block, planned from what the chain held befo
 only spend what a customer held at the start of the day and give each customer at most one
 spending action a day, so no transaction depends on another of the same block. When an epoch
 turns overnight, an empty block at the day's time comes first, so that the plan sees the points
-that expired. Merchants and owners are impersonated (the demo needs no
-one's key); customers are deterministic keys derived from `seed`, because they sign permits and
-redemptions. The same seed on the same deployment replays the same activity.
+that expired. Merchants and owners are impersonated (the demo needs no one's key); customers
+are deterministic keys derived from `seed`, because they sign permits and redemptions. The same
+seed on the same deployment replays the same activity.
 """
 
 import random
@@ -48,15 +48,17 @@ CAMPAIGN_EVERY_DAYS = 30
 CAMPAIGN_REACH = 0.6
 CORRECTION_EVERY_DAYS = 90
 SIGNATURE_LIFETIME = 3_600
-# Reads happen at the day's time and its transactions a second later: an epoch must not turn in
-# between, or points counted at the start of the day would have expired.
+# A day's transactions are mined a second after the day's time: no epoch may turn in between, or
+# points counted at the start of the day would have expired.
 EPOCH_MARGIN = 60
 
 GAS_TRANSFER_ETH = 21_000
 GAS_MINT = 200_000
-# A spend walks at most `validity` (64) epoch groups of the holder's ring.
-GAS_SPEND = 600_000
-GAS_EXCHANGE = 900_000
+# A spend walks at most `validity` epoch groups of the holder's ring, and a transfer may write as
+# many fresh groups at the receiver.
+GAS_SPEND_BASE = 150_000
+GAS_SPEND_PER_EPOCH = 35_000
+GAS_EXCHANGE_EXTRA = 250_000
 GAS_BATCH_BASE = 100_000
 GAS_BATCH_EACH = 60_000
 MAX_BATCH = 256
@@ -90,11 +92,16 @@ class Program:
     symbol: str
     epoch_start: int
     epoch_length: int
+    validity: int
     transferable: bool
     owner: str
     merchants: list[str]
     rewards: list[Reward]
     members: list[Customer] = field(default_factory=list)
+
+    @property
+    def spend_gas(self) -> int:
+        return GAS_SPEND_BASE + GAS_SPEND_PER_EPOCH * self.validity
 
     @property
     def purchase_range(self) -> tuple[int, int]:
@@ -175,8 +182,9 @@ class _Demo:
     def _load_program(self, key: str, manifest: Manifest) -> Program | None:
         record = manifest.programs[key]
         address = record.address
-        reads = ["epoch_start()", "epochLength()", "transferable()", "owner()", "paused()", "reward_count()"]
-        epoch_start, epoch_length, transferable, owner, paused, reward_count = (
+        reads = ["epoch_start()", "epochLength()", "validityDuration()", "transferable()", "owner()", "paused()",
+                 "reward_count()"]
+        epoch_start, epoch_length, validity, transferable, owner, paused, reward_count = (
             words[0] for words in self.chain.calls([(address, calldata(read)) for read in reads])
         )
         if paused:
@@ -190,8 +198,9 @@ class _Demo:
         ]
         return Program(
             key=key, address=address, name=record.name, symbol=record.symbol, epoch_start=epoch_start,
-            epoch_length=epoch_length, transferable=bool(transferable), owner=to_checksum_address(as_address(owner)),
-            merchants=self._merchants(address, record.block), rewards=rewards,
+            epoch_length=epoch_length, validity=validity, transferable=bool(transferable),
+            owner=to_checksum_address(as_address(owner)), merchants=self._merchants(address, record.block),
+            rewards=rewards,
         )
 
     def _merchants(self, token: str, from_block: int) -> list[str]:
@@ -245,10 +254,10 @@ class _Demo:
         self.mined_at = timestamp
 
     def epoch_turns(self, before: int, after: int) -> bool:
-        return any(
-            (before - program.epoch_start) // program.epoch_length != (after - program.epoch_start) // program.epoch_length
-            for program in self.programs
-        )
+        def epoch(program: Program, timestamp: int) -> int:
+            return (timestamp - program.epoch_start) // program.epoch_length
+
+        return any(epoch(program, before) != epoch(program, after) for program in self.programs)
 
     def execute(self, transactions: list[Tx], timestamp: int) -> None:
         """Mines `transactions` into a block at `timestamp` (more blocks if they exceed one's gas)."""
@@ -364,7 +373,7 @@ class _Demo:
         ref = keccak(text=f"correction:{program.key}:{day}")
         return [Tx(
             "corrections", f"{program.key}: owner revokes {amount} from {customer.address}",
-            {"from": program.owner, "to": program.address, "gas": hex(GAS_SPEND),
+            {"from": program.owner, "to": program.address, "gas": hex(program.spend_gas),
              "data": calldata("revoke(address,uint256,bytes32)", customer.address, amount, ref)},
         )]
 
@@ -397,7 +406,7 @@ class _Demo:
         what = f"{program.key}: {customer.address} redeems {quantity} x reward {reward.reward_id}"
         if self.rng.random() >= SIGNED_SHARE:
             return Tx("direct redemptions", what,
-                      {"from": customer.address, "to": program.address, "gas": hex(GAS_SPEND),
+                      {"from": customer.address, "to": program.address, "gas": hex(program.spend_gas),
                        "data": calldata("redeem(uint256,uint256,uint256)", reward.reward_id, quantity, cost)})
         deadline = timestamp + SIGNATURE_LIFETIME
         nonce = state.nonces[(program.address, customer.address)]
@@ -405,7 +414,7 @@ class _Demo:
                                   deadline)
         signature = sign_typed_data(customer.key, typed).packed
         return Tx("signed redemptions", f"{what}, relayed by {reward.merchant}",
-                  {"from": reward.merchant, "to": program.address, "gas": hex(GAS_SPEND),
+                  {"from": reward.merchant, "to": program.address, "gas": hex(program.spend_gas),
                    "data": calldata("redeem_with_sig(address,uint256,uint256,uint256,uint256,bytes)",
                                     customer.address, reward.reward_id, quantity, cost, deadline, signature)})
 
@@ -414,7 +423,7 @@ class _Demo:
         amount = self.rng.randint(1, state.balances[(program.address, customer.address)] // 2)
         state.balances[(program.address, customer.address)] -= amount
         return Tx("gifts", f"{program.key}: {customer.address} gives {amount} to {friend.address}",
-                  {"from": customer.address, "to": program.address, "gas": hex(GAS_SPEND),
+                  {"from": customer.address, "to": program.address, "gas": hex(program.spend_gas),
                    "data": calldata("transfer(address,uint256)", friend.address, amount)})
 
     def swap(self, customer: Customer, route: Route, timestamp: int, state: _DayState) -> Tx | None:
@@ -436,7 +445,8 @@ class _Demo:
                                   deadline)
         permit = sign_typed_data(customer.key, typed)
         return Tx("exchanges", f"{customer.address} exchanges {offered} {route.source.key} for {route.target.key}",
-                  {"from": customer.address, "to": self.exchange, "gas": hex(GAS_EXCHANGE),
+                  {"from": customer.address, "to": self.exchange,
+                   "gas": hex(route.source.spend_gas + GAS_EXCHANGE_EXTRA),
                    "data": calldata(
                        "exchange_with_permit(address,address,uint256,uint256,uint256,uint8,bytes32,bytes32)",
                        route.source.address, route.target.address, offered, amount_out, deadline,

@@ -26,11 +26,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 LOCAL_NETWORKS = {"local"}
+ZERO_REF = bytes(32)
 
 # ape-vyper 0.8.12's config model trips this pydantic-settings warning on every contract lookup;
 # it tells an operator nothing and would clutter the one line a script prints.
 warnings.filterwarnings("ignore", message="Field 'import_remapping' has an incomplete definition")
-ZERO_REF = bytes(32)
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -68,7 +68,9 @@ def signer(account: AccountAPI | None, network_name: str, default_index: int = 0
 def customer_signer(account: AccountAPI | None) -> AccountAPI:
     """A customer signs for themselves: there is no sensible default account."""
     if account is None:
-        raise PointsError("--account is required: the customer's `ape accounts` alias (TEST::N for development account N)")
+        raise PointsError(
+            "--account is required: the customer's `ape accounts` alias (TEST::N for development account N)"
+        )
     return unlocked(account)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
+from ape.contracts import ContractInstance
 
 from points.airdrop import MAX_CHUNK, campaign_key, plan_chunks, read_grants
 from points.errors import PointsError
@@ -17,7 +18,7 @@ from points.operator import (
 )
 
 
-def _issued_refs(token, merchant: str, from_block: int) -> set[bytes]:
+def _issued_refs(token: ContractInstance, merchant: str, from_block: int) -> set[bytes]:
     logs = token.Issued.range(from_block, chain.blocks.height + 1, search_topics={"merchant": merchant})
     return {bytes(log.ref) for log in logs}
 

@@ -17,7 +17,8 @@ from points.operator import current_manifest, is_local, manifest_option, one_lin
               help="customers per program")
 @click.option("--days", type=click.IntRange(min=1), default=DEFAULT_DAYS, show_default=True,
               help="days of activity; the chain's clock moves forward by as much")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="the same seed replays the same activity")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="the same seed replays the same activity")
 @one_line_errors
 def cli(ecosystem, network, manifest_file: Path | None, customers: int, days: int, seed: int) -> None:
     if not is_local(network.name):

@@ -50,7 +50,9 @@ def cli(ecosystem, network, account, manifest_file: Path | None, source_key: str
     if min_out is not None and out < min_out:
         raise PointsError(f"{amount} {symbol_in} convert to {out} {symbol_out}, fewer than --min-out {min_out}")
     if (balance := source.balanceOf(holder.address)) < used:
-        raise PointsError(f"{holder.address} holds {balance} {symbol_in}, not the {used} {symbol_in} the exchange spends")
+        raise PointsError(
+            f"{holder.address} holds {balance} {symbol_in}, not the {used} {symbol_in} the exchange spends"
+        )
     if out > (left := cap - exchange.used(source.address, target.address)):
         raise PointsError(f"the route from {source_key!r} to {target_key!r} may issue {left} more {symbol_out} "
                           f"this period, not {out}")

@@ -18,7 +18,8 @@ from points.operator import (
 @click.option("--to", "recipient", required=True, help="the customer's address")
 @click.option("--amount", type=click.IntRange(min=1), required=True, help="points to issue")
 @click.option("--ref", "ref_text", default=None,
-              help="the order id; only its keccak hash goes on chain, so it may not be personal data either way")
+              help="the order id; only its keccak hash goes on chain, yet a hash of a guessable value (an email, "
+                   "a phone number) can be reversed: never use personal data")
 @one_line_errors
 def cli(ecosystem, network, account, manifest_file: Path | None, program_key: str, recipient: str, amount: int,
         ref_text: str | None) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from eth_account import Account
 
 from points.devchain import DevChain, calldata
+from points.errors import PointsError
 from points.settings import REPO_ROOT
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -83,7 +84,7 @@ def anvil() -> Iterator[Node]:
             try:
                 chain.request("eth_chainId")
                 break
-            except Exception:
+            except PointsError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.1)

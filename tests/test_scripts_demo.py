@@ -52,8 +52,8 @@ def test_every_kind_of_activity_is_on_chain(played):
     relayed = sum(1 for tx_hash, sender in senders.items() if sender.lower() != holders[tx_hash])
     assert 0 < relayed < len(redeemed)
 
-    exchanged = node.chain.logs(manifest.exchange.address, [topic("Exchanged(address,address,address,uint256,uint256)")],
-                                0)
+    exchanged_topic = topic("Exchanged(address,address,address,uint256,uint256)")
+    exchanged = node.chain.logs(manifest.exchange.address, [exchanged_topic], 0)
     directions = Counter(("0x" + log["topics"][2][-40:], "0x" + log["topics"][3][-40:]) for log in exchanged)
     assert set(directions) == {(coffee.lower(), airline.lower()), (airline.lower(), coffee.lower())}
 

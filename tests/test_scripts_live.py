@@ -25,8 +25,8 @@ def live(tmp_path_factory):
     with anvil() as node:
         data_folder = tmp_path_factory.mktemp("ape-data")
         # The prompts (key, passphrase, confirmation) read standard input, as from a user's terminal.
-        imported = ape_cli(node, "accounts", "import", ALIAS, stdin=f"{DEPLOYER_KEY.hex()}\n{PASSPHRASE}\n{PASSPHRASE}\n",
-                           APE_DATA_FOLDER=str(data_folder))
+        answers = f"{DEPLOYER_KEY.hex()}\n{PASSPHRASE}\n{PASSPHRASE}\n"
+        imported = ape_cli(node, "accounts", "import", ALIAS, stdin=answers, APE_DATA_FOLDER=str(data_folder))
         assert imported.code == 0, imported.output
         assert DEPLOYER in imported.output
         node.transact(dev_account(0).address, DEPLOYER, value=10**20)

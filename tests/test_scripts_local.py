@@ -212,7 +212,9 @@ def test_signed_redemption_is_relayed_by_the_merchant_once(node, manifest_file, 
     assert balance(node, coffee, customer) == 100
     # The customer sent nothing and paid nothing: the till did.
     assert node.nonce(customer) == customer_nonce
-    assert replayed.error == "the signature's nonce 0 is not the holder's current nonce 1: it was already used or superseded"
+    assert replayed.error == (
+        "the signature's nonce 0 is not the holder's current nonce 1: it was already used or superseded"
+    )
 
 
 def test_exchange_needs_no_approve_transaction(node, manifest_file, coffee, airline, manifest):
