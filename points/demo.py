@@ -441,15 +441,15 @@ class _Demo:
         state.balances[(route.source.address, customer.address)] -= amount_used
         deadline = timestamp + SIGNATURE_LIFETIME
         nonce = state.nonces[(route.source.address, customer.address)]
-        typed = permit_typed_data(self.domain(route.source), customer.address, self.exchange, offered, nonce,
+        typed = permit_typed_data(self.domain(route.source), customer.address, self.exchange, amount_used, nonce,
                                   deadline)
         permit = sign_typed_data(customer.key, typed)
-        return Tx("exchanges", f"{customer.address} exchanges {offered} {route.source.key} for {route.target.key}",
+        return Tx("exchanges", f"{customer.address} exchanges {amount_used} {route.source.key} for {route.target.key}",
                   {"from": customer.address, "to": self.exchange,
                    "gas": hex(route.source.spend_gas + GAS_EXCHANGE_EXTRA),
                    "data": calldata(
                        "exchange_with_permit(address,address,uint256,uint256,uint256,uint8,bytes32,bytes32)",
-                       route.source.address, route.target.address, offered, amount_out, deadline,
+                       route.source.address, route.target.address, amount_used, amount_out, deadline,
                        permit.v, permit.r, permit.s)})
 
     def domain(self, program: Program) -> TokenDomain:

@@ -59,12 +59,13 @@ def cli(ecosystem, network, account, manifest_file: Path | None, source_key: str
 
     deadline = chain_time() + valid_for
     domain = TokenDomain(name=source.name(), chain_id=chain.chain_id, address=source.address)
-    typed = permit_typed_data(domain, holder.address, exchange.address, amount, source.nonces(holder.address), deadline)
+    # Offering only what converts leaves no allowance behind: the rest never leaves the wallet anyway.
+    typed = permit_typed_data(domain, holder.address, exchange.address, used, source.nonces(holder.address), deadline)
     signed = holder.sign_message(signable(typed))
     if signed is None:
         raise click.ClickException("the account declined to sign")
     permit = Signature.from_parts(signed.v, signed.r, signed.s)
     left_over = f" ({amount - used} {symbol_in} stay with you)" if used < amount else ""
     send(f"exchanged {used} {symbol_in} for {out} {symbol_out}{left_over}", exchange.exchange_with_permit,
-         source.address, target.address, amount, min_out or out, deadline, permit.v, permit.r, permit.s,
+         source.address, target.address, used, min_out or out, deadline, permit.v, permit.r, permit.s,
          sender=holder)

@@ -229,6 +229,7 @@ def test_exchange_needs_no_approve_transaction(node, manifest_file, coffee, airl
     assert "exchanged 100 BEAN for 10 MILE (5 BEAN stay with you)" in outcome.output
     assert (balance(node, coffee, customer), balance(node, airline, customer)) == (5, 10)
     assert node.nonce(customer) == customer_nonce + 1
+    assert node.read(coffee, "allowance(address,address)", customer, manifest.exchange.address) == 0
 
 
 def test_balance_lists_points_by_expiry(node, manifest_file, coffee, airline):
