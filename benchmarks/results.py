@@ -4,22 +4,27 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.table import Row, failures, render_markdown
+from benchmarks.table import Measurement, Row, failures, render_markdown, render_measurements_markdown
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 COMMAND = "make bench  # APE_FOUNDRY_HOST=auto .venv/bin/python -m benchmarks"
 
 
-def write_results(rows: Sequence[Row], setting: str, path: Path = RESULTS) -> Path:
-    missed = failures(rows)
-    verdict = (
-        "Every target is met."
-        if not missed
-        else "Targets missed: " + "; ".join(row.operation for row in missed) + "."
+def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Measurement] = (),
+                  path: Path = RESULTS) -> Path:
+    missed = [row.operation for row in failures(rows)] + [m.name for m in measurements if m.passed is False]
+    verdict = "Every target is met." if not missed else "Targets missed: " + "; ".join(missed) + "."
+    indexer_section = (
+        ["## Indexer", "",
+         "A backfill by `python -m indexer run` (a child process; its own report gives the rate) of",
+         "`mint_batch` campaigns spread over many days, into SQLite; the ceiling is fetching the same",
+         "logs with `eth_getLogs` alone, in the same run.", "",
+         render_measurements_markdown(measurements).rstrip("\n"), ""]
+        if measurements else []
     )
     text = "\n".join(
         [
-            "# Gas benchmark results",
+            "# Benchmark results",
             "",
             f"Latest run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, with",
             "",
@@ -36,6 +41,7 @@ def write_results(rows: Sequence[Row], setting: str, path: Path = RESULTS) -> Pa
             "",
             render_markdown(rows).rstrip("\n"),
             "",
+            *indexer_section,
             verdict,
             "",
         ]

@@ -1,5 +1,6 @@
 """Runs every benchmark suite on a fresh Anvil, prints the table, writes RESULTS.md."""
 
+import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 
@@ -14,7 +15,8 @@ from benchmarks.network import fresh_anvil
 from benchmarks.params import EPOCH_LENGTH, VALIDITY
 from benchmarks.results import write_results
 from benchmarks.spending_suite import spending_rows
-from benchmarks.table import Row, failures, render_console
+from benchmarks.indexer_suite import indexer_measurements
+from benchmarks.table import Measurement, Row, failures, render_console, render_measurements_console
 
 Suite = Callable[[Bench], list[Row]]
 
@@ -34,6 +36,7 @@ def main() -> int:
     console = Console(width=max(Console().width, 140))
     logger.set_level("ERROR")
     rows: list[Row] = []
+    measurements: list[Measurement] = []
     with fresh_anvil():
         test_accounts = accounts.test_accounts
         bench = Bench(
@@ -47,13 +50,22 @@ def main() -> int:
         )
         for suite in SUITES:
             rows.extend(suite(bench))
+    render_console(rows, title="Gas: PointsToken vs plain ERC-20", console=console)
+    if "--gas-only" not in sys.argv[1:]:
+        measurements = indexer_measurements(
+            project.PointsToken.contract_type.deployment_bytecode.bytecode,
+            project.PartnerExchange.contract_type.deployment_bytecode.bytecode,
+        )
+        render_measurements_console(measurements, title="Indexer", console=console)
 
     setting = _setting()
-    render_console(rows, title="Gas: PointsToken vs plain ERC-20", console=console)
     console.print(setting, highlight=False)
-    path = write_results(rows, setting)
+    path = write_results(rows, setting, measurements)
     console.print(f"Written to {path.relative_to(path.parent.parent)}", highlight=False)
     missed = failures(rows)
     for row in missed:
         console.print(f"[bold red]FAIL[/] {row.operation}: ratio {row.ratio:.2f} > {row.target:.2f}")
-    return 1 if missed else 0
+    for measurement in measurements:
+        if measurement.passed is False:
+            console.print(f"[bold red]FAIL[/] {measurement.name}: {measurement.value}, target {measurement.target}")
+    return 1 if missed or any(m.passed is False for m in measurements) else 0

@@ -87,3 +87,46 @@ def render_markdown(rows: Sequence[Row]) -> str:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)
     return "\n".join(lines) + "\n"
+
+
+MEASUREMENT_HEADERS = ("measurement", "value", "target", "pass/fail")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A figure that is not a gas ratio (speed, memory, latency), with its target when it has one."""
+
+    name: str
+    value: str
+    target: str | None = None
+    passed: bool | None = None
+    note: str = ""
+
+
+def _measurement_cells(row: Measurement) -> tuple[str, str, str, str]:
+    verdict = {True: "pass", False: "FAIL", None: "info"}[row.passed]
+    return row.name, row.value, row.target or "-", verdict
+
+
+def render_measurements_console(rows: Sequence[Measurement], title: str, console: Console) -> None:
+    table = Table(title=title, title_justify="left")
+    for index, header in enumerate(MEASUREMENT_HEADERS):
+        table.add_column(header, justify="left" if index == 0 else "right", no_wrap=index != 0)
+    style = {True: "green", False: "bold red", None: "dim"}
+    for row in rows:
+        *cells, verdict = _measurement_cells(row)
+        table.add_row(*cells, f"[{style[row.passed]}]{verdict}[/]")
+    console.print(table)
+    for row in rows:
+        if row.note:
+            console.print(f"  * {row.name}: {row.note}", highlight=False)
+
+
+def render_measurements_markdown(rows: Sequence[Measurement]) -> str:
+    lines = [
+        "| " + " | ".join(MEASUREMENT_HEADERS) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(MEASUREMENT_HEADERS) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(_measurement_cells(row)) + " |" for row in rows]
+    notes = [f"- {row.name}: {row.note}" for row in rows if row.note]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"

@@ -24,7 +24,9 @@ ANVIL_STATE = DATA_DIR / "anvil-state.json"
 DEMO_MARKER = DATA_DIR / "demo-played"
 # The demo's last day should fall a little before the present, whatever the deployment took.
 DEMO_HEADROOM_SECONDS = 120
-STATE_DUMP_SECONDS = 10
+# The state file grows to 100+ MB with historical states, so it is not rewritten too often;
+# Anvil also writes it when it stops.
+STATE_DUMP_SECONDS = 60
 STARTUP_TIMEOUT_SECONDS = 30
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 

@@ -1,0 +1,149 @@
+"""Makes a large event history fast: merchants' campaign mints over many days.
+
+The history goes to an Anvil of its own, started without ape-foundry's step tracing (which
+would keep every 256-recipient batch's trace in memory), and transactions go straight to its
+JSON-RPC, many per HTTP request (its development accounts are unlocked). Each `mint_batch` of
+256 recipients logs 512 events (a `Transfer` and an `Issued` each), and a day of chain time
+passes every 40 batches, so points expire while the history grows and the indexer records
+expiries too.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+
+from points.devchain import DevChain, calldata
+from points.manifest import ContractRecord, Manifest, ProgramRecord
+
+RECIPIENTS_PER_BATCH = 256
+EVENTS_PER_BATCH = 2 * RECIPIENTS_PER_BATCH
+BATCHES_PER_DAY = 40
+REQUESTS_PER_POST = 20
+SECONDS_PER_DAY = 86_400
+# Anvil's first two development accounts (mnemonic "test test ... junk").
+OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+MERCHANT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+TOKEN_CONSTRUCTOR = ["string", "string", "uint256", "uint256", "uint256", "bool", "address"]
+
+
+def holder(index: int) -> str:
+    return to_checksum_address(keccak(text=f"benchmarks:holder:{index}")[-20:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def history_chain() -> Iterator[str]:
+    """A fresh Anvil for the history; yields its RPC URL and stops it afterwards."""
+    port = _free_port()
+    anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
+                              "--gas-limit", "100000000"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the benchmark's Anvil did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        anvil.terminate()
+        anvil.wait(timeout=30)
+
+
+class HistoryWriter:
+    """Deploys a program and appends mint batches (and the days' clock ticks) to its history."""
+
+    def __init__(self, rpc_url: str, token_bytecode: str, exchange_bytecode: str, holders: int) -> None:
+        self.chain = DevChain(rpc_url, timeout=300)
+        self.holders = [holder(index) for index in range(holders)]
+        self.batches = 0
+        # Anvil numbers a batch's transactions from the same nonce unless told otherwise.
+        self._nonces = {account: int(self.chain.request("eth_getTransactionCount", account, "pending"), 16)
+                        for account in (OWNER, MERCHANT)}
+        self.chain_id = int(self.chain.request("eth_chainId"), 16)
+        self.exchange, self.exchange_block = self._deploy(exchange_bytecode)
+        arguments = encode(TOKEN_CONSTRUCTOR, ["Indexer Benchmark", "IDX", SECONDS_PER_DAY, 8, SECONDS_PER_DAY,
+                                               True, OWNER]).hex()
+        self.token, self.token_block = self._deploy(token_bytecode + arguments)
+        self.chain.batch([self._transaction(OWNER, self.token,
+                                            calldata("set_merchant(address,uint256)", MERCHANT, 2**95))])
+
+    def _transaction(self, sender: str, to: str | None, data: str) -> tuple[str, tuple[Any, ...]]:
+        transaction = {"from": sender, "data": data, "gas": hex(30_000_000), "nonce": hex(self._nonces[sender])}
+        if to is not None:
+            transaction["to"] = to
+        self._nonces[sender] += 1
+        return "eth_sendTransaction", (transaction,)
+
+    def _deploy(self, bytecode: str) -> tuple[str, int]:
+        (tx_hash,) = self.chain.batch([self._transaction(OWNER, None, bytecode)])
+        deadline = time.monotonic() + 30
+        while (receipt := self.chain.receipts([tx_hash])[0]) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the benchmark's Anvil did not mine a deployment")
+            time.sleep(0.05)
+        return to_checksum_address(receipt["contractAddress"]), int(receipt["blockNumber"], 16)
+
+    def _mint_call(self) -> tuple[str, tuple[Any, ...]]:
+        start = (self.batches * RECIPIENTS_PER_BATCH) % len(self.holders)
+        recipients = [self.holders[(start + i) % len(self.holders)] for i in range(RECIPIENTS_PER_BATCH)]
+        amounts = [10 + (self.batches + i) % 90 for i in range(RECIPIENTS_PER_BATCH)]
+        data = calldata("mint_batch(address[],uint256[],bytes32)", recipients, amounts,
+                        keccak(text=f"campaign:{self.batches}"))
+        self.batches += 1
+        return self._transaction(MERCHANT, self.token, data)
+
+    def grow_to(self, events: int) -> int:
+        """Mints until the history holds at least `events` events; returns how many it holds."""
+        while self.batches * EVENTS_PER_BATCH < events:
+            calls = [self._mint_call() for _ in range(REQUESTS_PER_POST)]
+            if self.batches % BATCHES_PER_DAY < REQUESTS_PER_POST:
+                calls += [("evm_increaseTime", (SECONDS_PER_DAY,)), ("evm_mine", ())]
+            self.chain.batch(calls)
+        self._wait_until_mined()
+        return self.batches * EVENTS_PER_BATCH
+
+    def _wait_until_mined(self) -> None:
+        """Anvil mines a batch's transactions after answering it: wait for its pool to drain."""
+        deadline = time.monotonic() + 600
+        while True:
+            pool = self.chain.request("txpool_status")
+            if int(pool["pending"], 16) == 0 and int(pool["queued"], 16) == 0:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the benchmark's Anvil still has transactions waiting: {pool}")
+            time.sleep(0.1)
+
+    def mint_one_batch(self) -> None:
+        """One more campaign transaction, in a block of its own."""
+        self.chain.batch([self._mint_call()])
+        self._wait_until_mined()
+
+    def manifest(self) -> Manifest:
+        first = min(self.exchange_block, self.token_block)
+        return Manifest(
+            chain_id=self.chain_id,
+            network="local",
+            start_block=first,
+            exchange=ContractRecord(address=self.exchange, block=self.exchange_block),
+            programs={"bench": ProgramRecord(address=self.token, block=self.token_block,
+                                             name="Indexer Benchmark", symbol="IDX")},
+        )

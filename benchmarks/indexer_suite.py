@@ -1,0 +1,129 @@
+"""The indexer suite (issue 6): backfill speed against the eth_getLogs ceiling, memory, follow latency.
+
+The indexer runs as users run it, `python -m indexer run`, in a child process; its own report
+("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory.
+"""
+
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from benchmarks.indexer_data import HistoryWriter, history_chain
+from benchmarks.table import Measurement
+from indexer.rpc import RpcClient
+
+SPEED_EVENTS = 200_000
+MEMORY_EVENTS = 1_000_000
+HOLDERS = 50_000
+CEILING_RANGE_BLOCKS = 20
+FOLLOW_SAMPLES = 10
+_REPORT = re.compile(r"indexed ([\d,]+) events up to block [\d,]+ in ([\d.]+) s")
+
+
+def _index(manifest: Path, database: str, rpc_url: str) -> tuple[int, float, int]:
+    """Runs a backfill; returns events, seconds (the indexer's own figure) and the peak RSS in MB
+    of the largest indexer run so far (the kernel keeps one maximum for all waited-for children)."""
+    command = [sys.executable, "-m", "indexer", "run", "--manifest", str(manifest), "--db", database,
+               "--rpc", rpc_url]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    match = _REPORT.search(completed.stderr + completed.stdout)
+    if completed.returncode != 0 or match is None:
+        raise RuntimeError(f"the indexer failed:\n{completed.stderr[-2000:]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return int(match.group(1).replace(",", "")), float(match.group(2)), peak_mb
+
+
+def _fetch_ceiling(rpc_url: str, addresses: list[str], last_block: int) -> tuple[int, float]:
+    """Events per second of merely fetching (and parsing) every log with eth_getLogs."""
+    rpc = RpcClient(rpc_url)
+    started = time.perf_counter()
+    events = 0
+    for first in range(0, last_block + 1, CEILING_RANGE_BLOCKS):
+        for chunk in rpc.logs(addresses, first, min(last_block, first + CEILING_RANGE_BLOCKS - 1)):
+            events += len(chunk)
+    seconds = time.perf_counter() - started
+    rpc.close()
+    return events, seconds
+
+
+def _follow_latency(manifest: Path, database: Path, rpc_url: str, writer: HistoryWriter) -> list[float]:
+    """Seconds from a mined transaction to its movement being queryable, for a few transactions."""
+    log_path = database.with_suffix(".follow.log")
+    follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
+                                 "--db", f"sqlite:///{database}", "--rpc", rpc_url],
+                                stdout=subprocess.DEVNULL, stderr=log_path.open("w"))
+    latencies = []
+    try:
+        with sqlite3.connect(database) as connection:
+            def movements() -> int:
+                return connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
+
+            deadline = time.monotonic() + 120
+            before = movements()
+            while time.monotonic() < deadline:  # let the follower catch up with the backfill first
+                time.sleep(0.5)
+                if movements() == before and _caught_up(connection, rpc_url):
+                    break
+                before = movements()
+            for _ in range(FOLLOW_SAMPLES):
+                before = movements()
+                writer.mint_one_batch()
+                mined = time.perf_counter()
+                while movements() == before:
+                    if time.perf_counter() - mined > 30:
+                        raise RuntimeError("the follower did not index a new block within 30 s:\n"
+                                           + log_path.read_text()[-2000:])
+                    time.sleep(0.005)
+                latencies.append(time.perf_counter() - mined)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=30)
+    return latencies
+
+
+def _caught_up(connection: sqlite3.Connection, rpc_url: str) -> bool:
+    row = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()
+    head = int(httpx.post(rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
+               .json()["result"], 16)
+    return row is not None and row[0] >= head
+
+
+def indexer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Measurement]:
+    rows: list[Measurement] = []
+    with history_chain() as rpc_url, tempfile.TemporaryDirectory(prefix="points-bench-") as scratch:
+        writer = HistoryWriter(rpc_url, token_bytecode, exchange_bytecode, HOLDERS)
+        directory = Path(scratch)
+        manifest = directory / "manifest.json"
+        writer.manifest().save(manifest)
+        addresses = [writer.exchange, writer.token]
+
+        writer.grow_to(SPEED_EVENTS)
+        head = RpcClient(rpc_url).block_number()
+        fetched, fetch_seconds = _fetch_ceiling(rpc_url, addresses, head)
+        events, seconds, _ = _index(manifest, f"sqlite:///{directory / 'speed.db'}", rpc_url)
+        rate, ceiling = events / seconds, fetched / fetch_seconds
+        rows += [
+            Measurement("eth_getLogs alone (ceiling)", f"{ceiling:,.0f} events/s",
+                        note=f"{fetched:,} events in {fetch_seconds:.1f} s"),
+            Measurement(f"backfill into SQLite, {events:,} events", f"{rate:,.0f} events/s", ">= 20,000",
+                        rate >= 20_000, note=f"{seconds:.1f} s"),
+            Measurement("backfill rate / eth_getLogs rate", f"{rate / ceiling:.2f}", ">= 0.50", rate / ceiling >= 0.5),
+        ]
+
+        writer.grow_to(MEMORY_EVENTS)
+        events, seconds, peak_mb = _index(manifest, f"sqlite:///{directory / 'memory.db'}", rpc_url)
+        rows.append(Measurement(f"peak RSS, backfill of {events:,} events", f"{peak_mb:,} MB", "< 500 MB",
+                                peak_mb < 500, note=f"{events / seconds:,.0f} events/s over {seconds:.1f} s"))
+
+        latencies = sorted(_follow_latency(manifest, directory / "memory.db", rpc_url, writer))
+        worst = latencies[-1]
+        rows.append(Measurement("follow: a new block's events queryable after", f"{worst * 1000:,.0f} ms (worst)",
+                                "< 1,000 ms", worst < 1.0,
+                                note=f"median {latencies[len(latencies) // 2] * 1000:,.0f} ms over {len(latencies)} blocks"))
+    return rows
