@@ -17,7 +17,7 @@ from types import FrameType
 import httpx
 
 from points.demo import DAY, DEFAULT_DAYS
-from points.settings import DATA_DIR, REPO_ROOT, Settings, load_settings
+from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"
 # Written once the demo has played on the chain kept in ANVIL_STATE.
@@ -76,6 +76,19 @@ def ape_run(settings: Settings, script: str, *arguments: str) -> None:
         raise RuntimeError(f"`ape run {script}` failed with exit code {completed.returncode}")
 
 
+def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.Popen[bytes]:
+    """Starts a long-running part of the system with the settings in its environment."""
+    environment = os.environ | {
+        "POINTS_MANIFEST": str(settings.manifest),
+        "POINTS_DATABASE_URL": settings.database_url,
+        "POINTS_RPC_URL": settings.rpc_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, *arguments], cwd=REPO_ROOT, env=environment,
+        stdout=(DATA_DIR / f"{name}.log").open("ab"), stderr=subprocess.STDOUT,
+    )
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """Interrupts the newest first (Anvil last, so it can dump its state), then waits for each."""
     for process in reversed(processes):
@@ -106,17 +119,22 @@ def main() -> None:
         fresh_chain = not ANVIL_STATE.exists()
         if fresh_chain:
             DEMO_MARKER.unlink(missing_ok=True)
+            # The database mirrored a chain that is gone.
+            for stale in DATA_DIR.glob(f"{LOCAL_DATABASE.name}*"):
+                stale.unlink()
         genesis = int(time.time()) - DEFAULT_DAYS * DAY - DEMO_HEADROOM_SECONDS if fresh_chain else None
         processes.append(start_anvil(settings, genesis))
         ape_run(settings, "deploy")
         if not DEMO_MARKER.exists():
             ape_run(settings, "demo", "--customers", str(settings.demo_size), "--days", str(DEFAULT_DAYS))
             DEMO_MARKER.write_text(f"{settings.demo_size} customers per program over {DEFAULT_DAYS} days\n")
+        processes.append(start_service(settings, "indexer", "-m", "indexer", "run", "--follow"))
         print(
             "\nThe points platform is up:\n"
             f"  chain (JSON-RPC)   {settings.rpc_url}\n"
             f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"
             f"  chain state        {ANVIL_STATE.relative_to(REPO_ROOT)}\n"
+            f"  indexed database   {settings.database_url}  (log: data/indexer.log)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 LOCAL_MANIFEST = DEPLOYMENTS_DIR / "ethereum-local.json"
+LOCAL_DATABASE = DATA_DIR / "points.db"
 
 
 class Settings(BaseSettings):
@@ -20,7 +21,7 @@ class Settings(BaseSettings):
 
     manifest: Path = Field(default=LOCAL_MANIFEST, description="the deployment manifest to read")
     database_url: str = Field(
-        default=f"sqlite:///{(DATA_DIR / 'points.db').relative_to(REPO_ROOT)}",
+        default=f"sqlite:///{LOCAL_DATABASE.relative_to(REPO_ROOT)}",
         description="SQLAlchemy URL of the indexer's database",
     )
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain")
