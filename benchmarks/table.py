@@ -61,32 +61,39 @@ def _notes(rows: Sequence[Row]) -> list[str]:
     return [f"{row.operation}: {row.note}" for row in rows if row.note]
 
 
-def render_console(rows: Sequence[Row], title: str, console: Console | None = None) -> None:
-    console = console or Console()
+_STYLE = {True: "green", False: "bold red", None: "dim"}
+
+
+def _print_table(title: str, headers: Sequence[str], lines: Sequence[tuple[Sequence[str], bool | None]],
+                 notes: Sequence[str], console: Console) -> None:
+    """Prints any of the benchmark's tables: cells per line, the last being the verdict."""
     table = Table(title=title, title_justify="left")
-    for index, header in enumerate(HEADERS):
+    for index, header in enumerate(headers):
         table.add_column(header, justify="left" if index == 0 else "right", no_wrap=index != 0)
-    style = {True: "green", False: "bold red", None: "dim"}
-    for row in rows:
-        *cells, verdict = _cells(row)
-        table.add_row(*cells, f"[{style[row.passed]}]{verdict}[/]")
+    for (*cells, verdict), passed in lines:
+        table.add_row(*cells, f"[{_STYLE[passed]}]{verdict}[/]")
     console.print(table)
-    for note in _notes(rows):
+    for note in notes:
         console.print(f"  * {note}", highlight=False)
 
 
-def render_markdown(rows: Sequence[Row]) -> str:
-    lines = [
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 1)) + "|",
+def _markdown_table(headers: Sequence[str], lines: Sequence[Sequence[str]], notes: Sequence[str]) -> str:
+    text = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|",
     ]
-    for row in rows:
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in _cells(row)) + " |")
-    notes = _notes(rows)
+    text += ["| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |" for cells in lines]
     if notes:
-        lines.append("")
-        lines.extend(f"- {note}" for note in notes)
-    return "\n".join(lines) + "\n"
+        text += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(text) + "\n"
+
+
+def render_console(rows: Sequence[Row], title: str, console: Console | None = None) -> None:
+    _print_table(title, HEADERS, [(_cells(row), row.passed) for row in rows], _notes(rows), console or Console())
+
+
+def render_markdown(rows: Sequence[Row]) -> str:
+    return _markdown_table(HEADERS, [_cells(row) for row in rows], _notes(rows))
 
 
 MEASUREMENT_HEADERS = ("measurement", "value", "target", "pass/fail")
@@ -108,25 +115,14 @@ def _measurement_cells(row: Measurement) -> tuple[str, str, str, str]:
     return row.name, row.value, row.target or "-", verdict
 
 
+def _measurement_notes(rows: Sequence[Measurement]) -> list[str]:
+    return [f"{row.name}: {row.note}" for row in rows if row.note]
+
+
 def render_measurements_console(rows: Sequence[Measurement], title: str, console: Console) -> None:
-    table = Table(title=title, title_justify="left")
-    for index, header in enumerate(MEASUREMENT_HEADERS):
-        table.add_column(header, justify="left" if index == 0 else "right", no_wrap=index != 0)
-    style = {True: "green", False: "bold red", None: "dim"}
-    for row in rows:
-        *cells, verdict = _measurement_cells(row)
-        table.add_row(*cells, f"[{style[row.passed]}]{verdict}[/]")
-    console.print(table)
-    for row in rows:
-        if row.note:
-            console.print(f"  * {row.name}: {row.note}", highlight=False)
+    _print_table(title, MEASUREMENT_HEADERS, [(_measurement_cells(row), row.passed) for row in rows],
+                 _measurement_notes(rows), console)
 
 
 def render_measurements_markdown(rows: Sequence[Measurement]) -> str:
-    lines = [
-        "| " + " | ".join(MEASUREMENT_HEADERS) + " |",
-        "|" + "|".join(["---"] + ["---:"] * (len(MEASUREMENT_HEADERS) - 1)) + "|",
-    ]
-    lines += ["| " + " | ".join(_measurement_cells(row)) + " |" for row in rows]
-    notes = [f"- {row.name}: {row.note}" for row in rows if row.note]
-    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+    return _markdown_table(MEASUREMENT_HEADERS, [_measurement_cells(row) for row in rows], _measurement_notes(rows))
