@@ -28,7 +28,9 @@ log = logging.getLogger("indexer")
 
 MIN_RANGE_BLOCKS = 1
 INITIAL_RANGE_BLOCKS = 10
-MAX_RANGE_BLOCKS = 50_000
+MAX_RANGE_BLOCKS = 10_000
+# How much of the densest logs-per-block figure survives each batch.
+DENSITY_MEMORY = 0.95
 # Near the head every header is fetched, so ranges there stay short.
 NEAR_HEAD_RANGE_BLOCKS = 200
 TARGET_LOGS_PER_RANGE = 10_000
@@ -89,6 +91,7 @@ class Follower:
         self.on_batch = on_batch
         self.addresses = [manifest.exchange.address, *(p.address for p in manifest.programs.values())]
         self.range_blocks = INITIAL_RANGE_BLOCKS
+        self._density = 0.0
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs")
         self._prefetch_rpc = RpcClient(rpc.url)
         self._pending: _Prefetch | None = None
@@ -213,7 +216,7 @@ class Follower:
         for number in [n for n in self.hashes if n < last - REORG_WINDOW_BLOCKS]:
             del self.hashes[number]
         self.next_block = last + 1
-        self._adapt_range(len(logs))
+        self._adapt_range(len(logs), last - first + 1)
         if self.on_batch:
             self.on_batch(Progress(last, head, len(logs), time.perf_counter() - started))
 
@@ -254,11 +257,16 @@ class Follower:
             timestamps[header.number] = header.timestamp
         return timestamps
 
-    def _adapt_range(self, log_count: int) -> None:
-        if log_count > TARGET_LOGS_PER_RANGE:
-            self.range_blocks = max(MIN_RANGE_BLOCKS, self.range_blocks // 2)
-        elif log_count < TARGET_LOGS_PER_RANGE // 4:
-            self.range_blocks = min(MAX_RANGE_BLOCKS, self.range_blocks * 2)
+    def _adapt_range(self, log_count: int, blocks: int) -> None:
+        """Sizes the next range for about TARGET_LOGS_PER_RANGE logs, so that memory stays flat.
+
+        The size follows the densest stretch seen lately (forgotten slowly), not the last range
+        alone: after a run of empty blocks, a range sized for emptiness would fetch millions of
+        logs at once when the dense blocks return.
+        """
+        self._density = max(log_count / blocks, self._density * DENSITY_MEMORY)
+        fitting = int(TARGET_LOGS_PER_RANGE / self._density) if self._density else MAX_RANGE_BLOCKS
+        self.range_blocks = max(MIN_RANGE_BLOCKS, min(fitting, self.range_blocks * 2, MAX_RANGE_BLOCKS))
 
 
 def _changed_meanwhile(logs: list[dict[str, Any]], known: dict[int, BlockHeader]) -> bool:
