@@ -20,13 +20,13 @@ from points.errors import PointsError, invalid_file
 
 EIP712_VERSION = "1"
 
-_DOMAIN_TYPE = [
+DOMAIN_TYPE = [
     {"name": "name", "type": "string"},
     {"name": "version", "type": "string"},
     {"name": "chainId", "type": "uint256"},
     {"name": "verifyingContract", "type": "address"},
 ]
-_REDEEM_TYPE = [
+REDEEM_TYPE = [
     {"name": "holder", "type": "address"},
     {"name": "rewardId", "type": "uint256"},
     {"name": "quantity", "type": "uint256"},
@@ -34,7 +34,7 @@ _REDEEM_TYPE = [
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
-_PERMIT_TYPE = [
+PERMIT_TYPE = [
     {"name": "owner", "type": "address"},
     {"name": "spender", "type": "address"},
     {"name": "value", "type": "uint256"},
@@ -90,7 +90,7 @@ def redeem_typed_data(
 ) -> dict[str, Any]:
     """The typed data of `redeem_with_sig`: `Redeem(address holder,uint256 rewardId,...)`."""
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "Redeem": _REDEEM_TYPE},
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Redeem": REDEEM_TYPE},
         "primaryType": "Redeem",
         "domain": domain.as_dict(),
         "message": {
@@ -109,7 +109,7 @@ def permit_typed_data(
 ) -> dict[str, Any]:
     """The typed data of EIP-2612 `permit`."""
     return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "Permit": _PERMIT_TYPE},
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Permit": PERMIT_TYPE},
         "primaryType": "Permit",
         "domain": domain.as_dict(),
         "message": {

@@ -6,6 +6,8 @@ from ape.contracts import ContractInstance
 from eth_account import Account
 import pytest
 
+from points.signing import DOMAIN_TYPE, PERMIT_TYPE
+
 EPOCH_LENGTH = 1_000
 VALIDITY = 6
 CAP_PERIOD = 3_000
@@ -116,21 +118,7 @@ def sign_permit(chain) -> Callable[..., tuple[int, bytes, bytes]]:
 
         owner = address(owner if owner is not None else signer)
         message = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
+            "types": {"EIP712Domain": DOMAIN_TYPE, "Permit": PERMIT_TYPE},
             "primaryType": "Permit",
             "domain": {
                 "name": token.name(),
