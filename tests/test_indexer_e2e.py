@@ -1,0 +1,140 @@
+"""The indexer end to end: the demo's activity on a real Anvil, indexed into SQLite, verified on chain.
+
+`python -m indexer` runs as a user runs it (a subprocess); the database is then checked against
+the chain and the known activity, more activity is indexed incrementally, and bad settings give
+a clear error.
+"""
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from points.devchain import calldata, words
+from points.manifest import Manifest, load_manifest
+from tests.scripts_support import Node, anvil, ape_run, deploy
+
+DAYS = 150
+
+
+def indexer(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Iterator[tuple[Node, Manifest, Path, Path]]:
+    """A deployment with months of demo activity, indexed once into a fresh database."""
+    directory = tmp_path_factory.mktemp("indexer")
+    manifest_file = directory / "manifest.json"
+    database = directory / "points.db"
+    with anvil() as node:
+        deploy(node, manifest_file)
+        played = ape_run(node, "demo", "--manifest", str(manifest_file), "--customers", "12", "--days", str(DAYS),
+                         "--seed", "7")
+        assert played.code == 0, played.output
+        run = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}", "--rpc", node.url)
+        assert run.returncode == 0, run.stderr
+        yield node, load_manifest(manifest_file), manifest_file, database
+
+
+def _verify(node: Node, manifest_file: Path, database: Path) -> subprocess.CompletedProcess[str]:
+    return indexer("verify", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}", "--rpc", node.url)
+
+
+def test_verify_finds_no_difference(indexed):
+    node, _, manifest_file, database = indexed
+
+    verified = _verify(node, manifest_file, database)
+
+    assert verified.returncode == 0, verified.stderr
+    assert ": 0 differ" in verified.stderr
+
+
+def test_history_has_every_kind_of_movement(indexed):
+    _, _, _, database = indexed
+    with sqlite3.connect(database) as connection:
+        kinds = dict(connection.execute("SELECT kind, COUNT(*) FROM movement GROUP BY kind").fetchall())
+
+    for kind in ("issued", "redeemed", "transferred", "exchanged", "revoked", "expired"):
+        assert kinds.get(kind, 0) > 0, f"no {kind} movement in {kinds}"
+
+
+def test_balances_and_supply_equal_the_chain(indexed):
+    node, manifest, _, database = indexed
+    with sqlite3.connect(database) as connection:
+        indexed_block = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()[0]
+        for key, program in manifest.programs.items():
+            supply, holders = connection.execute(
+                "SELECT total_supply, holders FROM program WHERE address = ?", (program.address,)).fetchone()
+            balances = connection.execute(
+                "SELECT account, balance FROM balance WHERE program = ?", (program.address,)).fetchall()
+            at_block = [node.chain.request("eth_call", {"to": program.address, "data": calldata(
+                "balanceOf(address)", account)}, hex(indexed_block)) for account, _ in balances]
+
+            assert supply == sum(balance for _, balance in balances), key
+            assert holders == len(balances) > 0, key
+            assert [words(result)[0] for result in at_block] == [balance for _, balance in balances], key
+            on_chain_supply = node.chain.request("eth_call", {"to": program.address, "data": calldata("totalSupply()")},
+                                                 hex(indexed_block))
+            assert words(on_chain_supply)[0] == supply, key
+
+
+def test_rewards_stock_and_redemptions_add_up(indexed):
+    node, manifest, _, database = indexed
+    with sqlite3.connect(database) as connection:
+        rewards = connection.execute("SELECT program, reward_id, stock, redemptions FROM reward").fetchall()
+        redeemed = dict(connection.execute(
+            "SELECT program || ':' || reward_id, SUM(quantity) FROM redemption GROUP BY program, reward_id").fetchall())
+
+    assert rewards
+    for program, reward_id, stock, redemptions in rewards:
+        _, _, chain_stock, _ = words(node.chain.request("eth_call", {"to": program, "data": calldata(
+            "rewards(uint256)", reward_id)}, "latest"))
+        assert int(stock) == chain_stock
+        assert redemptions == redeemed.get(f"{program}:{reward_id}", 0)
+
+
+def test_more_activity_is_indexed_incrementally(indexed):
+    node, _, manifest_file, database = indexed
+    with sqlite3.connect(database) as connection:
+        before = connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
+
+    played = ape_run(node, "demo", "--manifest", str(manifest_file), "--customers", "4", "--days", "20",
+                     "--seed", "8")
+    assert played.code == 0, played.output
+    run = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}", "--rpc", node.url)
+
+    assert run.returncode == 0, run.stderr
+    with sqlite3.connect(database) as connection:
+        after = connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
+        duplicates = connection.execute(
+            "SELECT COUNT(*) FROM (SELECT block, log_index, seq FROM movement GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+    assert after > before
+    assert duplicates == 0
+    assert _verify(node, manifest_file, database).returncode == 0
+
+
+def test_bad_settings_give_one_clear_error(indexed, tmp_path):
+    node, _, manifest_file, database = indexed
+
+    missing = indexer("run", "--manifest", str(tmp_path / "absent.json"), "--db", f"sqlite:///{tmp_path}/x.db",
+                      "--rpc", node.url)
+    unreachable = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{tmp_path}/y.db",
+                          "--rpc", "http://127.0.0.1:9")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0000'")
+    other_revision = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}",
+                             "--rpc", node.url)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+
+    assert missing.returncode == 2 and "no deployment manifest" in missing.stderr
+    assert unreachable.returncode == 2 and "did not answer" in unreachable.stderr
+    assert other_revision.returncode == 2 and "python -m indexer migrate" in other_revision.stderr
+    for outcome in (missing, unreachable, other_revision):
+        assert "Traceback" not in outcome.stderr
