@@ -77,9 +77,8 @@ class HistoryWriter:
         self.chain = DevChain(rpc_url, timeout=300)
         self.holders = [holder(index) for index in range(holders)]
         self.batches = 0
-        # Anvil numbers a batch's transactions from the same nonce unless told otherwise.
-        self._nonces = {account: int(self.chain.request("eth_getTransactionCount", account, "pending"), 16)
-                        for account in (OWNER, MERCHANT)}
+        self._nonces: dict[str, int] = {}
+        self.sync_nonces()
         self.chain_id = int(self.chain.request("eth_chainId"), 16)
         self.exchange, self.exchange_block = self._deploy(exchange_bytecode)
         arguments = encode(TOKEN_CONSTRUCTOR, ["Indexer Benchmark", "IDX", SECONDS_PER_DAY, 8, SECONDS_PER_DAY,
@@ -87,6 +86,12 @@ class HistoryWriter:
         self.token, self.token_block = self._deploy(token_bytecode + arguments)
         self.chain.batch([self._transaction(OWNER, self.token,
                                             calldata("set_merchant(address,uint256)", MERCHANT, 2**95))])
+
+    def sync_nonces(self) -> None:
+        """Reads the senders' nonces from the chain: Anvil numbers a batch's transactions from the
+        same nonce unless told otherwise, and a rollback takes back the nonces of its blocks."""
+        self._nonces = {account: int(self.chain.request("eth_getTransactionCount", account, "pending"), 16)
+                        for account in (OWNER, MERCHANT)}
 
     def _transaction(self, sender: str, to: str | None, data: str) -> tuple[str, tuple[Any, ...]]:
         transaction = {"from": sender, "data": data, "gas": hex(BATCH_GAS), "nonce": hex(self._nonces[sender])}
@@ -130,9 +135,10 @@ class HistoryWriter:
         deadline = time.monotonic() + 600
         while True:
             pool = self.chain.request("txpool_status")
-            if int(pool["pending"], 16) == 0 and int(pool["queued"], 16) == 0:
+            pending, queued = int(pool["pending"], 16), int(pool["queued"], 16)
+            if pending == 0 and queued == 0:
                 return
-            if time.monotonic() > deadline:
+            if pending == 0 or time.monotonic() > deadline:
                 raise RuntimeError(f"the benchmark's Anvil still has transactions waiting: {pool}")
             self.chain.request("evm_mine")
 

@@ -236,7 +236,7 @@ class Follower:
                 break
         if ancestor is None:
             raise PointsError("a reorganisation deeper than the remembered blocks: re-index into a new database")
-        restart = self.store.rollback(ancestor)
+        restart = self.store.rollback(ancestor, self.manifest.start_block)
         log.warning("event=reorg ancestor=%d resumed_from=%d", ancestor, restart + 1)
         self.next_block = restart + 1
         self._load()

@@ -159,11 +159,12 @@ class Store:
             connection.execute(delete(Batch.__table__).where(Batch.last_block < horizon))  # type: ignore[attr-defined, arg-type]
             self._save_checkpoint(connection, batch, chain_id)
 
-    def rollback(self, ancestor: int) -> int:
+    def rollback(self, ancestor: int, start_block: int) -> int:
         """Undoes every batch that wrote a block above `ancestor`; returns the new indexed block.
 
         Batches are undone whole, so the result may lie below `ancestor`: re-indexing from there
-        is correct, only a little more work.
+        is correct, only a little more work. Undoing the very first batch empties the database,
+        which then indexes again from `start_block`.
         """
         with self.engine.begin() as connection:
             batches = connection.execute(
@@ -195,6 +196,9 @@ class Store:
             for table in FACTS_BY_NAME.values():
                 block_column = table.c.block if "block" in table.c else table.c.number
                 connection.execute(delete(table).where(block_column > restart))
+            if restart < start_block:
+                connection.execute(delete(Checkpoint.__table__))  # type: ignore[attr-defined]
+                return restart
             header = connection.execute(
                 select(BlockRecord.hash, BlockRecord.timestamp).where(BlockRecord.number == restart)  # type: ignore[call-overload]
             ).first()
