@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     confirmations: int = Field(default=0, ge=0, description="the indexer indexes only blocks this deep")
     api_host: str = Field(default="127.0.0.1", description="where the read API listens")
     api_port: int = Field(default=8000, description="the read API's port")
+    api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes serving the read API")
+    api_cors_origins: list[str] = Field(
+        default=[], description='browser origins allowed to call the API, as JSON: ["https://dash.example"]')
     anvil_port: int = Field(default=8545, description="the port of `make run`'s local Anvil")
     demo_size: int = Field(default=40, ge=1, description="customers per program in `make run`'s demo")
 

@@ -1,0 +1,159 @@
+"""The API's response models: the OpenAPI document describes exactly these.
+
+Point amounts are JSON integers. Settings that a contract keeps as uint256 and that may exceed
+what a JavaScript number holds exactly (caps, prices, stock, rates) are decimal strings.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Uint256Text = Annotated[str, Field(pattern=r"^[0-9]{1,78}$", description="a uint256, as a decimal string")]
+MovementKind = Literal["issued", "redeemed", "transferred", "exchanged", "revoked", "burned", "expired"]
+
+
+class ErrorMessage(BaseModel):
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "behind", "not_indexed"] = Field(
+        description="`ok`: caught up with the head the indexer last saw; `behind`: still catching up; "
+                    "`not_indexed`: the indexer has not written a batch yet")
+    indexed_block: int | None
+    indexed_time: datetime | None
+    chain_head: int | None
+    lag_blocks: int | None
+
+
+class Version(BaseModel):
+    api: str
+    schema_revision: str
+
+
+class Program(BaseModel):
+    address: str
+    key: str = Field(description="the program's key in the deployment manifest")
+    name: str
+    symbol: str
+    epoch_start: int = Field(description="unix time at which epoch 0 began")
+    epoch_length: int = Field(description="seconds")
+    validity: int = Field(description="epochs for which points stay valid")
+    cap_period: int = Field(description="seconds after which merchants' mint caps reset")
+    transferable: bool
+    paused: bool
+    owner: str
+    total_supply: int
+    holders: int
+    deployed_block: int
+
+
+class Holder(BaseModel):
+    account: str
+    balance: int
+
+
+class Expiry(BaseModel):
+    epoch: int
+    amount: int
+    expires_at: datetime
+
+
+class AccountProgram(BaseModel):
+    program: str
+    key: str
+    symbol: str
+    balance: int
+    expiring: list[Expiry] = Field(description="unexpired points by expiry, soonest first")
+    next_expiry: Expiry | None
+
+
+class Account(BaseModel):
+    address: str
+    indexed_block: int
+    as_of: datetime = Field(description="time of the indexed block: balances and expiries are as of then")
+    programs: list[AccountProgram]
+
+
+class Movement(BaseModel):
+    program: str
+    account: str
+    kind: MovementKind
+    amount: int = Field(description="signed: negative when points leave the account")
+    counterparty: str | None = Field(description="the other account of a transfer, the rewarding merchant of a "
+                                                 "redemption, the other program of an exchange")
+    epoch: int | None = Field(description="the epoch of the points that expired")
+    reward_id: int | None
+    block: int
+    log_index: int = Field(description="-1 for an expiry, which no log marks")
+    tx_hash: str | None = Field(description="null for an expiry")
+    time: datetime
+
+
+class Merchant(BaseModel):
+    program: str
+    merchant: str
+    cap: Uint256Text = Field(description="points the merchant may mint per cap period")
+    issued: int
+    redeemed: int
+
+
+class Reward(BaseModel):
+    program: str
+    reward_id: int
+    merchant: str
+    price: Uint256Text
+    stock: Uint256Text
+    active: bool
+    redemptions: int
+    points_redeemed: int
+
+
+class Redemption(BaseModel):
+    program: str
+    holder: str
+    reward_id: int
+    merchant: str
+    quantity: int
+    points: int
+    block: int
+    log_index: int
+    tx_hash: str
+    time: datetime
+
+
+class Route(BaseModel):
+    from_program: str
+    to_program: str
+    rate_num: Uint256Text = Field(description="points out = floor(points in × rate_num / rate_den)")
+    rate_den: Uint256Text
+    cap: Uint256Text = Field(description="points out per cap period of the receiving program")
+    approved: bool = Field(description="the sending program's owner has approved the outflow")
+    volume_in: int
+    volume_out: int
+    exchanges: int
+
+
+class Settlement(BaseModel):
+    from_program: str
+    to_program: str
+    period: str = Field(description="2026-11-23 (day), 2026-W48 (ISO week) or 2026-11 (month)")
+    period_start: date
+    points_burnt: int = Field(description="points burnt on the sending program")
+    points_issued: int = Field(description="points issued on the receiving program")
+    exchanges: int
+
+
+class DailyStat(BaseModel):
+    program: str
+    day: date
+    issued: int
+    redeemed: int
+    expired: int
+    revoked: int
+    burned: int
+    transferred: int
+    exchanged_in: int
+    exchanged_out: int
+    supply: int = Field(description="total supply at the day's last indexed block")

@@ -1,0 +1,27 @@
+"""Query and path parameters shared by the routes, validated before a route runs.
+
+A value that fails here is a 422 naming the parameter and what is wrong with it.
+"""
+
+from typing import Annotated
+
+from eth_utils import to_checksum_address
+from fastapi import Query
+from pydantic import AfterValidator, StringConstraints
+
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+# Accepted in any case (wallets and block explorers differ), always answered checksummed.
+Address = Annotated[
+    str,
+    StringConstraints(pattern=ADDRESS_PATTERN),
+    AfterValidator(to_checksum_address),
+]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, at most {MAX_LIMIT}")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=512, description="`next_cursor` of the previous page; absent for the first page"),
+]

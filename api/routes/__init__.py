@@ -1,0 +1,1 @@
+"""One module per group of routes; `api.app` mounts them under /v1."""

@@ -1,0 +1,7 @@
+"""Unix times from the chain, as the timezone-aware datetimes the API returns."""
+
+from datetime import UTC, datetime
+
+
+def utc(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
