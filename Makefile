@@ -13,13 +13,16 @@ STAMP_PY := $(VENV)/.synced
 STAMP_NODE := node_modules/.installed
 STAMP_BUILD := .build/.compiled
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
+# The build writes index.html last, so it stands for the whole of dashboard/dist.
+DASHBOARD := dashboard/dist/index.html
+DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/tsconfig.json
 
 # uv must use the machine's Python: it may not download one.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all install build run test bench clean
+.PHONY: all install build dashboard run test bench clean
 
 all: test
 
@@ -53,15 +56,21 @@ $(STAMP_BUILD): $(CONTRACT_SOURCES) | $(STAMP_PY)
 
 build: install $(STAMP_BUILD)
 
-run: build
+# The dashboard that the API serves at `/`: type-checked, then bundled by esbuild into static files.
+$(DASHBOARD): $(DASHBOARD_SOURCES) $(STAMP_NODE)
+	npm run --silent build:dashboard
+
+dashboard: $(DASHBOARD)
+
+run: build dashboard
 	$(PY) -m points.run
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
-test: build
+test: build dashboard
 	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider $(TEST_ARGS)
 
 bench: build
 	APE_FOUNDRY_HOST=auto $(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .build
+	rm -rf $(VENV) $(TOOLS) node_modules .build dashboard/dist

@@ -1,0 +1,53 @@
+// One movement of points as a table row: the account's history and the live feed share it.
+
+import type { Movement } from "../api";
+import { h } from "../dom";
+import { signedAmount, time } from "../format";
+import { accountLink, txLink } from "../links";
+
+/** Program addresses to symbols, for movements that name a program by address. */
+export type Symbols = Map<string, string>;
+
+export function movementHeadings(withAccount: boolean): string[] {
+  return ["Time", "Program", "Kind", "Points", ...(withAccount ? ["Account"] : []), "Detail", "Transaction"];
+}
+
+export function movementKey(movement: Movement): string {
+  const { block, log_index, program, account, kind, amount, epoch } = movement;
+  return [block, log_index, program, account, kind, amount, epoch].join(":");
+}
+
+export function movementRow(movement: Movement, symbols: Symbols, withAccount: boolean): HTMLTableRowElement {
+  const symbol = symbols.get(movement.program) ?? movement.program;
+  return h("tr", { "data-movement": movementKey(movement) },
+    h("td", {}, time(movement.time)),
+    h("td", {}, symbol),
+    h("td", {}, h("span", { class: `kind ${movement.kind}` }, movement.kind)),
+    h("td", { class: `number ${movement.amount < 0 ? "out" : "in"}`, "data-field": "amount" },
+      signedAmount(movement.amount)),
+    withAccount ? h("td", {}, accountLink(movement.account)) : null,
+    h("td", {}, ...detail(movement, symbols)),
+    h("td", {}, txLink(movement.tx_hash)),
+  );
+}
+
+function detail(movement: Movement, symbols: Symbols): (Node | string)[] {
+  const other = movement.counterparty;
+  switch (movement.kind) {
+    case "issued":
+      return other ? ["by merchant ", accountLink(other)] : [];
+    case "redeemed":
+      return [`reward #${movement.reward_id ?? "?"}`, ...(other ? [" of ", accountLink(other)] : [])];
+    case "transferred":
+      return other ? [movement.amount < 0 ? "to " : "from ", accountLink(other)] : [];
+    case "exchanged":
+      // Points leaving name the program they went into; arriving ones name the exchange that minted them.
+      if (movement.amount < 0) return other ? ["into ", symbols.get(other) ?? other] : [];
+      return ["through the partner exchange"];
+    case "expired":
+      return [`points of epoch ${movement.epoch ?? "?"}`];
+    case "revoked":
+    case "burned":
+      return other ? ["by ", accountLink(other)] : [];
+  }
+}

@@ -1,0 +1,50 @@
+// What the pages share: their life cycle, refreshing on live events, and showing the API's errors.
+
+import { ApiError } from "../api";
+import { h, replaceChildren } from "../dom";
+
+export interface View {
+  destroy(): void;
+}
+
+const RETRY_MS = 5_000;
+
+/**
+ * Runs `task` now and on every later request, at most once per `gapMs`: a burst of live events
+ * (the demo sends dozens per block) costs one reload, and a request during a reload is not lost.
+ */
+export function throttled(task: () => Promise<void>, gapMs: number): () => void {
+  let running = false;
+  let pending = false;
+  const run = async (): Promise<void> => {
+    running = true;
+    pending = false;
+    try {
+      await task();
+    } finally {
+      setTimeout(() => {
+        running = false;
+        if (pending) void run();
+      }, gapMs);
+    }
+  };
+  return () => {
+    if (running) pending = true;
+    else void run();
+  };
+}
+
+/**
+ * A banner for a failed load. An API without data yet (503) is retried until it has some; other
+ * errors wait for the next live event or a reload of the page.
+ */
+export function showError(banner: HTMLElement, error: unknown, retry: () => void): void {
+  if (error instanceof ApiError && error.status === 503) {
+    replaceChildren(banner, h("p", { class: "notice" },
+      `Waiting for the indexer: ${error.message}. This page fills in as soon as there is data.`));
+    setTimeout(retry, RETRY_MS);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  replaceChildren(banner, h("p", { class: "error" }, `The API could not answer: ${message}`));
+}
