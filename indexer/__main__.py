@@ -23,7 +23,9 @@ from points.errors import PointsError
 from points.manifest import load_manifest
 from points.settings import load_settings
 
-console = Console(stderr=True)
+# Rich wraps at 80 columns when stderr is not a terminal; an error or a mismatch must stay one
+# line in logs and pipes, for whoever greps them.
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
