@@ -86,7 +86,7 @@ export class ExchangeSection {
         return h("td", { "data-from": from.symbol, "data-to": to.symbol },
           h("span", { "data-field": "points_burnt" }, amount(total.burnt)), ` ${from.symbol} → `,
           h("span", { "data-field": "points_issued" }, amount(total.issued)), ` ${to.symbol}`,
-          h("div", { class: "muted" }, `${amount(total.exchanges)} exchanges`));
+          h("div", { class: "muted" }, `${amount(total.exchanges)} exchange${total.exchanges === 1 ? "" : "s"}`));
       })));
     replaceChildren(this.matrix, h("table", { class: "matrix" }, h("thead", {}, header), h("tbody", {}, ...rows)));
   }
