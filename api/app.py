@@ -24,13 +24,14 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
 
+    database = Database(settings.database_url)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.database = Database(settings.database_url)
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            app.state.database.close()
+            database.close()
 
     app = FastAPI(
         title="Points platform read API",
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Read-only view of an alliance's loyalty points, mirrored from the chain by the indexer.",
         lifespan=lifespan,
     )
+    app.state.database = database
     for module in (health, programs, accounts, merchants, exchange, stats, stream):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)

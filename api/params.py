@@ -3,6 +3,7 @@
 A value that fails here is a 422 naming the parameter and what is wrong with it.
 """
 
+from datetime import date
 from typing import Annotated
 
 from eth_utils import to_checksum_address
@@ -25,3 +26,7 @@ Cursor = Annotated[
     str | None,
     Query(max_length=512, description="`next_cursor` of the previous page; absent for the first page"),
 ]
+
+# Only YYYY-MM-DD: pydantic's `date` would also take unix times and datetimes, which a client
+# most likely sent by mistake.
+Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(date.fromisoformat)]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, tuple_
 from api.dependencies import DbConnection
 from api.models import Route, Settlement
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
 from indexer.schema import Exchange as ExchangeTable
 from indexer.schema import Route as RouteTable
 
@@ -62,8 +62,8 @@ def settlement(connection: DbConnection,
                period: Annotated[Period, Query(description="length of a settlement period (UTC)")] = "month",
                from_program: Annotated[Address | None, Query(description="only exchanges out of this program")] = None,
                to_program: Annotated[Address | None, Query(description="only exchanges into this program")] = None,
-               since: Annotated[date | None, Query(description="first day counted (UTC)")] = None,
-               until: Annotated[date | None, Query(description="last day counted (UTC)")] = None,
+               since: Annotated[Day | None, Query(description="first day counted (UTC)")] = None,
+               until: Annotated[Day | None, Query(description="last day counted (UTC)")] = None,
                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
     """Per pair of programs and period: points burnt on the sending side and issued on the receiving side,
     oldest period first."""

@@ -1,6 +1,5 @@
 """Daily statistics per program."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -9,7 +8,7 @@ from sqlalchemy import select, tuple_
 from api.dependencies import DbConnection
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
 from indexer.schema import DailyStat as DailyStatTable
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -19,8 +18,8 @@ DAILY = DailyStatTable.__table__  # type: ignore[attr-defined]
 @router.get("/daily", response_model=Page[DailyStat])
 def daily(connection: DbConnection,
           program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
-          since: Annotated[date | None, Query(description="first day (UTC)")] = None,
-          until: Annotated[date | None, Query(description="last day (UTC)")] = None,
+          since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
+          until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
           limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
     """Per program and UTC day with activity: points issued, redeemed, expired, exchanged in and out, and the
     supply at the day's end, oldest day first."""
