@@ -27,7 +27,7 @@ const FLOWS: { field: keyof DailyStat; label: string; color: string; sign: 1 | -
 ];
 
 /** One row per calendar day from the first to the last with activity; quiet days keep the supply. */
-export function everyDay(stats: DailyStat[]): DailyStat[] {
+function everyDay(stats: DailyStat[]): DailyStat[] {
   if (!stats.length) return [];
   const byDay = new Map(stats.map((stat) => [stat.day, stat]));
   const days: DailyStat[] = [];
