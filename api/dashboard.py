@@ -18,4 +18,4 @@ def mount_dashboard(app: FastAPI, directory: Path = DASHBOARD_BUILD) -> None:
 
     @app.get("/", include_in_schema=False, response_class=PlainTextResponse)
     def dashboard_missing() -> str:
-        return "The dashboard is not built: `make run` builds it (npm run build in dashboard/).\n"
+        return "The dashboard is not built: `make dashboard` builds it (`make run` and `make test` do too).\n"

@@ -82,11 +82,28 @@ def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.
         "POINTS_MANIFEST": str(settings.manifest),
         "POINTS_DATABASE_URL": settings.database_url,
         "POINTS_RPC_URL": settings.rpc_url,
+        "POINTS_API_HOST": settings.api_host,
+        "POINTS_API_PORT": str(settings.api_port),
     }
     return subprocess.Popen(
         [sys.executable, *arguments], cwd=REPO_ROOT, env=environment,
         stdout=(DATA_DIR / f"{name}.log").open("ab"), stderr=subprocess.STDOUT,
     )
+
+
+def wait_for_api(url: str, api: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if api.poll() is not None:
+            raise RuntimeError(f"the API exited with code {api.returncode}: see {DATA_DIR / 'api.log'}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API did not answer on {url} within {STARTUP_TIMEOUT_SECONDS} s")
+        time.sleep(0.2)
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -129,8 +146,13 @@ def main() -> None:
             ape_run(settings, "demo", "--customers", str(settings.demo_size), "--days", str(DEFAULT_DAYS))
             DEMO_MARKER.write_text(f"{settings.demo_size} customers per program over {DEFAULT_DAYS} days\n")
         processes.append(start_service(settings, "indexer", "-m", "indexer", "run", "--follow"))
+        processes.append(start_service(settings, "api", "-m", "api"))
+        api_url = f"http://{settings.api_host}:{settings.api_port}"
+        wait_for_api(api_url, processes[-1])
         print(
             "\nThe points platform is up:\n"
+            f"  dashboard          {api_url}/\n"
+            f"  read API           {api_url}/v1  (OpenAPI: {api_url}/docs, log: data/api.log)\n"
             f"  chain (JSON-RPC)   {settings.rpc_url}\n"
             f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"
             f"  chain state        {ANVIL_STATE.relative_to(REPO_ROOT)}\n"
