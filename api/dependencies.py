@@ -1,21 +1,18 @@
-"""What routes receive from the app: a read-only connection to the indexed database."""
+"""What routes receive from the app: the indexed database.
 
-from collections.abc import Iterator
+An `async` dependency runs on the event loop; a plain one would cost a hop to the thread pool on
+every request. Routes open their connection themselves, inside the worker thread that runs them.
+"""
+
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection
 
 from api.database import Database
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     return request.app.state.database  # type: ignore[no-any-return]
 
 
-def _connection(request: Request) -> Iterator[Connection]:
-    with database(request).connect() as connection:
-        yield connection
-
-
-DbConnection = Annotated[Connection, Depends(_connection)]
+Db = Annotated[Database, Depends(database)]

@@ -63,6 +63,7 @@ class Expiry(BaseModel):
 class AccountProgram(BaseModel):
     program: str
     key: str
+    name: str
     symbol: str
     balance: int
     expiring: list[Expiry] = Field(description="unexpired points by expiry, soonest first")

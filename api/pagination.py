@@ -11,8 +11,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
+from fastapi import Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+
+from api.responses import validated
 
 Item = TypeVar("Item")
 KeyPart = int | str
@@ -44,12 +47,13 @@ def decode_cursor(list_name: str, cursor: str | None, shape: Sequence[type]) -> 
     return tuple(key)
 
 
-def page(list_name: str, rows: Sequence[dict[str, Any]], limit: int,
-         key_of: Callable[[dict[str, Any]], Sequence[KeyPart]]) -> dict[str, Any]:
-    """The first `limit` rows as a page; `rows` holds one more row when another page follows."""
+def page(model: type[BaseModel], list_name: str, rows: Sequence[dict[str, Any]], limit: int,
+         key_of: Callable[[dict[str, Any]], Sequence[KeyPart]]) -> Response:
+    """The first `limit` rows as a page of `model`; `rows` holds one more row when another page follows."""
     items = rows[:limit]
     more = len(rows) > limit
-    return {"items": items, "next_cursor": encode_cursor(list_name, key_of(items[-1])) if more else None}
+    return validated(model, {"items": items,
+                             "next_cursor": encode_cursor(list_name, key_of(items[-1])) if more else None})
 
 
 def _bad_cursor(reason: str) -> RequestValidationError:

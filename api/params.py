@@ -4,6 +4,7 @@ A value that fails here is a 422 naming the parameter and what is wrong with it.
 """
 
 from datetime import date
+from functools import lru_cache
 from typing import Annotated
 
 from eth_utils import to_checksum_address
@@ -14,11 +15,14 @@ ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
+# The checksum is a keccak hash; dashboards ask about the same few accounts again and again.
+checksummed = lru_cache(maxsize=65_536)(to_checksum_address)
+
 # Accepted in any case (wallets and block explorers differ), always answered checksummed.
 Address = Annotated[
     str,
     StringConstraints(pattern=ADDRESS_PATTERN),
-    AfterValidator(to_checksum_address),
+    AfterValidator(checksummed),
 ]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, at most {MAX_LIMIT}")]

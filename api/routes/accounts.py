@@ -1,15 +1,17 @@
 """An account's points: balance and expiries per program, and its full history."""
 
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
-from sqlalchemy import Connection, select, tuple_
+from fastapi import Response, APIRouter, HTTPException, Path, Query
+from sqlalchemy import Connection, Integer, Select, bindparam, select, true, tuple_
 
-from api.dependencies import DbConnection
+from api.database import NotIndexed
+from api.dependencies import Db
 from api.models import Account, ErrorMessage, Movement, MovementKind
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
-from api.database import NotIndexed
+from api.responses import validated
 from api.timestamps import utc
 from indexer.schema import Balance, Checkpoint, EpochGroup
 from indexer.schema import Movement as MovementTable
@@ -23,6 +25,22 @@ MOVEMENTS = MovementTable.__table__  # type: ignore[attr-defined]
 CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
 AccountAddress = Annotated[Address, Path(description="the account's address, in any case")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no activity of this account"}}
+MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"]
+MOVEMENT_ORDER = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
+
+# One statement answers the account view: a row per program and unexpired group of the account.
+# Balances and groups are keyed by (program, account, ...): reaching them through the few programs
+# lets every database use that key, where `account = ?` alone would scan the table.
+ACCOUNT_VIEW = (
+    select(CHECKPOINT.c.indexed_block, CHECKPOINT.c.indexed_timestamp, PROGRAMS.c.address, PROGRAMS.c.key,
+           PROGRAMS.c.symbol, PROGRAMS.c.name, BALANCES.c.balance, GROUPS.c.epoch, GROUPS.c.amount,
+           GROUPS.c.expires_at)
+    .select_from(
+        CHECKPOINT.join(PROGRAMS, true())
+        .outerjoin(BALANCES, (BALANCES.c.program == PROGRAMS.c.address) & (BALANCES.c.account == bindparam("account")))
+        .outerjoin(GROUPS, (GROUPS.c.program == PROGRAMS.c.address) & (GROUPS.c.account == bindparam("account"))))
+    .order_by(PROGRAMS.c.key, GROUPS.c.expires_at))
+ANY_MOVEMENT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam("account")).limit(1)
 
 
 def movement_item(row: Any) -> dict[str, Any]:
@@ -32,55 +50,61 @@ def movement_item(row: Any) -> dict[str, Any]:
     return item
 
 
-MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"]
+@cache
+def history_query(after: bool, program: bool, kind: bool) -> Select[Any]:
+    """The history statement for one combination of filters, built once."""
+    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).where(MOVEMENTS.c.account == bindparam("account"))
+             .order_by(*(column.desc() for column in MOVEMENT_ORDER)).limit(bindparam("limit", type_=Integer)))
+    if after:
+        query = query.where(tuple_(*MOVEMENT_ORDER) < tuple_(bindparam("block"), bindparam("log_index"),
+                                                             bindparam("seq")))
+    if program:
+        query = query.where(MOVEMENTS.c.program == bindparam("program"))
+    if kind:
+        query = query.where(MOVEMENTS.c.kind == bindparam("kind"))
+    return query
 
 
 @router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
-def get_account(address: AccountAddress, connection: DbConnection) -> dict[str, Any]:
+def get_account(address: AccountAddress, db: Db) -> Response:
     """The account's balance in every program, its points by expiry (soonest first) and the next expiry."""
-    checkpoint = connection.execute(select(CHECKPOINT.c.indexed_block, CHECKPOINT.c.indexed_timestamp)).first()
-    if checkpoint is None:
-        raise NotIndexed("the indexer has not written a batch yet")
-    balances = dict(connection.execute(
-        select(BALANCES.c.program, BALANCES.c.balance).where(BALANCES.c.account == address)).all())
-    expiring: dict[str, list[dict[str, Any]]] = {}
-    for program, epoch, amount, expires_at in connection.execute(
-            select(GROUPS.c.program, GROUPS.c.epoch, GROUPS.c.amount, GROUPS.c.expires_at)
-            .where(GROUPS.c.account == address).order_by(GROUPS.c.expires_at)):
-        expiring.setdefault(program, []).append({"epoch": epoch, "amount": amount, "expires_at": utc(expires_at)})
-    if not balances and not _has_history(connection, address):
-        raise HTTPException(404, f"{address} has no points activity in this deployment")
-    programs = [
-        {"program": program, "key": key, "symbol": symbol, "balance": balances.get(program, 0),
-         "expiring": expiring.get(program, []), "next_expiry": (expiring.get(program) or [None])[0]}
-        for program, key, symbol in connection.execute(
-            select(PROGRAMS.c.address, PROGRAMS.c.key, PROGRAMS.c.symbol).order_by(PROGRAMS.c.key))
-    ]
-    return {"address": address, "indexed_block": checkpoint[0], "as_of": utc(checkpoint[1]), "programs": programs}
+    with db.connect() as connection:
+        rows = connection.execute(ACCOUNT_VIEW, {"account": address}).all()
+        if not rows:
+            raise NotIndexed("the indexer has not written a batch yet")
+        if all(row.balance is None for row in rows) and not _has_history(connection, address):
+            raise HTTPException(404, f"{address} has no points activity in this deployment")
+    programs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        program = programs.get(row.address)
+        if program is None:
+            program = programs[row.address] = {
+                "program": row.address, "key": row.key, "symbol": row.symbol, "name": row.name,
+                "balance": row.balance or 0, "expiring": [], "next_expiry": None}
+        if row.epoch is not None:
+            program["expiring"].append({"epoch": row.epoch, "amount": row.amount, "expires_at": utc(row.expires_at)})
+            program["next_expiry"] = program["next_expiry"] or program["expiring"][0]
+    return validated(Account, {"address": address, "indexed_block": rows[0].indexed_block,
+                               "as_of": utc(rows[0].indexed_timestamp), "programs": list(programs.values())})
 
 
 @router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
-def get_history(address: AccountAddress, connection: DbConnection,
+def get_history(address: AccountAddress, db: Db,
                 program: Annotated[Address | None, Query(description="only this program's movements")] = None,
                 kind: Annotated[MovementKind | None, Query(description="only movements of this kind")] = None,
-                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every movement of the account's points, newest first."""
     after = decode_cursor("history", cursor, (int, int, int))
-    order = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
-    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).where(MOVEMENTS.c.account == address)
-             .order_by(*(column.desc() for column in order)).limit(limit + 1))
+    parameters: dict[str, Any] = {"account": address, "limit": limit + 1, "program": program, "kind": kind}
     if after is not None:
-        query = query.where(tuple_(*order) < tuple_(*after))
-    if program is not None:
-        query = query.where(MOVEMENTS.c.program == program)
-    if kind is not None:
-        query = query.where(MOVEMENTS.c.kind == kind)
-    rows = [movement_item(row) for row in connection.execute(query).mappings()]
-    if not rows and after is None and not _has_history(connection, address):
-        raise HTTPException(404, f"{address} has no points activity in this deployment")
-    return page("history", rows, limit, lambda row: (row["block"], row["log_index"], row["seq"]))
+        parameters |= dict(zip(("block", "log_index", "seq"), after, strict=True))
+    query = history_query(after is not None, program is not None, kind is not None)
+    with db.connect() as connection:
+        rows = [movement_item(row) for row in connection.execute(query, parameters).mappings()]
+        if not rows and after is None and not _has_history(connection, address):
+            raise HTTPException(404, f"{address} has no points activity in this deployment")
+    return page(Page[Movement], "history", rows, limit, lambda row: (row["block"], row["log_index"], row["seq"]))
 
 
 def _has_history(connection: Connection, address: str) -> bool:
-    return connection.execute(select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == address).limit(1)).first() \
-        is not None
+    return connection.execute(ANY_MOVEMENT, {"account": address}).first() is not None

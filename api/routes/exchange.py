@@ -4,10 +4,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Response, APIRouter, Query
 from sqlalchemy import func, select, tuple_
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from api.models import Route, Settlement
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
@@ -41,7 +41,7 @@ PERIODS: dict[Period, Callable[[date], tuple[str, date]]] = {
 
 
 @router.get("/routes", response_model=Page[Route])
-def list_routes(connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+def list_routes(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every route either side has configured, with its rate, cap, consent and volumes, by program pair."""
     after = decode_cursor("routes", cursor, (str, str))
     key = (ROUTES.c.from_program, ROUTES.c.to_program)
@@ -49,22 +49,23 @@ def list_routes(connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: 
     if after is not None:
         query = query.where(tuple_(*key) > tuple_(*after))
     rows = []
-    for row in connection.execute(query).mappings():
-        item = dict(row)
-        for column in ("rate_num", "rate_den", "cap"):
-            item[column] = str(item[column])
-        rows.append(item)
-    return page("routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
+    with db.connect() as connection:
+        for row in connection.execute(query).mappings():
+            item = dict(row)
+            for column in ("rate_num", "rate_den", "cap"):
+                item[column] = str(item[column])
+            rows.append(item)
+    return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
 
 
 @router.get("/settlement", response_model=Page[Settlement])
-def settlement(connection: DbConnection,
+def settlement(db: Db,
                period: Annotated[Period, Query(description="length of a settlement period (UTC)")] = "month",
                from_program: Annotated[Address | None, Query(description="only exchanges out of this program")] = None,
                to_program: Annotated[Address | None, Query(description="only exchanges into this program")] = None,
                since: Annotated[Day | None, Query(description="first day counted (UTC)")] = None,
                until: Annotated[Day | None, Query(description="last day counted (UTC)")] = None,
-               limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+               limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Per pair of programs and period: points burnt on the sending side and issued on the receiving side,
     oldest period first."""
     after = decode_cursor(f"settlement:{period}", cursor, (str, str, str))
@@ -80,7 +81,9 @@ def settlement(connection: DbConnection,
     if until is not None:
         query = query.where(EXCHANGES.c.timestamp < ((until - EPOCH_DAY).days + 1) * SECONDS_PER_DAY)
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for sender, receiver, day_number, burnt, issued, count in connection.execute(query):
+    with db.connect() as connection:
+        days = connection.execute(query).all()
+    for sender, receiver, day_number, burnt, issued, count in days:
         name, start = PERIODS[period](EPOCH_DAY + timedelta(days=int(day_number)))
         entry = totals.setdefault((start.isoformat(), sender, receiver), {
             "from_program": sender, "to_program": receiver, "period": name, "period_start": start,
@@ -89,5 +92,5 @@ def settlement(connection: DbConnection,
         entry["points_issued"] += int(issued)
         entry["exchanges"] += count
     keys = sorted(key for key in totals if after is None or key > after)[:limit + 1]
-    return page(f"settlement:{period}", [totals[key] for key in keys], limit,
+    return page(Page[Settlement], f"settlement:{period}", [totals[key] for key in keys], limit,
                 lambda row: (row["period_start"].isoformat(), row["from_program"], row["to_program"]))

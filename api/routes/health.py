@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from api.database import CHECKPOINT, NotIndexed
-from api.dependencies import database
+from api.dependencies import Db
 from api.models import Health, Version
+from api.responses import validated
 from api.timestamps import utc
 from indexer.schema_versions import head_revision
 
@@ -19,26 +20,27 @@ _SCHEMA_REVISION = head_revision()
 
 
 @router.get("/health", response_model=Health)
-def health(request: Request) -> dict[str, Any]:
+def health(db: Db) -> Response:
     """The indexed block, the chain head the indexer last saw, and the lag between them.
 
     Answers 200 even before the indexer has written anything, with status `not_indexed`, so that
     monitoring can tell a starting system from a broken one.
     """
     try:
-        with database(request).connect() as connection:
+        with db.connect() as connection:
             row = connection.execute(select(CHECKPOINT)).mappings().first()
     except NotIndexed:
         row = None
     if row is None:
-        return {"status": "not_indexed", "indexed_block": None, "indexed_time": None, "chain_head": None,
-                "lag_blocks": None}
+        return validated(Health, {"status": "not_indexed", "indexed_block": None, "indexed_time": None,
+                                  "chain_head": None, "lag_blocks": None})
     lag = max(0, row["chain_head"] - row["indexed_block"])
-    return {"status": "ok" if lag <= BEHIND_AFTER_BLOCKS else "behind", "indexed_block": row["indexed_block"],
-            "indexed_time": utc(row["indexed_timestamp"]), "chain_head": row["chain_head"], "lag_blocks": lag}
+    return validated(Health, {
+        "status": "ok" if lag <= BEHIND_AFTER_BLOCKS else "behind", "indexed_block": row["indexed_block"],
+        "indexed_time": utc(row["indexed_timestamp"]), "chain_head": row["chain_head"], "lag_blocks": lag})
 
 
 @router.get("/version", response_model=Version)
-def version() -> dict[str, str]:
+def version() -> Response:
     """The API's version and the database schema revision it reads; touches nothing else."""
-    return {"api": API_VERSION, "schema_revision": _SCHEMA_REVISION}
+    return validated(Version, {"api": API_VERSION, "schema_revision": _SCHEMA_REVISION})

@@ -1,11 +1,12 @@
 """Merchants, the rewards catalog and redemptions."""
 
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select, tuple_
+from fastapi import Response, APIRouter, Query
+from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from api.models import Merchant, Redemption, Reward
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -19,6 +20,44 @@ MERCHANTS = MerchantTable.__table__  # type: ignore[attr-defined]
 REWARDS = RewardTable.__table__  # type: ignore[attr-defined]
 REDEMPTIONS = RedemptionTable.__table__  # type: ignore[attr-defined]
 ProgramFilter = Annotated[Address | None, Query(description="only this program's (token address)")]
+LIMIT = bindparam("limit", type_=Integer)
+
+
+@cache
+def merchants_query(after: bool, program: bool) -> Select[Any]:
+    key = (MERCHANTS.c.program, MERCHANTS.c.merchant)
+    query = select(MERCHANTS).order_by(*key).limit(LIMIT)
+    if program:
+        query = query.where(MERCHANTS.c.program == bindparam("program"))
+    if after:
+        query = query.where(tuple_(*key) > tuple_(bindparam("after_program"), bindparam("after_merchant")))
+    return query
+
+
+@cache
+def rewards_query(after: bool, program: bool, active: bool) -> Select[Any]:
+    key = (REWARDS.c.program, REWARDS.c.reward_id)
+    query = select(REWARDS).order_by(*key).limit(LIMIT)
+    if program:
+        query = query.where(REWARDS.c.program == bindparam("program"))
+    if active:
+        query = query.where(REWARDS.c.active == bindparam("active"))
+    if after:
+        query = query.where(tuple_(*key) > tuple_(bindparam("after_program"), bindparam("after_reward")))
+    return query
+
+
+@cache
+def redemptions_query(after: bool, program: bool, merchant: bool, holder: bool) -> Select[Any]:
+    key = (REDEMPTIONS.c.block, REDEMPTIONS.c.log_index)
+    query = select(REDEMPTIONS).order_by(*(column.desc() for column in key)).limit(LIMIT)
+    for column, wanted in ((REDEMPTIONS.c.program, program), (REDEMPTIONS.c.merchant, merchant),
+                           (REDEMPTIONS.c.holder, holder)):
+        if wanted:
+            query = query.where(column == bindparam(column.name))
+    if after:
+        query = query.where(tuple_(*key) < tuple_(bindparam("after_block"), bindparam("after_log_index")))
+    return query
 
 
 def _uint256_text(row: Any, *columns: str) -> dict[str, Any]:
@@ -29,56 +68,50 @@ def _uint256_text(row: Any, *columns: str) -> dict[str, Any]:
 
 
 @router.get("/merchants", response_model=Page[Merchant])
-def list_merchants(connection: DbConnection, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
-                   cursor: Cursor = None) -> dict[str, Any]:
+def list_merchants(db: Db, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
+                   cursor: Cursor = None) -> Response:
     """Merchants per program with their mint cap and the points they issued and redeemed, by program and address."""
     after = decode_cursor("merchants", cursor, (str, str))
-    key = (MERCHANTS.c.program, MERCHANTS.c.merchant)
-    query = select(MERCHANTS).order_by(*key).limit(limit + 1)
-    if program is not None:
-        query = query.where(MERCHANTS.c.program == program)
+    parameters = {"limit": limit + 1, "program": program}
     if after is not None:
-        query = query.where(tuple_(*key) > tuple_(*after))
-    rows = [_uint256_text(row, "cap") for row in connection.execute(query).mappings()]
-    return page("merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
+        parameters |= {"after_program": after[0], "after_merchant": after[1]}
+    with db.connect() as connection:
+        result = connection.execute(merchants_query(after is not None, program is not None), parameters)
+        rows = [_uint256_text(row, "cap") for row in result.mappings()]
+    return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
 @router.get("/rewards", response_model=Page[Reward])
-def list_rewards(connection: DbConnection, program: ProgramFilter = None,
+def list_rewards(db: Db, program: ProgramFilter = None,
                  active: Annotated[bool | None, Query(description="only active (true) or retired (false) rewards")] = None,
-                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The rewards catalog with price, stock and redemptions, by program and reward id."""
     after = decode_cursor("rewards", cursor, (str, int))
-    key = (REWARDS.c.program, REWARDS.c.reward_id)
-    query = select(REWARDS).order_by(*key).limit(limit + 1)
-    if program is not None:
-        query = query.where(REWARDS.c.program == program)
-    if active is not None:
-        query = query.where(REWARDS.c.active == active)
+    parameters = {"limit": limit + 1, "program": program, "active": active}
     if after is not None:
-        query = query.where(tuple_(*key) > tuple_(*after))
-    rows = [_uint256_text(row, "price", "stock") for row in connection.execute(query).mappings()]
-    return page("rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
+        parameters |= {"after_program": after[0], "after_reward": after[1]}
+    with db.connect() as connection:
+        result = connection.execute(rewards_query(after is not None, program is not None, active is not None),
+                                    parameters)
+        rows = [_uint256_text(row, "price", "stock") for row in result.mappings()]
+    return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 
 @router.get("/redemptions", response_model=Page[Redemption])
-def list_redemptions(connection: DbConnection, program: ProgramFilter = None,
+def list_redemptions(db: Db, program: ProgramFilter = None,
                      merchant: Annotated[Address | None, Query(description="only rewards of this merchant")] = None,
                      holder: Annotated[Address | None, Query(description="only this customer's")] = None,
-                     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+                     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Redemptions, newest first."""
     after = decode_cursor("redemptions", cursor, (int, int))
-    key = (REDEMPTIONS.c.block, REDEMPTIONS.c.log_index)
-    query = select(REDEMPTIONS).order_by(*(column.desc() for column in key)).limit(limit + 1)
-    for column, value in ((REDEMPTIONS.c.program, program), (REDEMPTIONS.c.merchant, merchant),
-                          (REDEMPTIONS.c.holder, holder)):
-        if value is not None:
-            query = query.where(column == value)
+    parameters = {"limit": limit + 1, "program": program, "merchant": merchant, "holder": holder}
     if after is not None:
-        query = query.where(tuple_(*key) < tuple_(*after))
-    rows = []
-    for row in connection.execute(query).mappings():
-        item = dict(row)
-        item["time"] = utc(item.pop("timestamp"))
-        rows.append(item)
-    return page("redemptions", rows, limit, lambda row: (row["block"], row["log_index"]))
+        parameters |= {"after_block": after[0], "after_log_index": after[1]}
+    query = redemptions_query(after is not None, program is not None, merchant is not None, holder is not None)
+    with db.connect() as connection:
+        rows = []
+        for row in connection.execute(query, parameters).mappings():
+            item = dict(row)
+            item["time"] = utc(item.pop("timestamp"))
+            rows.append(item)
+    return page(Page[Redemption], "redemptions", rows, limit, lambda row: (row["block"], row["log_index"]))

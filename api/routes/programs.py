@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
-from sqlalchemy import Connection, select
+from fastapi import Response, APIRouter, HTTPException, Path
+from sqlalchemy import Connection, Integer, bindparam, select
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, decode_cursor, page
+from api.responses import validated
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from indexer.schema import Balance
 from indexer.schema import Program as ProgramTable
@@ -16,45 +17,58 @@ router = APIRouter(tags=["programs"])
 PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]
 BALANCES = Balance.__table__  # type: ignore[attr-defined]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no such program"}}
+TokenAddress = Annotated[Address, Path(description="the program's token address, in any case")]
+LIMIT = bindparam("limit", type_=Integer)
+
+# Statements are built once: building one per request costs more than running it.
+PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
+PROGRAMS_FIRST = select(PROGRAMS).order_by(PROGRAMS.c.address).limit(LIMIT)
+PROGRAMS_AFTER = PROGRAMS_FIRST.where(PROGRAMS.c.address > bindparam("after"))
+_HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
+            .order_by(BALANCES.c.balance.desc(), BALANCES.c.account).limit(LIMIT))
+HOLDERS_FIRST = _HOLDERS
+HOLDERS_AFTER = _HOLDERS.where((BALANCES.c.balance < bindparam("balance")) | (
+    (BALANCES.c.balance == bindparam("balance")) & (BALANCES.c.account > bindparam("account"))))
 
 
 def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
-    row = connection.execute(select(PROGRAMS).where(PROGRAMS.c.address == address)).mappings().first()
+    row = connection.execute(PROGRAM, {"address": address}).mappings().first()
     if row is None:
         raise HTTPException(404, f"no program at {address} in this deployment")
     return dict(row)
 
 
 @router.get("/programs", response_model=Page[Program])
-def list_programs(connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+def list_programs(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every program of the alliance, by address."""
     after = decode_cursor("programs", cursor, (str,))
-    query = select(PROGRAMS).order_by(PROGRAMS.c.address).limit(limit + 1)
-    if after is not None:
-        query = query.where(PROGRAMS.c.address > after[0])
-    rows = [dict(row) for row in connection.execute(query).mappings()]
-    return page("programs", rows, limit, lambda row: (row["address"],))
+    with db.connect() as connection:
+        if after is None:
+            result = connection.execute(PROGRAMS_FIRST, {"limit": limit + 1})
+        else:
+            result = connection.execute(PROGRAMS_AFTER, {"limit": limit + 1, "after": after[0]})
+        rows = [dict(row) for row in result.mappings()]
+    return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
 
 @router.get("/programs/{token}", response_model=Program, responses=NOT_FOUND)
-def get_program(token: Annotated[Address, Path(description="the program's token address")],
-                connection: DbConnection) -> dict[str, Any]:
+def get_program(token: TokenAddress, db: Db) -> Response:
     """One program: its settings, supply and number of holders."""
-    return program_or_404(connection, token)
+    with db.connect() as connection:
+        return validated(Program, program_or_404(connection, token))
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-def list_holders(token: Annotated[Address, Path(description="the program's token address")],
-                 connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+def list_holders(token: TokenAddress, db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))
-    query = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == token)
-             .order_by(BALANCES.c.balance.desc(), BALANCES.c.account).limit(limit + 1))
-    if after is not None:
-        balance, account = after
-        query = query.where((BALANCES.c.balance < balance)
-                            | ((BALANCES.c.balance == balance) & (BALANCES.c.account > account)))
-    rows = [dict(row) for row in connection.execute(query).mappings()]
-    if not rows and after is None:
-        program_or_404(connection, token)
-    return page(f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
+    with db.connect() as connection:
+        if after is None:
+            result = connection.execute(HOLDERS_FIRST, {"program": token, "limit": limit + 1})
+        else:
+            result = connection.execute(HOLDERS_AFTER, {"program": token, "limit": limit + 1, "balance": after[0],
+                                                        "account": after[1]})
+        rows = [dict(row) for row in result.mappings()]
+        if not rows and after is None:
+            program_or_404(connection, token)
+    return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))

@@ -1,11 +1,12 @@
 """Daily statistics per program."""
 
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select, tuple_
+from fastapi import Response, APIRouter, Query
+from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
@@ -15,24 +16,38 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 DAILY = DailyStatTable.__table__  # type: ignore[attr-defined]
 
 
+@cache
+def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[Any]:
+    # The table's key order: no sort, whatever the number of days.
+    key = (DAILY.c.program, DAILY.c.day)
+    query = select(DAILY).order_by(*key).limit(bindparam("limit", type_=Integer))
+    if program:
+        query = query.where(DAILY.c.program == bindparam("program"))
+    if since:
+        query = query.where(DAILY.c.day >= bindparam("since"))
+    if until:
+        query = query.where(DAILY.c.day <= bindparam("until"))
+    if after:
+        query = query.where(tuple_(*key) > tuple_(bindparam("after_program"), bindparam("after_day")))
+    return query
+
+
 @router.get("/daily", response_model=Page[DailyStat])
-def daily(connection: DbConnection,
+def daily(db: Db,
           program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
           since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
           until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
-          limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict[str, Any]:
+          limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Per program and UTC day with activity: points issued, redeemed, expired, exchanged in and out, and the
-    supply at the day's end, oldest day first."""
+    supply at the day's end; by program, then oldest day first."""
     after = decode_cursor("daily", cursor, (str, str))
-    key = (DAILY.c.day, DAILY.c.program)
-    query = select(DAILY).order_by(*key).limit(limit + 1)
-    if program is not None:
-        query = query.where(DAILY.c.program == program)
-    if since is not None:
-        query = query.where(DAILY.c.day >= since.isoformat())
-    if until is not None:
-        query = query.where(DAILY.c.day <= until.isoformat())
+    parameters: dict[str, Any] = {
+        "limit": limit + 1, "program": program,
+        "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+    }
     if after is not None:
-        query = query.where(tuple_(*key) > tuple_(*after))
-    rows = [dict(row) for row in connection.execute(query).mappings()]
-    return page("daily", rows, limit, lambda row: (row["day"], row["program"]))
+        parameters |= {"after_program": after[0], "after_day": after[1]}
+    query = daily_query(after is not None, program is not None, since is not None, until is not None)
+    with db.connect() as connection:
+        rows = [dict(row) for row in connection.execute(query, parameters).mappings()]
+    return page(Page[DailyStat], "daily", rows, limit, lambda row: (row["program"], row["day"]))

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select, tuple_
 
 from api.database import CHECKPOINT, Database
-from api.dependencies import database
+from api.dependencies import Db
 from api.models import Movement
 from api.pagination import decode_cursor, encode_cursor
 from api.params import Address
@@ -35,14 +35,14 @@ Key = tuple[int, int, int]
                    "whose data is `{\"from_block\": n}`, and comment lines as heartbeats",
     "content": {"text/event-stream": {"schema": Movement.model_json_schema()}},
 }})
-async def stream(request: Request,
+async def stream(request: Request, db: Db,
                  program: Annotated[Address | None, Query(description="only this program's movements")] = None,
                  account: Annotated[Address | None, Query(description="only this account's movements")] = None,
                  last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
                  ) -> StreamingResponse:
     """New movements as they are indexed, optionally of one program or one account."""
     resume = decode_cursor("history", last_event_id, (int, int, int)) if last_event_id else None
-    feed = _Feed(database(request), program, account)
+    feed = _Feed(db, program, account)
     start: Key = resume if resume is not None else await anyio.to_thread.run_sync(feed.latest)  # type: ignore[assignment]
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,118 @@
+"""Read API speed: latency and throughput of the dashboard's commonest requests under uvicorn.
+
+The API runs as users run it (`python -m api`, one worker) over an indexed database; this process
+is the client (benchmarks/http_load.py). `/v1/version` touches neither the database nor any model
+beyond a constant: its rate is the framework's ceiling on this machine, measured in the same run.
+
+    python -m benchmarks.api_suite --db sqlite:///data/points.db
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import httpx
+from rich.console import Console
+
+from benchmarks.http_load import LoadResult, load
+from points.ports import free_port
+from benchmarks.table import Measurement, render_measurements_console
+from points.settings import REPO_ROOT
+
+SECONDS = 5.0
+WARM_UP_SECONDS = 1.0
+CONNECTIONS = 4
+P99_TARGET_MS = 25.0
+ACCOUNT_SHARE_TARGET = 0.5
+ACCOUNTS_SAMPLED = 200
+
+
+@contextmanager
+def api_server(database_url: str) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port), "--db", database_url],
+                               cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/v1/health").json().get("indexed_block") is not None:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start: {process.stderr.read().decode() if process.stderr else ''}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _targets(url: str) -> dict[str, list[str]]:
+    """The requests of each measured route: many accounts, so no single row stays in a cache."""
+    with httpx.Client(base_url=f"{url}/v1", timeout=60) as client:
+        programs = client.get("/programs").json()["items"]
+        busiest = max(programs, key=lambda program: program["holders"])
+        holders = client.get(f"/programs/{busiest['address']}/holders", params={"limit": ACCOUNTS_SAMPLED}).json()
+    accounts = [holder["account"] for holder in holders["items"]]
+    return {
+        "trivial endpoint (/v1/version)": ["/v1/version"],
+        "/v1/accounts/{address}": [f"/v1/accounts/{account}" for account in accounts],
+        "history page (/v1/accounts/{address}/history)": [f"/v1/accounts/{account}/history" for account in accounts],
+        "holders page (/v1/programs/{token}/holders)": [f"/v1/programs/{busiest['address']}/holders"] + (
+            [f"/v1/programs/{busiest['address']}/holders?cursor={holders['next_cursor']}"]
+            if holders["next_cursor"] else []),
+        "/v1/stats/daily": ["/v1/stats/daily", f"/v1/stats/daily?program={busiest['address']}"],
+    }
+
+
+def _row(name: str, result: LoadResult) -> Measurement:
+    p50, p99 = result.percentile(0.5) * 1000, result.percentile(0.99) * 1000
+    return Measurement(f"{name}: p50 / p99", f"{p50:.1f} / {p99:.1f} ms", f"p99 < {P99_TARGET_MS:.0f} ms",
+                       p99 < P99_TARGET_MS,
+                       note=f"{result.per_second:,.0f} requests/s, {result.requests:,} requests over "
+                            f"{CONNECTIONS} connections")
+
+
+def api_measurements(database_url: str, events: int) -> list[Measurement]:
+    with api_server(database_url) as url:
+        results: dict[str, LoadResult] = {}
+        for name, targets in _targets(url).items():
+            load(url, targets, WARM_UP_SECONDS, CONNECTIONS)
+            results[name] = load(url, targets, SECONDS, CONNECTIONS)
+    trivial, account = results["trivial endpoint (/v1/version)"], results["/v1/accounts/{address}"]
+    share = account.per_second / trivial.per_second
+    rows = [_row(f"{name}, {events:,} events indexed" if index == 0 else name, result)
+            for index, (name, result) in enumerate(results.items())]
+    rows.append(Measurement("/v1/accounts/{address} requests/s ÷ trivial endpoint's", f"{share:.2f}",
+                            f">= {ACCOUNT_SHARE_TARGET:.2f}", share >= ACCOUNT_SHARE_TARGET,
+                            note=f"{account.per_second:,.0f} vs {trivial.per_second:,.0f} requests/s"))
+    return rows
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.api_suite")
+    parser.add_argument("--db", required=True, help="an indexed database's URL")
+    arguments = parser.parse_args(argv)
+    rows = api_measurements(arguments.db, events=_events(arguments.db))
+    render_measurements_console(rows, title="Read API", console=Console(width=160))
+    return 0
+
+
+def _events(database_url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from indexer.schema import RawEvent
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(RawEvent.__table__)).scalar_one()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
