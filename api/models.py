@@ -84,7 +84,7 @@ class Movement(BaseModel):
     amount: int = Field(description="signed: negative when points leave the account")
     counterparty: str | None = Field(description="the other account of a transfer, the rewarding merchant of a "
                                                  "redemption, the other program of an exchange")
-    epoch: int | None = Field(description="the epoch of the points that expired")
+    epoch: int | None = Field(description="the epoch of the points issued or expired")
     reward_id: int | None
     block: int
     log_index: int = Field(description="-1 for an expiry, which no log marks")

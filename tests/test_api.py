@@ -5,6 +5,7 @@ input gets 422 or 404 with a message, and schemathesis explores every route of t
 document looking for a 5xx or a response that breaks its schema.
 """
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -156,6 +157,18 @@ def test_history_covers_every_kind_and_filters_by_kind(indexed, client):
     holder = client.get(f"/v1/programs/{record.address}/holders", params={"limit": 1}).json()["items"][0]
     issued = walk(client, f"/v1/accounts/{holder['account']}/history", limit=50, kind="issued")
     assert issued and all(item["kind"] == "issued" and item["amount"] > 0 for item in issued)
+
+
+def test_movements_walk_visits_every_movement_once_newest_first(indexed, client):
+    movements = walk(client, "/v1/movements", limit=97)
+    with sqlite3.connect(indexed.database) as connection:
+        stored = connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
+
+    positions = [(item["block"], item["log_index"]) for item in movements]
+    assert len(movements) == stored
+    assert positions == sorted(positions, reverse=True)
+    redeemed = walk(client, "/v1/movements", limit=50, kind="redeemed")
+    assert redeemed == [item for item in movements if item["kind"] == "redeemed"]
 
 
 def test_merchants_caps_match_the_chain(indexed, client):

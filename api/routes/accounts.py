@@ -1,32 +1,28 @@
 """An account's points: balance and expiries per program, and its full history."""
 
-from functools import cache
 from typing import Annotated, Any
 
-from fastapi import Response, APIRouter, HTTPException, Path, Query
-from sqlalchemy import Connection, Integer, Select, bindparam, select, true, tuple_
+from fastapi import APIRouter, HTTPException, Path, Response
+from sqlalchemy import Connection, bindparam, select, true
 
 from api.database import NotIndexed
 from api.dependencies import Db
-from api.models import Account, ErrorMessage, Movement, MovementKind
-from api.pagination import Page, decode_cursor, page
+from api.models import Account, ErrorMessage, Movement
+from api.pagination import Page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.responses import validated
+from api.routes.movements import MOVEMENTS, KindFilter, ProgramFilter, movements_page
 from api.timestamps import utc
 from indexer.schema import Balance, Checkpoint, EpochGroup
-from indexer.schema import Movement as MovementTable
 from indexer.schema import Program as ProgramTable
 
 router = APIRouter(tags=["accounts"])
 PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]
 BALANCES = Balance.__table__  # type: ignore[attr-defined]
 GROUPS = EpochGroup.__table__  # type: ignore[attr-defined]
-MOVEMENTS = MovementTable.__table__  # type: ignore[attr-defined]
 CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
 AccountAddress = Annotated[Address, Path(description="the account's address, in any case")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no activity of this account"}}
-MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"]
-MOVEMENT_ORDER = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
 
 # One statement answers the account view: a row per program and unexpired group of the account.
 # Balances and groups are keyed by (program, account, ...): reaching them through the few programs
@@ -41,28 +37,6 @@ ACCOUNT_VIEW = (
         .outerjoin(GROUPS, (GROUPS.c.program == PROGRAMS.c.address) & (GROUPS.c.account == bindparam("account"))))
     .order_by(PROGRAMS.c.key, GROUPS.c.expires_at))
 ANY_MOVEMENT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam("account")).limit(1)
-
-
-def movement_item(row: Any) -> dict[str, Any]:
-    """A movement row as the API shows it (history and live stream alike)."""
-    item = dict(row)
-    item["time"] = utc(item.pop("timestamp"))
-    return item
-
-
-@cache
-def history_query(after: bool, program: bool, kind: bool) -> Select[Any]:
-    """The history statement for one combination of filters, built once."""
-    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).where(MOVEMENTS.c.account == bindparam("account"))
-             .order_by(*(column.desc() for column in MOVEMENT_ORDER)).limit(bindparam("limit", type_=Integer)))
-    if after:
-        query = query.where(tuple_(*MOVEMENT_ORDER) < tuple_(bindparam("block"), bindparam("log_index"),
-                                                             bindparam("seq")))
-    if program:
-        query = query.where(MOVEMENTS.c.program == bindparam("program"))
-    if kind:
-        query = query.where(MOVEMENTS.c.kind == bindparam("kind"))
-    return query
 
 
 @router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
@@ -90,20 +64,15 @@ def get_account(address: AccountAddress, db: Db) -> Response:
 
 @router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
 def get_history(address: AccountAddress, db: Db,
-                program: Annotated[Address | None, Query(description="only this program's movements")] = None,
-                kind: Annotated[MovementKind | None, Query(description="only movements of this kind")] = None,
+                program: ProgramFilter = None, kind: KindFilter = None,
                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every movement of the account's points, newest first."""
-    after = decode_cursor("history", cursor, (int, int, int))
-    parameters: dict[str, Any] = {"account": address, "limit": limit + 1, "program": program, "kind": kind}
-    if after is not None:
-        parameters |= dict(zip(("block", "log_index", "seq"), after, strict=True))
-    query = history_query(after is not None, program is not None, kind is not None)
-    with db.connect() as connection:
-        rows = [movement_item(row) for row in connection.execute(query, parameters).mappings()]
-        if not rows and after is None and not _has_history(connection, address):
-            raise HTTPException(404, f"{address} has no points activity in this deployment")
-    return page(Page[Movement], "history", rows, limit, lambda row: (row["block"], row["log_index"], row["seq"]))
+    rows, response = movements_page(db, address, program, kind, limit, cursor)
+    if not rows and cursor is None:
+        with db.connect() as connection:
+            if not _has_history(connection, address):
+                raise HTTPException(404, f"{address} has no points activity in this deployment")
+    return response
 
 
 def _has_history(connection: Connection, address: str) -> bool:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Response, APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select, tuple_
 
 from api.dependencies import Db

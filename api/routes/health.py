@@ -1,7 +1,5 @@
 """How far the indexed database is behind the chain, and what this API serves."""
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 

@@ -3,7 +3,7 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import Response, APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
 from api.dependencies import Db

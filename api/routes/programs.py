@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import Response, APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Response
 from sqlalchemy import Connection, Integer, bindparam, select
 
 from api.dependencies import Db

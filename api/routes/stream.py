@@ -21,7 +21,7 @@ from api.dependencies import Db
 from api.models import Movement
 from api.pagination import decode_cursor, encode_cursor
 from api.params import Address
-from api.routes.accounts import MOVEMENT_COLUMNS, MOVEMENTS, movement_item
+from api.routes.movements import CURSOR_LIST, CURSOR_SHAPE, MOVEMENT_COLUMNS, MOVEMENT_ORDER, MOVEMENTS, movement_item
 
 router = APIRouter(tags=["live"])
 POLL_SECONDS = 0.2
@@ -41,7 +41,7 @@ async def stream(request: Request, db: Db,
                  last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
                  ) -> StreamingResponse:
     """New movements as they are indexed, optionally of one program or one account."""
-    resume = decode_cursor("history", last_event_id, (int, int, int)) if last_event_id else None
+    resume = decode_cursor(CURSOR_LIST, last_event_id, CURSOR_SHAPE) if last_event_id else None
     feed = _Feed(db, program, account)
     start: Key = resume if resume is not None else await anyio.to_thread.run_sync(feed.latest)  # type: ignore[assignment]
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
@@ -53,7 +53,7 @@ class _Feed:
         self.database = database
         self.filters = [column == value for column, value in ((MOVEMENTS.c.program, program),
                                                                (MOVEMENTS.c.account, account)) if value is not None]
-        self.order = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
+        self.order = MOVEMENT_ORDER
 
     def latest(self) -> Key:
         with self.database.connect() as connection:
@@ -82,7 +82,7 @@ async def _events(request: Request, feed: _Feed, last: Key) -> AsyncIterator[byt
             continue
         for row in rows:
             last = (row["block"], row["log_index"], row.pop("seq"))
-            event_id = encode_cursor("history", last)
+            event_id = encode_cursor(CURSOR_LIST, last)
             yield (b"id: " + event_id.encode() + b"\nevent: movement\ndata: "
                    + orjson.dumps(Movement.model_validate(row).model_dump(mode="json")) + b"\n\n")
         if rows:

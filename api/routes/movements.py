@@ -1,0 +1,72 @@
+"""Movements of points: the alliance's recent activity, and what accounts' histories and the live
+feed share (the statements and the item shape)."""
+
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Integer, Select, bindparam, select, tuple_
+
+from api.dependencies import Db
+from api.models import Movement, MovementKind
+from api.pagination import Page, decode_cursor, page
+from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.timestamps import utc
+from indexer.schema import Movement as MovementTable
+
+router = APIRouter(tags=["movements"])
+MOVEMENTS = MovementTable.__table__  # type: ignore[attr-defined]
+MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"]
+MOVEMENT_ORDER = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
+# History cursors and the live feed's event ids are the same key: a feed can resume from a page.
+CURSOR_LIST = "history"
+CURSOR_SHAPE = (int, int, int)
+
+
+def movement_item(row: Any) -> dict[str, Any]:
+    """A movement row as the API shows it."""
+    item = dict(row)
+    item["time"] = utc(item.pop("timestamp"))
+    return item
+
+
+@cache
+def movements_query(account: bool, after: bool, program: bool, kind: bool) -> Select[Any]:
+    """Newest first, for one combination of filters; built once."""
+    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq)
+             .order_by(*(column.desc() for column in MOVEMENT_ORDER)).limit(bindparam("limit", type_=Integer)))
+    if account:
+        query = query.where(MOVEMENTS.c.account == bindparam("account"))
+    if after:
+        query = query.where(tuple_(*MOVEMENT_ORDER) < tuple_(bindparam("block"), bindparam("log_index"),
+                                                             bindparam("seq")))
+    if program:
+        query = query.where(MOVEMENTS.c.program == bindparam("program"))
+    if kind:
+        query = query.where(MOVEMENTS.c.kind == bindparam("kind"))
+    return query
+
+
+def movements_page(db: Db, account: str | None, program: str | None, kind: str | None, limit: int,
+                   cursor: str | None) -> tuple[list[dict[str, Any]], Response]:
+    """A page of movements, and its rows (empty on a first page: the caller may want to say why)."""
+    after = decode_cursor(CURSOR_LIST, cursor, CURSOR_SHAPE)
+    parameters: dict[str, Any] = {"account": account, "limit": limit + 1, "program": program, "kind": kind}
+    if after is not None:
+        parameters |= dict(zip(("block", "log_index", "seq"), after, strict=True))
+    query = movements_query(account is not None, after is not None, program is not None, kind is not None)
+    with db.connect() as connection:
+        rows = [movement_item(row) for row in connection.execute(query, parameters).mappings()]
+    return rows, page(Page[Movement], CURSOR_LIST, rows, limit, lambda row: (row["block"], row["log_index"],
+                                                                            row["seq"]))
+
+
+ProgramFilter = Annotated[Address | None, Query(description="only this program's movements")]
+KindFilter = Annotated[MovementKind | None, Query(description="only movements of this kind")]
+
+
+@router.get("/movements", response_model=Page[Movement])
+def list_movements(db: Db, program: ProgramFilter = None, kind: KindFilter = None, limit: Limit = DEFAULT_LIMIT,
+                   cursor: Cursor = None) -> Response:
+    """Every account's movements, newest first: the alliance's (or one program's) recent activity."""
+    return movements_page(db, None, program, kind, limit, cursor)[1]
