@@ -147,6 +147,13 @@ class HistoryWriter:
         self.chain.batch([self._mint_call()])
         self._wait_until_mined()
 
+    def reorganise(self, depth: int) -> None:
+        """Replaces the newest `depth` blocks with as many blocks whose last holds another campaign."""
+        _, (transaction,) = self._mint_call()
+        del transaction["nonce"]
+        self.chain.request("anvil_reorg", depth, [[transaction, depth - 1]])
+        self.sync_nonces()
+
     def manifest(self) -> Manifest:
         first = min(self.exchange_block, self.token_block)
         return Manifest(

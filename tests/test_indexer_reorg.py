@@ -1,6 +1,6 @@
 """Reorganisations while following: blocks the indexer already wrote are replaced on chain
-(`anvil_rollback`, then a different branch); the follower undoes the orphaned rows and the
-database ends equal to the chain."""
+(`anvil_rollback` then a different branch, and `anvil_reorg`); the follower undoes the orphaned
+rows and the database ends equal to the chain."""
 
 import sqlite3
 import subprocess
@@ -53,6 +53,11 @@ def test_follower_survives_rollbacks_to_another_branch(tmp_path):
                     writer.mint_one_batch()
                 assert rpc.header(orphaned.number).hash != orphaned.hash
                 _wait_for(lambda: _indexed_block(database) >= rpc.block_number())
+            orphaned = rpc.header(rpc.block_number())
+            writer.reorganise(2)
+            assert rpc.block_number() == orphaned.number and rpc.header(orphaned.number).hash != orphaned.hash
+            writer.mint_one_batch()
+            _wait_for(lambda: _indexed_block(database) >= rpc.block_number())
         finally:
             follower.terminate()
             follower.wait(timeout=30)
