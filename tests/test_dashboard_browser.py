@@ -8,6 +8,7 @@ temporary directory, or to DASHBOARD_SCREENSHOTS when that is set.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ STARTUP_SECONDS = 60
 # second); the margin is for a loaded machine.
 LIVE_SECONDS = 30
 MINTED = 777
+# Rows of the overview's live movements compared with the API's newest movements.
+FIRST_MOVEMENTS = 5
 EXPECT_SECONDS = 15
 
 
@@ -196,6 +199,15 @@ def test_overview_shows_the_apis_numbers(system, page, screenshots):
                             f"[data-to={symbols[route['to_program']]}]")
         expect(cell.locator("[data-field=points_burnt]")).to_have_text(points(sum(e["points_burnt"] for e in pair)))
         expect(cell.locator("[data-field=points_issued]")).to_have_text(points(sum(e["points_issued"] for e in pair)))
+
+    # Nothing happens on the chain meanwhile, so the table holds just what the API listed when the page opened.
+    newest = api.items("/movements", limit=FIRST_MOVEMENTS)
+    first = page.locator(f"section.live tbody tr:nth-child(-n+{FIRST_MOVEMENTS})")
+    expect(first.locator("[data-field=amount]")).to_have_text([f"{movement['amount']:+,}" for movement in newest])
+    expect(first.locator(".kind")).to_have_text([movement["kind"] for movement in newest])
+    expect(first.locator("td:nth-child(2)")).to_have_text([symbols[movement["program"]] for movement in newest])
+    assert [link.get_attribute("data-account") for link in first.locator("td:nth-child(5) a").all()] == \
+        [movement["account"] for movement in newest]
     page.screenshot(path=screenshots / "overview.png", full_page=True)
 
 
@@ -210,6 +222,7 @@ def test_a_holder_link_opens_the_account_page(system, page, screenshots):
     shown = api(f"/accounts/{account}")
     for program in shown["programs"]:
         card = page.locator(f"section.balances .card[data-program={program['key']}]")
+        expect(card.locator("h3")).to_have_text(f"{program['name']} {program['symbol']}")
         expect(card.locator("[data-field=balance]")).to_have_text(points(program["balance"]))
         expect(card.locator("table.expiring [data-field=amount]")).to_have_text(
             [points(expiry["amount"]) for expiry in program["expiring"]])
@@ -248,6 +261,9 @@ def test_a_mint_appears_without_reloading(system, page, screenshots):
     page.locator("header .brand").click()
     live_row = page.locator(f"section.live tbody tr:has([data-account='{account}'])").first
     expect(live_row.locator("[data-field=amount]")).to_have_text(f"+{MINTED}")
+    # Both the API's newest movements and the feed hold the mint: it is shown once.
+    expect(page.locator("section.live tbody tr").filter(has=page.locator(f"td:nth-child(5) [data-account='{account}']"))
+           .filter(has=page.locator("[data-field=amount]", has_text=re.compile(rf"^\+{MINTED}$")))).to_have_count(1)
     supply = api(f"/programs/{coffee['address']}")["total_supply"]
     expect(page.locator(".summary .card[data-program=coffee] [data-field=total_supply]")).to_have_text(points(supply))
     assert page.evaluate("window.notReloaded") is True

@@ -45,6 +45,7 @@ export interface Expiry {
 export interface AccountProgram {
   program: string;
   key: string;
+  name: string;
   symbol: string;
   balance: number;
   expiring: Expiry[];

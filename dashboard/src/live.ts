@@ -17,9 +17,17 @@ const RETRY_MS = 3_000;
 export class LiveFeed {
   /** The movements seen since the page loaded, newest first. */
   readonly recent: Movement[] = [];
+  /**
+   * Settles when the feed first connects. The feed starts at the newest movement then, so a list
+   * fetched afterwards, together with what the feed sends, misses nothing; one fetched before might.
+   */
+  readonly connected: Promise<void>;
   private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private markConnected!: () => void;
 
-  constructor(private readonly onState: (state: LiveState) => void) {}
+  constructor(private readonly onState: (state: LiveState) => void) {
+    this.connected = new Promise((resolve) => (this.markConnected = resolve));
+  }
 
   start(): void {
     this.open(false);
@@ -35,6 +43,7 @@ export class LiveFeed {
     const source = new EventSource("/v1/stream");
     source.addEventListener("open", () => {
       this.onState("live");
+      this.markConnected();
       if (afterGap) this.emit({ type: "resync" });
     });
     source.addEventListener("movement", (message) => {

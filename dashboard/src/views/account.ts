@@ -122,7 +122,7 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
 function balanceCard(program: AccountProgram, asOf: Date): HTMLElement {
   const next = program.next_expiry;
   return h("article", { class: `card${program.balance ? "" : " empty"}`, "data-program": program.key },
-    h("h3", {}, program.key, " ", h("span", { class: "symbol" }, program.symbol)),
+    h("h3", {}, program.name, " ", h("span", { class: "symbol" }, program.symbol)),
     h("dl", {}, h("div", {}, h("dt", {}, "Balance"), h("dd", { "data-field": "balance" }, amount(program.balance)))),
     next
       ? h("p", { class: "next-expiry" }, "Next expiry: ", h("strong", { "data-field": "next-expiry" }, amount(next.amount)),

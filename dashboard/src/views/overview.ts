@@ -3,11 +3,11 @@
 
 import { get, getAll } from "../api";
 import type { DailyStat, Holder, Merchant, Page, Program, Route, Settlement } from "../api";
-import { h, replaceChildren, section, table } from "../dom";
+import { h, replaceChildren, section } from "../dom";
 import type { LiveFeed } from "../live";
 import { ExchangeSection } from "./exchange";
-import { movementHeadings, movementKey, movementRow } from "./movements";
 import { ProgramSection, programCard } from "./programs";
+import { RecentMovements } from "./recent";
 import { showError, throttled, type View } from "./view";
 
 const TOP_HOLDERS = 10;
@@ -16,19 +16,18 @@ const REFRESH_GAP_MS = 1_000;
 export function overview(root: HTMLElement, live: LiveFeed): View {
   const banner = h("div");
   const cards = h("div", { class: "cards" });
-  const feed = h("div");
+  const recent = new RecentMovements(live);
   const programArea = h("div");
   const exchange = new ExchangeSection(() => refresh());
   const sections = new Map<string, ProgramSection>();
   let programs: Program[] = [];
   // Daily statistics are kept between refreshes, which then ask only for the days since the last one.
   let stats: DailyStat[] = [];
-  let shown = new Set<string>();
   let destroyed = false;
 
   replaceChildren(root, banner,
     section("summary", "Programs", cards),
-    section("live", "Live movements", feed),
+    section("live", "Live movements", recent.element),
     programArea,
     exchange.element);
 
@@ -55,7 +54,7 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
         stats.filter((stat) => stat.program === program.address));
     }
     exchange.update(programs, routes, settlements);
-    renderFeed();
+    recent.setSymbols(new Map(programs.map((program) => [program.address, program.symbol])));
   }
 
   function placeSections(): void {
@@ -65,18 +64,6 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
     sections.clear();
     for (const program of programs) sections.set(program.address, new ProgramSection(program));
     replaceChildren(programArea, ...[...sections.values()].map((programSection) => programSection.element));
-  }
-
-  function renderFeed(): void {
-    const symbols = new Map(programs.map((program) => [program.address, program.symbol]));
-    const rows = live.recent.map((movement) => {
-      const row = movementRow(movement, symbols, true);
-      if (!shown.has(movementKey(movement))) row.classList.add("fresh");
-      return row;
-    });
-    shown = new Set(live.recent.map(movementKey));
-    replaceChildren(feed, table("movements", movementHeadings(true), rows,
-      "Waiting for new movements: they appear here as soon as the indexer records them."));
   }
 
   const refresh = throttled(async () => {
@@ -90,7 +77,7 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
 
   const unsubscribe = live.subscribe((event) => {
     if (event.type !== "movement") stats = [];
-    renderFeed();
+    recent.onLive(event);
     refresh();
   });
   refresh();
@@ -99,6 +86,7 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
     destroy() {
       destroyed = true;
       unsubscribe();
+      recent.destroy();
       for (const programSection of sections.values()) programSection.destroy();
     },
   };
