@@ -100,9 +100,14 @@ def test_program_feed_and_resume_after_the_last_event(live):
     with httpx.stream("GET", f"{base_url}/v1/stream", headers={"Last-Event-ID": first["id"]},
                       params={"program": coffee}, timeout=SECONDS) as response:
         (resumed,) = _events(response, 1)
+    newest_two = httpx.get(f"{base_url}/v1/movements", params={"program": coffee, "limit": 2}).json()
+    with httpx.stream("GET", f"{base_url}/v1/stream", params={"program": coffee, "after": newest_two["next_cursor"]},
+                      timeout=SECONDS) as response:
+        (after_page,) = _events(response, 1)
 
     assert (first["data"]["program"], first["data"]["amount"]) == (coffee, 21)
     assert (resumed["data"]["program"], resumed["data"]["amount"]) == (coffee, 22)
+    assert after_page["data"] == newest_two["items"][0] == resumed["data"]
 
 
 def test_a_malformed_last_event_id_is_a_422(live):

@@ -38,10 +38,15 @@ Key = tuple[int, int, int]
 async def stream(request: Request, db: Db,
                  program: Annotated[Address | None, Query(description="only this program's movements")] = None,
                  account: Annotated[Address | None, Query(description="only this account's movements")] = None,
+                 after: Annotated[str | None, Query(
+                     max_length=512, description="start after this movement: a history or movements cursor, or an "
+                                                 "event id (a browser's EventSource cannot send a header at first)")] = None,
                  last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
                  ) -> StreamingResponse:
-    """New movements as they are indexed, optionally of one program or one account."""
-    resume = decode_cursor(CURSOR_LIST, last_event_id, CURSOR_SHAPE) if last_event_id else None
+    """New movements as they are indexed, optionally of one program or one account; from now, or after a
+    given movement."""
+    start_after = last_event_id or after
+    resume = decode_cursor(CURSOR_LIST, start_after, CURSOR_SHAPE) if start_after else None
     feed = _Feed(db, program, account)
     start: Key = resume if resume is not None else await anyio.to_thread.run_sync(feed.latest)  # type: ignore[assignment]
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
