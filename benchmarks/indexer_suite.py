@@ -4,8 +4,8 @@ The indexer runs as users run it, `python -m indexer run`, in a child process; i
 ("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory.
 """
 
+import os
 import re
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from benchmarks.indexer_data import HistoryWriter, history_chain
+from benchmarks.postgres_server import postgres_server
 from benchmarks.table import Measurement
 from indexer.rpc import RpcClient
 
@@ -28,15 +29,24 @@ _REPORT = re.compile(r"indexed ([\d,]+) events up to block [\d,]+ in ([\d.]+) s"
 
 def _index(manifest: Path, database: str, rpc_url: str) -> tuple[int, float, int]:
     """Runs a backfill; returns events, seconds (the indexer's own figure) and the peak RSS in MB
-    of the largest indexer run so far (the kernel keeps one maximum for all waited-for children)."""
+    of this run's indexer: of its process or of its log reader, whichever was larger.
+
+    `wait4` on the indexer's own pid gives its peak and that of the children it waited for (its
+    reader); `RUSAGE_CHILDREN` would be the peak of every child this benchmark ever waited for,
+    Anvils included.
+    """
     command = [sys.executable, "-m", "indexer", "run", "--manifest", str(manifest), "--db", database,
                "--rpc", rpc_url]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    match = _REPORT.search(completed.stderr + completed.stdout)
-    if completed.returncode != 0 or match is None:
-        raise RuntimeError(f"the indexer failed:\n{completed.stderr[-2000:]}")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return int(match.group(1).replace(",", "")), float(match.group(2)), peak_mb
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    match = _REPORT.search(text)
+    if process.returncode != 0 or match is None:
+        raise RuntimeError(f"the indexer failed:\n{text[-2000:]}")
+    return int(match.group(1).replace(",", "")), float(match.group(2)), usage.ru_maxrss // 1024
 
 
 def _fetch_ceiling(rpc_url: str, addresses: list[str], last_block: int) -> tuple[int, float]:
@@ -115,6 +125,10 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Me
                         rate >= 20_000, note=f"{seconds:.1f} s"),
             Measurement("backfill rate / eth_getLogs rate", f"{rate / ceiling:.2f}", ">= 0.50", rate / ceiling >= 0.5),
         ]
+        with postgres_server() as postgres_url:
+            events, seconds, _ = _index(manifest, postgres_url, rpc_url)
+        rows.append(Measurement(f"backfill into PostgreSQL, {events:,} events", f"{events / seconds:,.0f} events/s",
+                                note=f"{seconds:.1f} s, a local PostgreSQL server"))
 
         writer.grow_to(MEMORY_EVENTS)
         events, seconds, peak_mb = _index(manifest, f"sqlite:///{directory / 'memory.db'}", rpc_url)

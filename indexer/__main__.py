@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from indexer import tune_garbage_collector
 from indexer.follower import Follower
 from indexer.follower import Progress as BatchProgress
 from indexer.rpc import RpcClient
@@ -72,6 +73,7 @@ def _run(follower: Follower, follow: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
+    tune_garbage_collector()
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("httpx", "alembic"):

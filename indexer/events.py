@@ -5,12 +5,14 @@ Every field of every event is a static ABI type, so a log decodes by slicing its
 against the compiled contracts' ABI.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from eth_utils import keccak, to_checksum_address
+import orjson
+from eth_utils import keccak
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -74,10 +76,19 @@ EXCHANGE_EVENTS: tuple[EventSpec, ...] = (
 EVENTS_BY_TOPIC: dict[str, EventSpec] = {spec.topic0: spec for spec in TOKEN_EVENTS + EXCHANGE_EVENTS}
 
 
+_UPPER = {digit: digit.upper() for digit in "0123456789abcdef"}
+
+
 @lru_cache(maxsize=1_000_000)
 def checksum(address_hex40: str) -> str:
-    """A checksummed address from its 40 hex digits; cached because holders recur."""
-    return to_checksum_address("0x" + address_hex40)
+    """A checksummed address (EIP-55) from its 40 hex digits; cached because holders recur.
+
+    The same as `eth_utils.to_checksum_address` without its input checks, which cost more than
+    the hash on a backfill's first sight of each holder.
+    """
+    digits = address_hex40.lower()
+    digest = keccak(digits.encode()).hex()
+    return "0x" + "".join([_UPPER[digit] if nibble >= "8" else digit for digit, nibble in zip(digits, digest)])
 
 
 def _converter(kind: str) -> Callable[[str], Any]:
@@ -108,14 +119,15 @@ def _field_readers(spec: EventSpec) -> tuple[tuple[str, bool, int, Callable[[str
 _READERS = {topic: (spec.name, _field_readers(spec)) for topic, spec in EVENTS_BY_TOPIC.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedLog:
+class DecodedLog(NamedTuple):
     name: str
     contract: str
     block: int
     log_index: int
     tx_hash: str
     args: dict[str, Any]
+    # `args` as the raw event table stores them.
+    args_json: str
 
 
 class UnknownEvent(ValueError):
@@ -133,11 +145,12 @@ def decode_log(log: dict[str, Any]) -> DecodedLog:
         field: convert(topics[position][2:] if is_topic else data[2 + position : 66 + position])
         for field, is_topic, position, convert in readers
     }
-    return DecodedLog(
-        name=name,
-        contract=checksum(log["address"][2:].lower()),
-        block=int(log["blockNumber"], 16),
-        log_index=int(log["logIndex"], 16),
-        tx_hash=log["transactionHash"],
-        args=args,
-    )
+    return DecodedLog(name, checksum(log["address"][2:]), int(log["blockNumber"], 16), int(log["logIndex"], 16),
+                      log["transactionHash"], args, _json(args))
+
+
+def _json(args: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(args).decode()
+    except TypeError:  # orjson stops at 64-bit integers; the standard library does not
+        return json.dumps(args, separators=(",", ":"))

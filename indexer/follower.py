@@ -8,16 +8,15 @@ indexing resumes from the common ancestor.
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from operator import attrgetter
 
 from eth_utils import keccak
 
-from indexer.events import decode_log
 from indexer.projector import ProgramParams, Projector
+from indexer.reader import Fetched, LogBlock, LogReader
 from indexer.rpc import BlockHeader, RpcClient
 from indexer.state import TrackedState
 from indexer.store import REORG_WINDOW_BLOCKS, BatchWrite, Store
@@ -31,7 +30,6 @@ INITIAL_RANGE_BLOCKS = 10
 MAX_RANGE_BLOCKS = 10_000
 # How much of the densest logs-per-block figure survives each batch.
 DENSITY_MEMORY = 0.95
-# Near the head every header is fetched, so ranges there stay short.
 NEAR_HEAD_RANGE_BLOCKS = 200
 TARGET_LOGS_PER_RANGE = 10_000
 
@@ -46,20 +44,6 @@ def encode_call(signature: str, *words: int | str) -> str:
         (word[2:].lower() if isinstance(word, str) else f"{word:x}").rjust(64, "0") for word in words
     )
     return selector(signature) + encoded
-
-
-@dataclass(frozen=True)
-class _Fetched:
-    first: int
-    last: int
-    headers: list[BlockHeader]
-    logs: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Prefetch:
-    first: int
-    future: Future[_Fetched]
 
 
 @dataclass
@@ -92,18 +76,21 @@ class Follower:
         self.addresses = [manifest.exchange.address, *(p.address for p in manifest.programs.values())]
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs")
-        self._prefetch_rpc = RpcClient(rpc.url)
-        self._pending: _Prefetch | None = None
-        self.chain_id = rpc.chain_id()
-        if manifest.chain_id != self.chain_id:
-            raise PointsError(
-                f"the manifest is for chain {manifest.chain_id} but the RPC at {rpc.url} serves chain {self.chain_id}"
-            )
-        checkpoint = store.prepare(self.chain_id)
-        self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
-        self.params = self._program_params()
-        self._load()
+        # Started first, so that it loads its modules while the database is prepared.
+        self.reader = LogReader(rpc.url, self.addresses)
+        try:
+            self.chain_id = rpc.chain_id()
+            if manifest.chain_id != self.chain_id:
+                raise PointsError(
+                    f"the manifest is for chain {manifest.chain_id} but the RPC at {rpc.url} serves chain {self.chain_id}"
+                )
+            checkpoint = store.prepare(self.chain_id)
+            self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
+            self.params = self._program_params()
+            self._load()
+        except BaseException:
+            self.reader.close()
+            raise
 
     def _program_params(self) -> list[ProgramParams]:
         """Reads each program's constructor settings (immutable) from the chain."""
@@ -147,56 +134,55 @@ class Follower:
                 continue
             self.step(head, target)
 
-    def _fetch(self, rpc: RpcClient, first: int, last: int, near_head: bool) -> _Fetched:
-        headers = rpc.headers(list(range(first, last + 1)) if near_head else [last])
-        logs = [entry for chunk in rpc.logs(self.addresses, first, last) for entry in chunk]
-        return _Fetched(first, last, headers, logs)
-
-    def _fetch_backfill(self, first: int, target: int) -> _Fetched:
-        """A deep range, read ahead: while one range is projected and written, the next downloads."""
-        pending, self._pending = self._pending, None
-        if pending is not None and pending.first == first:
-            fetched = pending.future.result()
-        else:
-            fetched = self._fetch(self.rpc, first, min(target, first + self.range_blocks - 1), near_head=False)
+    def _read(self, first: int, target: int) -> Fetched:
+        """The range from `first`, read ahead: while one range is projected and written, the reader
+        process downloads and decodes the next. Near the head a range read ahead is as good as
+        one read now, because its headers are checked against the indexed chain when it is
+        applied, not when it is read."""
+        near_head = target - first < REORG_WINDOW_BLOCKS
+        fetched = None
+        if self.reader.outstanding is not None:
+            ahead = self.reader.take()
+            # After a rollback or a range that changed while read, the range read ahead is not
+            # the next one; if the head went back, it may reach past the target, or need every
+            # header where it was read deep.
+            if ahead.first == first and ahead.last <= target and (ahead.near_head or not near_head):
+                fetched = ahead
+        if fetched is None:
+            self.reader.request(first, min(target, first + self._span(near_head) - 1), near_head)
+            fetched = self.reader.take()
         following = fetched.last + 1
-        if target - following >= REORG_WINDOW_BLOCKS:
-            following_last = min(target, following + self.range_blocks - 1)
-            self._pending = _Prefetch(following, self._reader.submit(
-                self._fetch, self._prefetch_rpc, following, following_last, False
-            ))
+        if following <= target:
+            following_near = target - following < REORG_WINDOW_BLOCKS
+            self.reader.request(following, min(target, following + self._span(following_near) - 1), following_near)
         return fetched
 
+    def _span(self, near_head: bool) -> int:
+        # Near the head every header is fetched, so ranges there stay short.
+        return min(NEAR_HEAD_RANGE_BLOCKS, self.range_blocks) if near_head else self.range_blocks
+
     def close(self) -> None:
-        self._reader.shutdown(cancel_futures=True)
-        self._prefetch_rpc.close()
+        self.reader.close()
 
     def step(self, head: int, target: int) -> None:
         started = time.perf_counter()
         first = self.next_block
-        near_head = target - first < REORG_WINDOW_BLOCKS
-        if near_head:
-            self._pending = None
-            span = min(NEAR_HEAD_RANGE_BLOCKS, self.range_blocks)
-            fetched = self._fetch(self.rpc, first, min(target, first + span - 1), near_head=True)
-        else:
-            fetched = self._fetch_backfill(first, target)
-        last, headers, logs = fetched.last, fetched.headers, fetched.logs
+        fetched = self._read(first, target)
+        last, headers, logs, near_head = fetched.last, fetched.headers, fetched.logs, fetched.near_head
         if near_head and not self._continues(headers):
             self._roll_back(first - 1)
             return
         known = {header.number: header for header in headers}
-        if _changed_meanwhile(logs, known):
+        if _changed_meanwhile(fetched.log_blocks, known):
             log.warning("blocks %d-%d changed while being read; reading them again", first, last)
             return
-        logs.sort(key=lambda entry: (int(entry["blockNumber"], 16), int(entry["logIndex"], 16)))
-        timestamps = self._timestamps(logs, known)
+        timestamps = self._timestamps(fetched.log_blocks, known)
 
         try:
-            for block, block_logs in groupby(logs, key=lambda entry: int(entry["blockNumber"], 16)):
+            for block, block_logs in groupby(logs, key=attrgetter("block")):
                 self.projector.advance_to(block, timestamps[block])
-                for _, tx_logs in groupby(block_logs, key=lambda entry: entry["transactionHash"]):
-                    self.projector.apply_transaction([decode_log(entry) for entry in tx_logs], timestamps[block])
+                for _, tx_logs in groupby(block_logs, key=attrgetter("tx_hash")):
+                    self.projector.apply_transaction(list(tx_logs), timestamps[block])
             self.projector.advance_to(last, headers[-1].timestamp)
         except Exception:
             # The in-memory state is half-way through the batch: rebuild it from the database.
@@ -241,18 +227,17 @@ class Follower:
         self.next_block = restart + 1
         self._load()
 
-    def _timestamps(self, logs: list[dict[str, Any]], known: dict[int, BlockHeader]) -> dict[int, int]:
+    def _timestamps(self, log_blocks: list[LogBlock], known: dict[int, BlockHeader]) -> dict[int, int]:
         """Block timestamps for the logs: from the logs themselves where the node includes them."""
         timestamps = {number: header.timestamp for number, header in known.items()}
         missing = set()
-        for entry in logs:
-            number = int(entry["blockNumber"], 16)
-            if number in timestamps:
+        for block in log_blocks:
+            if block.number in timestamps:
                 continue
-            if "blockTimestamp" in entry and entry["blockTimestamp"] is not None:
-                timestamps[number] = int(entry["blockTimestamp"], 16)
+            if block.timestamp is not None:
+                timestamps[block.number] = block.timestamp
             else:
-                missing.add(number)
+                missing.add(block.number)
         for header in self.rpc.headers(sorted(missing)) if missing else []:
             timestamps[header.number] = header.timestamp
         return timestamps
@@ -269,10 +254,10 @@ class Follower:
         self.range_blocks = max(MIN_RANGE_BLOCKS, min(fitting, self.range_blocks * 2, MAX_RANGE_BLOCKS))
 
 
-def _changed_meanwhile(logs: list[dict[str, Any]], known: dict[int, BlockHeader]) -> bool:
+def _changed_meanwhile(log_blocks: list[LogBlock], known: dict[int, BlockHeader]) -> bool:
     """Whether a log comes from another block than the header read for its number (a reorg in between)."""
-    for entry in logs:
-        header = known.get(int(entry["blockNumber"], 16))
-        if header is not None and header.hash != entry["blockHash"]:
+    for block in log_blocks:
+        header = known.get(block.number)
+        if header is not None and header.hash != block.hash:
             return True
     return False

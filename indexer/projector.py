@@ -8,9 +8,6 @@ rule (soonest-expiring first) on the shared ledger model, which also says when p
 each account's history records its expiries although no transaction marks them.
 """
 
-import json
-
-import orjson
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,16 +59,13 @@ def _checked(value: int) -> int:
     return value
 
 
-def _json(args: dict[str, Any]) -> str:
-    try:
-        return orjson.dumps(args).decode()
-    except TypeError:  # orjson stops at 64-bit integers; the standard library does not
-        return json.dumps(args, separators=(",", ":"))
-
-
 class Projector:
     def __init__(self, state: TrackedState, programs: Iterable[ProgramParams], exchange: str) -> None:
         self.state = state
+        # The busiest tables, changed in place once `state.touch` has remembered their rows.
+        self._groups = state.tables["epochgroup"]
+        self._balances = state.tables["balance"]
+        self._days = state.tables["dailystat"]
         self.exchange = exchange
         self.params = {program.address: program for program in programs}
         self.ledgers = {
@@ -112,7 +106,7 @@ class Projector:
                 self._change_group(address, expiration.account, expiration.epoch, -expiration.amount)
                 self._movement(address, expiration.account, "expired", -expiration.amount, block, -1, seq, None,
                                expiration.expires_at, epoch=expiration.epoch)
-                self._daily(address, expiration.expires_at, expired=expiration.amount)
+                self._daily(address, expiration.expires_at, "expired", expiration.amount)
                 seq += 1
             self._record_supply(address, timestamp)
 
@@ -138,15 +132,15 @@ class Projector:
             self._apply_transfer(log, context, timestamp)
         elif name == "Issued":
             via_exchange = args["merchant"] == self.exchange
-            self._merchant(program, args["merchant"], issued=_checked(args["amount"]))
+            self._merchant(program, args["merchant"], "issued", _checked(args["amount"]))
             if via_exchange:
-                self._daily(program, timestamp, exchanged_in=args["amount"])
+                self._daily(program, timestamp, "exchanged_in", args["amount"])
             else:
-                self._daily(program, timestamp, issued=args["amount"])
+                self._daily(program, timestamp, "issued", args["amount"])
         elif name == "Redeemed":
             self._apply_redeemed(log, timestamp)
         elif name == "Revoked":
-            self._daily(program, timestamp, revoked=_checked(args["amount"]))
+            self._daily(program, timestamp, "revoked", _checked(args["amount"]))
         elif name == "MerchantSet":
             self._merchant(program, args["merchant"])
             self.state.update("merchant", (program, args["merchant"]), cap=args["cap"])
@@ -189,7 +183,7 @@ class Projector:
                            counterparty=counterparty, reward_id=reward_id,
                            epoch=parts[0].epoch if len(parts) == 1 else None)
             if kind == "burned":
-                self._daily(program, timestamp, burned=value)
+                self._daily(program, timestamp, "burned", value)
             return
         at_epoch = context.take("TransferAtEpoch", program, sender=sender, receiver=receiver, value=value)
         if at_epoch is not None:
@@ -206,7 +200,7 @@ class Projector:
                        counterparty=receiver, epoch=single_epoch)
         self._movement(program, receiver, "transferred", value, block, index, 1, log.tx_hash, timestamp,
                        counterparty=sender, epoch=single_epoch)
-        self._daily(program, timestamp, transferred=value)
+        self._daily(program, timestamp, "transferred", value)
 
     def _classify_burn(self, program: str, holder: str, value: int, context: "_TransactionContext") -> tuple[str, str | None, int | None]:
         redeemed = context.take("Redeemed", program, holder=holder, points=value)
@@ -232,8 +226,8 @@ class Projector:
             self.state.update("reward", (program, args["reward_id"]), stock=reward["stock"] - args["quantity"],
                               redemptions=reward["redemptions"] + args["quantity"],
                               points_redeemed=reward["points_redeemed"] + points)
-        self._merchant(program, args["merchant"], redeemed=points)
-        self._daily(program, timestamp, redeemed=points)
+        self._merchant(program, args["merchant"], "redeemed", points)
+        self._daily(program, timestamp, "redeemed", points)
 
     def _apply_exchange_event(self, log: DecodedLog, timestamp: int) -> None:
         args = log.args
@@ -254,14 +248,14 @@ class Projector:
             route["volume_out"] += amount_out
             route["exchanges"] += 1
             if args["from_token"] in self.params:
-                self._daily(args["from_token"], timestamp, exchanged_out=amount_in)
+                self._daily(args["from_token"], timestamp, "exchanged_out", amount_in)
 
     # ---------------------------------------------------------------- rows
 
     def _raw(self, log: DecodedLog) -> None:
         self.facts["rawevent"].append({
             "block": log.block, "log_index": log.log_index, "contract": log.contract, "name": log.name,
-            "tx_hash": log.tx_hash, "args": _json(log.args),
+            "tx_hash": log.tx_hash, "args": log.args_json,
         })
 
     def _movement(self, program: str, account: str, kind: str, amount: int, block: int, log_index: int, seq: int,
@@ -275,46 +269,60 @@ class Projector:
 
     def _change_group(self, program: str, account: str, epoch: int, delta: int) -> None:
         """Mirrors one group's change into the epoch group, balance and program rows."""
+        state = self.state
         group_key: Key = (program, account, epoch)
-        group = self.state.get("epochgroup", group_key)
-        amount = (group["amount"] if group else 0) + delta
-        if amount:
-            self.state.put("epochgroup", group_key, {
-                "program": program, "account": account, "epoch": epoch, "amount": amount,
-                "expires_at": self.ledgers[program].expires_at(epoch),
-            })
+        group = state.touch("epochgroup", group_key)
+        if group is None:
+            if delta:
+                self._groups[group_key] = {"program": program, "account": account, "epoch": epoch, "amount": delta,
+                                           "expires_at": self.ledgers[program].expires_at(epoch)}
+        elif group["amount"] + delta:
+            group["amount"] += delta
         else:
-            self.state.remove("epochgroup", group_key)
+            del self._groups[group_key]
         balance_key: Key = (program, account)
-        row = self.state.get("balance", balance_key)
+        row = state.touch("balance", balance_key)
         before = row["balance"] if row else 0
         after = before + delta
-        if after:
-            self.state.put("balance", balance_key, {"program": program, "account": account, "balance": after})
+        if not after:
+            self._balances.pop(balance_key, None)
+        elif row is None:
+            self._balances[balance_key] = {"program": program, "account": account, "balance": after}
         else:
-            self.state.remove("balance", balance_key)
-        holders_delta = (after > 0) - (before > 0)
-        self.state.add("program", (program,), {}, total_supply=delta, holders=holders_delta)
+            row["balance"] = after
+        program_row = state.touch("program", (program,))
+        program_row["total_supply"] += delta  # type: ignore[index]
+        program_row["holders"] += (after > 0) - (before > 0)  # type: ignore[index]
 
-    def _merchant(self, program: str, merchant: str, **increments: int) -> Row:
-        default = {"program": program, "merchant": merchant, "cap": 0, "issued": 0, "redeemed": 0}
-        return self.state.add("merchant", (program, merchant), default, **increments)
+    def _merchant(self, program: str, merchant: str, column: str | None = None, amount: int = 0) -> Row:
+        key = (program, merchant)
+        row = self.state.touch("merchant", key)
+        if row is None:
+            row = self.state.tables["merchant"][key] = {"program": program, "merchant": merchant, "cap": 0,
+                                                        "issued": 0, "redeemed": 0}
+        if column is not None:
+            row[column] += amount
+        return row
 
     def _route(self, from_token: str, to_token: str) -> Row:
         default = {"from_program": from_token, "to_program": to_token, "rate_num": 0, "rate_den": 0, "cap": 0,
                    "approved": False, "volume_in": 0, "volume_out": 0, "exchanges": 0}
         return self.state.add("route", (from_token, to_token), default)
 
-    def _daily(self, program: str, timestamp: int, **increments: int) -> None:
-        day = day_of(timestamp)
-        default = {"program": program, "day": day, "issued": 0, "redeemed": 0, "expired": 0, "revoked": 0,
-                   "burned": 0, "transferred": 0, "exchanged_in": 0, "exchanged_out": 0, "supply": 0}
-        self.state.add("dailystat", (program, day), default, **increments)
+    def _daily(self, program: str, timestamp: int, column: str | None = None, amount: int = 0) -> Row:
+        key = (program, day_of(timestamp))
+        row = self.state.touch("dailystat", key)
+        if row is None:
+            row = self._days[key] = {"program": program, "day": key[1], "issued": 0, "redeemed": 0, "expired": 0,
+                                     "revoked": 0, "burned": 0, "transferred": 0, "exchanged_in": 0,
+                                     "exchanged_out": 0, "supply": 0}
+        if column is not None:
+            row[column] += amount
+        return row
 
     def _record_supply(self, program: str, timestamp: int) -> None:
-        supply = self.state.get("program", (program,))["total_supply"]  # type: ignore[index]
-        self._daily(program, timestamp)
-        self.state.update("dailystat", (program, day_of(timestamp)), supply=supply)
+        supply = self.state.tables["program"][(program,)]["total_supply"]
+        self._daily(program, timestamp)["supply"] = supply
 
 
 class _TransactionContext:
@@ -340,7 +348,13 @@ class _TransactionContext:
         start = self._next[(name, contract)]
         for position in range(start, len(candidates)):
             log = candidates[position]
-            if log is not None and all(log.args[k] == v for k, v in expected.items()):
+            if log is None:
+                continue
+            args = log.args
+            for field, value in expected.items():
+                if args[field] != value:
+                    break
+            else:
                 candidates[position] = None  # type: ignore[call-overload]
                 if position == start:
                     self._next[(name, contract)] = start + 1

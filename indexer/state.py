@@ -12,56 +12,74 @@ from indexer.store import Key, Row
 class TrackedState:
     def __init__(self, tables: dict[str, dict[Key, Row]]) -> None:
         self.tables = tables
-        self._before: dict[tuple[str, Key], Row | None] = {}
+        # Per table, each key changed in this batch and its row before the batch (None: absent).
+        self._before: dict[str, dict[Key, Row | None]] = {name: {} for name in tables}
 
     def get(self, table: str, key: Key) -> Row | None:
         return self.tables[table].get(key)
 
+    def touch(self, table: str, key: Key) -> Row | None:
+        """The row of `key` (None when absent), remembered as it was: the caller may change it in place,
+        or put or remove it."""
+        row = self.tables[table].get(key)
+        before = self._before[table]
+        if key not in before:
+            before[key] = None if row is None else dict(row)
+        return row
+
     def put(self, table: str, key: Key, row: Row) -> None:
-        self._remember(table, key)
+        self.touch(table, key)
         self.tables[table][key] = row
 
     def update(self, table: str, key: Key, **changes: Any) -> Row:
         """Changes fields of an existing row and returns it."""
-        self._remember(table, key)
-        row = self.tables[table][key]
+        row = self.touch(table, key)
+        if row is None:
+            raise KeyError(f"no {table} row {key}")
         row.update(changes)
         return row
 
     def add(self, table: str, key: Key, default: Row, **increments: int) -> Row:
         """Adds to counters of a row, creating it from `default` when missing."""
-        self._remember(table, key)
-        rows = self.tables[table]
-        row = rows.get(key)
+        row = self.touch(table, key)
         if row is None:
-            row = rows[key] = dict(default)
+            row = self.tables[table][key] = dict(default)
         for column, amount in increments.items():
             row[column] += amount
         return row
 
     def remove(self, table: str, key: Key) -> None:
-        self._remember(table, key)
+        self.touch(table, key)
         self.tables[table].pop(key, None)
 
-    def _remember(self, table: str, key: Key) -> None:
-        marker = (table, key)
-        if marker not in self._before:
-            row = self.tables[table].get(key)
-            self._before[marker] = None if row is None else dict(row)
-
     def drain(self) -> tuple[dict[str, list[Row]], dict[str, list[Key]], list[tuple[str, Key, Row | None]]]:
-        """The batch's changes: rows to upsert, keys to delete, and values before the batch."""
+        """The batch's changes: rows to upsert, keys to delete, and values before the batch.
+
+        The rows to upsert are the live ones, not copies: write them before changing the state again.
+        """
         upserts: dict[str, list[Row]] = {}
         deletes: dict[str, list[Key]] = {}
         undo: list[tuple[str, Key, Row | None]] = []
-        for (table, key), before in self._before.items():
-            row = self.tables[table].get(key)
-            if row is None:
-                if before is not None:
-                    deletes.setdefault(table, []).append(key)
-            elif row != before:
-                upserts.setdefault(table, []).append(dict(row))
-            if row != before:
+        for table, changed in self._before.items():
+            if not changed:
+                continue
+            rows = self.tables[table]
+            written: list[Row] = []
+            removed: list[Key] = []
+            for key, before in changed.items():
+                row = rows.get(key)
+                if row is None:
+                    if before is None:
+                        continue
+                    removed.append(key)
+                elif row == before:
+                    continue
+                else:
+                    written.append(row)
                 undo.append((table, key, before))
-        self._before = {}
+            if written:
+                upserts[table] = written
+            if removed:
+                deletes[table] = removed
+            self._before[table] = {}
         return upserts, deletes, undo

@@ -6,9 +6,13 @@ restart resumes from its checkpoint without losing or repeating a row.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from sqlalchemy import Column, Engine, Table, create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -32,6 +36,9 @@ Key = tuple[Any, ...]
 
 # Block hashes kept for finding a common ancestor; deeper reorganisations are not followed.
 REORG_WINDOW_BLOCKS = 256
+ROWS_PER_STATEMENT = 1000
+# SQLite's default bound on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER) since 3.32.
+SQLITE_MAX_PARAMETERS = 32_766
 
 STATE_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in STATE_TABLES}  # type: ignore[attr-defined]
 FACTS_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in FACT_TABLES}  # type: ignore[attr-defined]
@@ -136,12 +143,7 @@ class Store:
                 batch_id = connection.execute(
                     insert(Batch.__table__).values(first_block=batch.first_block, last_block=batch.last.number)  # type: ignore[attr-defined]
                 ).inserted_primary_key[0]
-                if batch.undo:
-                    self._insert(connection, Undo.__table__, [  # type: ignore[attr-defined]
-                        {"batch_id": batch_id, "table_name": name, "key": json.dumps(key),
-                         "old": None if old is None else json.dumps(old)}
-                        for name, key, old in batch.undo
-                    ])
+                self._insert(connection, Undo.__table__, _undo_rows(batch_id, batch.undo))  # type: ignore[attr-defined]
             for name, rows in batch.facts.items():
                 self._insert(connection, FACTS_BY_NAME[name], rows)
             self._insert(connection, BlockRecord.__table__, [  # type: ignore[attr-defined]
@@ -183,12 +185,11 @@ class Store:
                     .where(Undo.batch_id == batch_id)
                     .order_by(Undo.id.desc())  # type: ignore[union-attr]
                 ).all()
-                for name, key_json, old_json in undo_rows:
+                for name, keys_json, olds_json in undo_rows:
                     table = STATE_BY_NAME[name]
-                    key = tuple(json.loads(key_json))
-                    self._delete_keys(connection, table, [key])
-                    if old_json is not None:
-                        self._insert(connection, table, [json.loads(old_json)])
+                    olds = json.loads(olds_json)
+                    self._delete_keys(connection, table, [tuple(key) for key in json.loads(keys_json)])
+                    self._insert(connection, table, [old for old in olds if old is not None])
             restart = min(first for _, first in batches) - 1
             ids = [batch_id for batch_id, _ in batches]
             connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(ids)))  # type: ignore[attr-defined, union-attr]
@@ -235,11 +236,7 @@ class Store:
 
     @staticmethod
     def _parameters(columns: list[Column], rows: Iterable[Row]) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
-        converters = [(column.name, isinstance(column.type, Uint256)) for column in columns]
-        return [
-            tuple(str(row[name]) if as_text and row[name] is not None else row[name] for name, as_text in converters)
-            for row in rows
-        ]
+        return list(map(_row_encoder(tuple(columns)), rows))
 
     def _insert(self, connection: Any, table: Table, rows: list[Row]) -> None:
         """Inserts rows; a table's surrogate `id` is left to the database."""
@@ -247,9 +244,7 @@ class Store:
             return
         columns = [column for column in table.c if column.name != "id"]
         names = ", ".join(column.name for column in columns)
-        marks = ", ".join(self._placeholder() for _ in columns)
-        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-                                   self._parameters(columns, rows))
+        self._bulk(connection, f"INSERT INTO {table.name} ({names})", "", self._parameters(columns, rows))
 
     def _delete_keys(self, connection: Any, table: Table, keys: Sequence[Key]) -> None:
         if not keys:
@@ -262,24 +257,96 @@ class Store:
             return
         columns = [column.name for column in table.c]
         keys = primary_key(table)
-        marks = ", ".join(self._placeholder() for _ in columns)
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in keys)
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-        )
-        connection.exec_driver_sql(sql, self._parameters(list(table.c), rows))
+        self._bulk(connection, f"INSERT INTO {table.name} ({', '.join(columns)})",
+                   f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", self._parameters(list(table.c), rows))
+
+    def _bulk(self, connection: Any, head: str, tail: str, parameters: list[tuple[Any, ...]]) -> None:
+        """Runs `head VALUES (...) tail` for each tuple of parameters.
+
+        SQLite gets ROWS_PER_STATEMENT rows per statement: one statement of a few hundred rows
+        costs it a good deal less than as many executions of a one-row statement. The rows that
+        do not fill a statement go one by one, so that the driver's statement cache holds two
+        statements per table rather than one of every size. psycopg pipelines `executemany` by
+        itself.
+        """
+        width = len(parameters[0])
+        row_marks = "(" + ", ".join([self._placeholder()] * width) + ")"
+        whole = 0
+        if self.is_sqlite:
+            rows = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
+            whole = len(parameters) - len(parameters) % rows
+            statement = f"{head} VALUES {', '.join([row_marks] * rows)}{tail}"
+            for start in range(0, whole, rows):
+                connection.exec_driver_sql(statement, tuple(chain.from_iterable(parameters[start : start + rows])))
+        if whole < len(parameters):
+            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters[whole:])
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+def _row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]]:  # type: ignore[type-arg]
+    """A row's parameters in column order; uint256 columns as decimal text."""
+    # Keyed by names: SQLAlchemy columns compare into SQL expressions, not booleans.
+    key = (columns[0].table.name, *(column.name for column in columns))
+    encoder = _ENCODERS.get(key)
+    if encoder is None:
+        encoder = _ENCODERS[key] = _make_row_encoder(columns)
+    return encoder
+
+
+_ENCODERS: dict[tuple[str, ...], Callable[[Row], tuple[Any, ...]]] = {}
+
+
+def _make_row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]]:  # type: ignore[type-arg]
+    names = [column.name for column in columns]
+    as_text = [isinstance(column.type, Uint256) for column in columns]
+    if not any(as_text):
+        getter = itemgetter(*names)
+        return getter if len(names) > 1 else lambda row: (getter(row),)
+    return lambda row: tuple(
+        str(row[name]) if text and row[name] is not None else row[name] for name, text in zip(names, as_text)
+    )
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson stops at 64-bit integers; the standard library does not
+        return json.dumps(value, separators=(",", ":"))
+
+
+def _undo_rows(batch_id: int, undo: list[tuple[str, Key, Row | None]]) -> list[Row]:
+    """The journal of one batch: per table, one row holding its keys and their previous rows
+    (null where a row did not exist), in two JSON arrays of the same order. A row per changed
+    key would cost a backfill near the head more than the changes themselves."""
+    by_table: dict[str, tuple[list[Key], list[Row | None]]] = {}
+    for name, key, old in undo:
+        keys, olds = by_table.setdefault(name, ([], []))
+        keys.append(key)
+        olds.append(old)
+    return [
+        {"batch_id": batch_id, "table_name": name, "key": _dumps(keys), "old": _dumps(olds)}
+        for name, (keys, olds) in by_table.items()
+    ]
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # For a new database only (an existing one keeps its pages): 16 KiB pages make the indexes'
+    # B-trees shallower, which saves a backfill about a fifth of SQLite's time.
+    cursor.execute("PRAGMA page_size=16384")
     # WAL lets the API's readers work while the indexer writes; NORMAL keeps every commit
     # atomic and durable against a process crash.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Balances, epoch groups and the account index take holders in no order: a cache that holds
+    # their pages saves most of a backfill's reads and CPU in SQLite (it grows only as used).
+    cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoints copy the WAL into the database and sync it; every 2,500 pages (40 MB) rather
+    # than 1,000, a page that many batches touch is copied fewer times.
+    cursor.execute("PRAGMA wal_autocheckpoint=2500")
     cursor.close()

@@ -246,9 +246,21 @@ class ExpiringLedger:
     # ------------------------------------------------------------------ operations
 
     def mint(self, to: Account, amount: int, timestamp: int) -> int:
-        """Issues `amount` points of the current epoch to `to`; returns that epoch."""
-        epoch, _ = self.mint_batch([to], [amount], timestamp)
-        return epoch
+        """Issues `amount` points of the current epoch to `to`; returns that epoch.
+
+        `mint_batch` of one recipient, without its lists: the indexer mints once per `Transfer`.
+        """
+        current = self._advance(timestamp)
+        _check_amount(amount)
+        if to == ZERO_ADDRESS:
+            raise MintToZeroAddress()
+        supply = self._supply.get(current, 0) + amount
+        if supply > MAX_EPOCH_SUPPLY:
+            raise EpochSupplyOverflow(f"epoch {current} would hold {supply} points")
+        self._credit(to, current, amount)
+        if supply:
+            self._supply[current] = supply
+        return current
 
     def mint_batch(self, recipients: Sequence[Account], amounts: Sequence[int], timestamp: int) -> tuple[int, int]:
         """Issues `amounts[i]` points of the current epoch to each `recipients[i]`, all or none.
@@ -386,6 +398,8 @@ class ExpiringLedger:
         self._clock = timestamp
         oldest = self._oldest_live(current)
         pruned: list[Expiration] = []
+        if not self._supply or min(self._supply) >= oldest:  # the common case: nothing expired
+            return current, pruned
         for epoch in sorted(epoch for epoch in self._supply if epoch < oldest):
             del self._supply[epoch]
             expires_at = self.expires_at(epoch)

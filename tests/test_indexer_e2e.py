@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.schema_versions import head_revision
 from points.devchain import calldata, words
 from points.manifest import Manifest, load_manifest
 from tests.scripts_support import Node, anvil, ape_run, deploy
@@ -131,7 +132,7 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
     other_revision = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}",
                              "--rpc", node.url)
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+        connection.execute("UPDATE alembic_version SET version_num = ?", (head_revision(),))
 
     assert missing.returncode == 2 and "no deployment manifest" in missing.stderr
     assert unreachable.returncode == 2 and "did not answer" in unreachable.stderr

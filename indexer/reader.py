@@ -1,0 +1,170 @@
+"""Reads and decodes ranges of blocks in a process of its own.
+
+Parsing the node's JSON and decoding its logs take about as long as projecting and writing them;
+in a second process they run on another core while the indexer applies the previous range,
+instead of taking turns with it for one interpreter's lock.
+
+The indexer starts `python -m indexer.reader RPC_URL ADDRESS...` and writes one request line per
+range, `first last near_head`; the reader answers each, in order, with a frame: eight bytes of
+length, then a pickle of `("ok", range)` or `("error", message, is_points_error)`. The reader
+ends when its input closes, so it never outlives the indexer, even one killed with SIGKILL.
+"""
+
+import gc
+import logging
+import pickle
+import struct
+import subprocess
+import sys
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from indexer import tune_garbage_collector
+from indexer.events import DecodedLog, decode_log
+from indexer.rpc import BlockHeader, RpcClient
+from points.errors import PointsError
+
+_LENGTH = struct.Struct(">Q")
+# The directory that holds the `indexer` package, whatever the indexer's working directory.
+_PROJECT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LogBlock:
+    """A block as its logs describe it."""
+
+    number: int
+    hash: str
+    timestamp: int | None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    first: int
+    last: int
+    near_head: bool
+    # Every block's header near the head, the last block's only deeper.
+    headers: list[BlockHeader]
+    logs: list[DecodedLog]
+    # One entry per run of logs with the same block hash: what the reorg checks and the
+    # timestamps need, without looking at every log again.
+    log_blocks: list[LogBlock]
+
+
+def fetch(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head: bool) -> Fetched:
+    """Reads and decodes the logs of `first..last`, in chain order, with their headers."""
+    headers = rpc.headers(list(range(first, last + 1)) if near_head else [last])
+    logs: list[DecodedLog] = []
+    log_blocks: list[LogBlock] = []
+    block_hash = None
+    for chunk in rpc.logs(addresses, first, last):
+        for entry in chunk:
+            decoded = decode_log(entry)
+            logs.append(decoded)
+            if entry["blockHash"] != block_hash:
+                block_hash = entry["blockHash"]
+                timestamp = entry.get("blockTimestamp")
+                log_blocks.append(LogBlock(decoded.block, block_hash, None if timestamp is None else int(timestamp, 16)))
+    logs.sort(key=lambda log: (log.block, log.log_index))
+    return Fetched(first, last, near_head, headers, logs, log_blocks)
+
+
+class LogReader:
+    """The indexer's side: requests ranges of the reader process and takes its answers in order."""
+
+    def __init__(self, rpc_url: str, addresses: list[str]) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "indexer.reader", rpc_url, *addresses],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_PROJECT,
+        )
+        self._requests: deque[tuple[int, int]] = deque()
+
+    @property
+    def outstanding(self) -> tuple[int, int] | None:
+        """The oldest range requested and not taken yet, as (first, last)."""
+        return self._requests[0] if self._requests else None
+
+    def request(self, first: int, last: int, near_head: bool) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(f"{first} {last} {int(near_head)}\n".encode())
+        self._process.stdin.flush()
+        self._requests.append((first, last))
+
+    def take(self) -> Fetched:
+        """The answer to the oldest outstanding request; raises the reader's error, if it had one."""
+        assert self._process.stdout is not None
+        self._requests.popleft()
+        header = self._process.stdout.read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            raise PointsError(f"the log reader stopped (exit code {self._process.wait()})")
+        (length,) = _LENGTH.unpack(header)
+        frame = self._process.stdout.read(length)
+        if len(frame) < length:
+            raise PointsError(f"the log reader stopped (exit code {self._process.wait()})")
+        answer = pickle.loads(frame)
+        if answer[0] == "error":
+            _, message, is_points_error = answer
+            raise PointsError(message) if is_points_error else RuntimeError(f"the log reader failed: {message}")
+        first, last, near_head, headers, logs, log_blocks = answer[1]
+        return Fetched(first, last, near_head, [BlockHeader(*header) for header in headers],
+                       list(map(DecodedLog._make, logs)), [LogBlock(*block) for block in log_blocks])
+
+    def close(self) -> None:
+        """Stops the reader at once: it may be retrying a node that is gone, and its warnings
+        must not come after the indexer's last word."""
+        self._process.kill()
+        self._process.wait()
+        for pipe in (self._process.stdin, self._process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: list[str]) -> None:
+    for line in requests:
+        first, last, near_head = (int(word) for word in line.split())
+        answer: tuple[Any, ...]
+        try:
+            fetched = fetch(rpc, addresses, first, last, bool(near_head))
+            # Plain tuples: they pickle several times faster than dataclasses.
+            answer = ("ok", (
+                fetched.first, fetched.last, fetched.near_head,
+                [(h.number, h.hash, h.parent_hash, h.timestamp) for h in fetched.headers],
+                [tuple(log) for log in fetched.logs],
+                [(block.number, block.hash, block.timestamp) for block in fetched.log_blocks],
+            ))
+        except PointsError as error:  # the indexer reports it, as if it had read the range itself
+            answer = ("error", str(error), True)
+        except Exception:
+            answer = ("error", traceback.format_exc(), False)
+        frame = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        del answer
+        answers.write(_LENGTH.pack(len(frame)))
+        answers.write(frame)
+        answers.flush()
+        del frame
+        # Each range's HTTP responses (megabytes each) sit in reference cycles: with the tuned
+        # thresholds they would pile up for many ranges before a collection. The reader keeps
+        # almost nothing else, so a full collection costs little.
+        gc.collect()
+
+
+def main(argv: list[str]) -> int:
+    tune_garbage_collector()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    rpc_url, *addresses = argv
+    rpc = RpcClient(rpc_url)
+    try:
+        _serve(sys.stdin.buffer, sys.stdout.buffer, rpc, addresses)
+    except (BrokenPipeError, KeyboardInterrupt):  # the indexer has gone, or is going
+        pass
+    finally:
+        rpc.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
