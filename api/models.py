@@ -82,8 +82,9 @@ class Movement(BaseModel):
     account: str
     kind: MovementKind
     amount: int = Field(description="signed: negative when points leave the account")
-    counterparty: str | None = Field(description="the other account of a transfer, the rewarding merchant of a "
-                                                 "redemption, the other program of an exchange")
+    counterparty: str | None = Field(description="the issuing merchant, the other account of a transfer, the "
+                                                 "rewarding merchant of a redemption, the other program of an "
+                                                 "exchange")
     epoch: int | None = Field(description="the epoch of the points issued or expired")
     reward_id: int | None
     block: int

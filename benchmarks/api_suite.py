@@ -16,10 +16,12 @@ from contextlib import contextmanager
 
 import httpx
 from rich.console import Console
+from sqlalchemy import create_engine, func, select
 
 from benchmarks.http_load import LoadResult, load
 from points.ports import free_port
 from benchmarks.table import Measurement, render_measurements_console
+from indexer.schema import RawEvent
 from points.settings import REPO_ROOT
 
 SECONDS = 5.0
@@ -28,6 +30,7 @@ CONNECTIONS = 4
 P99_TARGET_MS = 25.0
 ACCOUNT_SHARE_TARGET = 0.5
 ACCOUNTS_SAMPLED = 200
+RAW_EVENTS = RawEvent.__table__  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -99,19 +102,18 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.api_suite")
     parser.add_argument("--db", required=True, help="an indexed database's URL")
     arguments = parser.parse_args(argv)
-    rows = api_measurements(arguments.db, events=_events(arguments.db))
+    rows = api_measurements(arguments.db, events=indexed_events(arguments.db))
     render_measurements_console(rows, title="Read API", console=Console(width=160))
     return 0
 
 
-def _events(database_url: str) -> int:
-    from sqlalchemy import create_engine, func, select
-
-    from indexer.schema import RawEvent
-
+def indexed_events(database_url: str) -> int:
     engine = create_engine(database_url)
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(RawEvent.__table__)).scalar_one()  # type: ignore[attr-defined]
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(RAW_EVENTS)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -104,7 +104,10 @@ def _caught_up(connection: sqlite3.Connection, rpc_url: str) -> bool:
     return row is not None and row[0] >= head
 
 
-def indexer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Measurement]:
+def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
+                         keep_database: Path | None = None) -> list[Measurement]:
+    """The indexer's figures; `keep_database` receives the SQLite database of the 1,000,000-event
+    backfill (with its WAL files), for the read API's benchmark."""
     rows: list[Measurement] = []
     with history_chain() as rpc_url, tempfile.TemporaryDirectory(prefix="points-bench-") as scratch:
         writer = HistoryWriter(rpc_url, token_bytecode, exchange_bytecode, HOLDERS)
@@ -140,4 +143,8 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Me
         rows.append(Measurement("follow: a new block's events queryable after", f"{worst * 1000:,.0f} ms (worst)",
                                 "< 1,000 ms", worst < 1.0,
                                 note=f"median {latencies[len(latencies) // 2] * 1000:,.0f} ms over {len(latencies)} blocks"))
+        if keep_database is not None:
+            for suffix in ("", "-wal", "-shm"):
+                if (kept := directory / f"memory.db{suffix}").exists():
+                    kept.replace(keep_database.with_name(keep_database.name + suffix))
     return rows

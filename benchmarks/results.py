@@ -11,8 +11,9 @@ COMMAND = "make bench  # APE_FOUNDRY_HOST=auto .venv/bin/python -m benchmarks"
 
 
 def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Measurement] = (),
-                  path: Path = RESULTS) -> Path:
-    missed = [row.operation for row in failures(rows)] + [m.name for m in measurements if m.passed is False]
+                  api_rows: Sequence[Measurement] = (), path: Path = RESULTS) -> Path:
+    missed = [row.operation for row in failures(rows)] + [m.name for m in [*measurements, *api_rows]
+                                                          if m.passed is False]
     verdict = "Every target is met." if not missed else "Targets missed: " + "; ".join(missed) + "."
     indexer_section = (
         ["## Indexer", "",
@@ -21,6 +22,14 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
          "logs with `eth_getLogs` alone, in the same run.", "",
          render_measurements_markdown(measurements).rstrip("\n"), ""]
         if measurements else []
+    )
+    api_section = (
+        ["## Read API", "",
+         "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above;",
+         "the client (`benchmarks/http_load.py`, 4 keep-alive connections, 5 s per route after 1 s of",
+         "warm-up) runs on the same 2 cores. `/v1/version` is the trivial endpoint: the framework's ceiling.", "",
+         render_measurements_markdown(api_rows).rstrip("\n"), ""]
+        if api_rows else []
     )
     text = "\n".join(
         [
@@ -42,6 +51,7 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
             render_markdown(rows).rstrip("\n"),
             "",
             *indexer_section,
+            *api_section,
             verdict,
             "",
         ]

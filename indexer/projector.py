@@ -106,7 +106,10 @@ class Projector:
                 self._change_group(address, expiration.account, expiration.epoch, -expiration.amount)
                 self._movement(address, expiration.account, "expired", -expiration.amount, block, -1, seq, None,
                                expiration.expires_at, epoch=expiration.epoch)
-                self._daily(address, expiration.expires_at, "expired", expiration.amount)
+                # Expiries come in time order, and their day may have seen no transaction: its supply
+                # is the supply after its last expiry.
+                self._daily(address, expiration.expires_at, "expired", expiration.amount)["supply"] = \
+                    self.state.tables["program"][(address,)]["total_supply"]
                 seq += 1
             self._record_supply(address, timestamp)
 
@@ -169,10 +172,14 @@ class Projector:
             epoch = ledger.mint(receiver, value, timestamp)
             self._change_group(program, receiver, epoch, value)
             issued = context.take("Issued", program, to=receiver, amount=value)
-            merchant = issued.args["merchant"] if issued else None
+            counterparty = merchant = issued.args["merchant"] if issued else None
             kind = "exchanged" if merchant == self.exchange else "issued"
+            if kind == "exchanged":
+                exchanged = context.take(_EXCHANGED_IN, self.exchange, account=receiver, to_token=program,
+                                         amount_out=value)
+                counterparty = exchanged.args["from_token"] if exchanged else merchant
             self._movement(program, receiver, kind, value, block, index, 0, log.tx_hash, timestamp,
-                           counterparty=merchant, epoch=epoch)
+                           counterparty=counterparty, epoch=epoch)
             return
         if receiver == ZERO_ADDRESS:
             parts = ledger.debit_oldest_first(sender, None, value, timestamp)
@@ -325,6 +332,9 @@ class Projector:
         self._daily(program, timestamp)["supply"] = supply
 
 
+_EXCHANGED_IN = "Exchanged (the minting side)"
+
+
 class _TransactionContext:
     """The annotation events of one transaction, each matched to at most one `Transfer`.
 
@@ -339,6 +349,9 @@ class _TransactionContext:
         for log in logs:
             if log.name in self._ANNOTATIONS:
                 self._unused.setdefault((log.name, log.contract), []).append(log)
+            if log.name == "Exchanged":
+                # One exchange explains two transfers: the burn on one token and the mint on the other.
+                self._unused.setdefault((_EXCHANGED_IN, log.contract), []).append(log)
         self._next: dict[tuple[str, str], int] = dict.fromkeys(self._unused, 0)
 
     def take(self, name: str, contract: str, **expected: Any) -> DecodedLog | None:

@@ -41,9 +41,8 @@ function detail(movement: Movement, symbols: Symbols): (Node | string)[] {
     case "transferred":
       return other ? [movement.amount < 0 ? "to " : "from ", accountLink(other)] : [];
     case "exchanged":
-      // Points leaving name the program they went into; arriving ones name the exchange that minted them.
-      if (movement.amount < 0) return other ? ["into ", symbols.get(other) ?? other] : [];
-      return ["through the partner exchange"];
+      if (!other) return [];
+      return [movement.amount < 0 ? "into " : "from ", symbols.get(other) ?? other];
     case "expired":
       return [`points of epoch ${movement.epoch ?? "?"}`];
     case "revoked":
