@@ -8,7 +8,6 @@ passes every 40 batches, so points expire while the history grows and the indexe
 expiries too.
 """
 
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from eth_utils import keccak, to_checksum_address
 
 from points.devchain import DevChain, calldata
 from points.manifest import ContractRecord, Manifest, ProgramRecord
+from points.ports import free_port
 
 RECIPIENTS_PER_BATCH = 256
 EVENTS_PER_BATCH = 2 * RECIPIENTS_PER_BATCH
@@ -41,16 +41,11 @@ def holder(index: int) -> str:
     return to_checksum_address(keccak(text=f"benchmarks:holder:{index}")[-20:])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @contextmanager
 def history_chain() -> Iterator[str]:
     """A fresh Anvil for the history; yields its RPC URL and stops it afterwards."""
-    port = _free_port()
+    port = free_port()
     anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
                               "--gas-limit", "100000000"])
     url = f"http://127.0.0.1:{port}"

@@ -8,7 +8,6 @@ processes run as `nobody`, on a directory it owns.
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import psycopg
 
 from points.errors import PointsError
+from points.ports import free_port
 
 TOOLS = ("initdb", "pg_ctl", "postgres")
 USER = "points"
@@ -44,15 +44,13 @@ def _server_account() -> dict[str, Any]:
     return {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Starts a server with an empty database; yields its `postgresql+psycopg://` URL."""
+def postgres_server(durable: bool = True) -> Iterator[str]:
+    """Starts a server with an empty database; yields its `postgresql+psycopg://` URL.
+
+    `durable=False` turns fsync off: tests look at what is committed, not at what would survive a
+    power cut, and save seconds.
+    """
     binaries = postgres_bin()
     if binaries is None:
         raise PointsError("PostgreSQL's initdb, pg_ctl and postgres are not installed")
@@ -62,7 +60,7 @@ def postgres_server() -> Iterator[str]:
     if account:
         os.chown(directory, account["user"], account["group"])
     data, log = directory / "data", directory / "server.log"
-    port = _free_port()
+    port = free_port()
 
     def run(tool: str, *arguments: str) -> None:
         done = subprocess.run([str(binaries / tool), *arguments], cwd=directory, capture_output=True, text=True,
@@ -75,7 +73,8 @@ def postgres_server() -> Iterator[str]:
         run("initdb", "--pgdata", str(data), "--username", USER, "--auth", "trust", "--locale", "C",
             "--encoding", "UTF8", "--no-sync")
         run("pg_ctl", "start", "--pgdata", str(data), "--log", str(log), "--wait", "--timeout", "60",
-            "-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1")
+            "-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1"
+            + ("" if durable else " -c fsync=off -c synchronous_commit=off"))
         with psycopg.connect(host="127.0.0.1", port=port, user=USER, dbname="postgres", autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {DATABASE}")
         yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/{DATABASE}"

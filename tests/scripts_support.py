@@ -6,7 +6,6 @@ through APE_FOUNDRY_HOST, with every manifest under a temporary path: the develo
 """
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -21,16 +20,12 @@ from eth_account import Account
 from points.devchain import DevChain, calldata
 from points.errors import PointsError
 from points.settings import REPO_ROOT
+from points.ports import free_port
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 MNEMONIC = "test test test test test test test test test test test junk"
 APE_RUN_TIMEOUT = 300
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def dev_account(index: int) -> Any:

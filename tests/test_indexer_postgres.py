@@ -7,14 +7,10 @@ port. PostgreSQL refuses to run as root, so when the tests do (as in some contai
 server's processes run as `nobody`.
 """
 
-import os
-import pwd
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,76 +22,18 @@ import pytest
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from points.devchain import calldata, words
 from points.manifest import Manifest, load_manifest
-from tests.scripts_support import Node, anvil, ape_run, free_port, deploy
+from benchmarks.postgres_server import postgres_bin, postgres_server
+from tests.scripts_support import Node, anvil, ape_run, deploy
 
-POSTGRES_TOOLS = ("initdb", "pg_ctl", "postgres")
-USER = "points"
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
 
 
-def postgres_bin() -> Path | None:
-    """Where initdb, pg_ctl and postgres are: on PATH, or in Debian's and Ubuntu's versioned directory."""
-    on_path = shutil.which("initdb")
-    versioned = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: float(path.parent.name),
-                       reverse=True)
-    for directory in ([Path(on_path).parent] if on_path else []) + versioned:
-        if all((directory / tool).exists() for tool in POSTGRES_TOOLS):
-            return directory
-    return None
-
-
-def server_account() -> dict[str, Any]:
-    """`subprocess` arguments that run the server as `nobody` when the tests run as root."""
-    if os.geteuid() != 0:
-        return {}
-    nobody = pwd.getpwnam("nobody")
-    return {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
-
-
-@dataclass(frozen=True)
-class Postgres:
-    port: int
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
-
-    def connect(self, database: str) -> psycopg.Connection:
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname=database, autocommit=True)
-
-
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    binaries = postgres_bin()
-    if binaries is None:
+def postgres() -> Iterator[str]:
+    if postgres_bin() is None:
         pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
-    account = server_account()
-    # Not pytest's tmp_path: its parent is private to the test user, which the server may not be.
-    directory = Path(tempfile.mkdtemp(prefix="points-postgres-"))
-    if account:
-        os.chown(directory, account["user"], account["group"])
-    data, log = directory / "data", directory / "server.log"
-    port = free_port()
-
-    def run(tool: str, *arguments: str) -> None:
-        done = subprocess.run([str(binaries / tool), *arguments], cwd=directory, capture_output=True, text=True,
-                              timeout=120, check=False, **account)
-        server_log = log.read_text() if log.exists() else ""
-        assert done.returncode == 0, f"{tool} failed:\n{done.stdout}{done.stderr}{server_log}"
-
-    try:
-        run("initdb", "--pgdata", str(data), "--username", USER, "--auth", "trust", "--locale", "C",
-            "--encoding", "UTF8", "--no-sync")
-        # A throwaway server: skipping fsync costs nothing the tests look at, and saves seconds.
-        options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-        run("pg_ctl", "start", "--pgdata", str(data), "--log", str(log), "--wait", "--timeout", "60", "-o", options)
-        server = Postgres(port)
-        with server.connect("postgres") as connection:
-            connection.execute("CREATE DATABASE points")
-        yield server
-    finally:
-        if (data / "postmaster.pid").exists():
-            run("pg_ctl", "stop", "--pgdata", str(data), "--mode", "fast", "--wait")
-        shutil.rmtree(directory)
+    with postgres_server(durable=False) as url:
+        yield url
 
 
 def indexer(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -108,7 +46,7 @@ class Indexed:
     node: Node
     manifest: Manifest
     manifest_file: Path
-    server: Postgres
+    server_url: str
     sqlite_file: Path
 
     def run(self, url: str) -> subprocess.CompletedProcess[str]:
@@ -116,16 +54,16 @@ class Indexed:
 
     def index_both(self) -> None:
         """Indexes the chain into PostgreSQL, and into SQLite for comparison."""
-        for url in (self.server.url("points"), f"sqlite:///{self.sqlite_file}"):
+        for url in (self.server_url, f"sqlite:///{self.sqlite_file}"):
             run = self.run(url)
             assert run.returncode == 0, run.stderr
 
     def verify(self) -> subprocess.CompletedProcess[str]:
-        return indexer("verify", "--manifest", str(self.manifest_file), "--db", self.server.url("points"),
+        return indexer("verify", "--manifest", str(self.manifest_file), "--db", self.server_url,
                        "--rpc", self.node.url)
 
     def rows(self, query: str, *parameters: Any) -> list[tuple]:
-        with self.server.connect("points") as connection:
+        with psycopg.connect(self.server_url.replace("+psycopg", ""), autocommit=True) as connection:
             return connection.execute(query, parameters).fetchall()
 
 
@@ -206,7 +144,7 @@ def test_more_activity_is_indexed_incrementally(indexed):
 
 
 def test_absent_database_gives_one_clear_error(indexed):
-    run = indexed.run(indexed.server.url("absent"))
+    run = indexed.run(indexed.server_url.rsplit("/", 1)[0] + "/absent")
 
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
