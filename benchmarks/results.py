@@ -15,22 +15,16 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
     missed = [row.operation for row in failures(rows)] + [m.name for m in [*measurements, *api_rows]
                                                           if m.passed is False]
     verdict = "Every target is met." if not missed else "Targets missed: " + "; ".join(missed) + "."
-    indexer_section = (
-        ["## Indexer", "",
-         "A backfill by `python -m indexer run` (a child process; its own report gives the rate) of",
-         "`mint_batch` campaigns spread over many days, into SQLite; the ceiling is fetching the same",
-         "logs with `eth_getLogs` alone, in the same run.", "",
-         render_measurements_markdown(measurements).rstrip("\n"), ""]
-        if measurements else []
-    )
-    api_section = (
-        ["## Read API", "",
-         "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above;",
-         "the client (`benchmarks/http_load.py`, 4 keep-alive connections, 5 s per route after 1 s of",
-         "warm-up) runs on the same 2 cores. `/v1/version` is the trivial endpoint: the framework's ceiling.", "",
-         render_measurements_markdown(api_rows).rstrip("\n"), ""]
-        if api_rows else []
-    )
+    indexer_section = _section(
+        "Indexer", measurements,
+        "A backfill by `python -m indexer run` (a child process; its own report gives the rate) of "
+        "`mint_batch` campaigns spread over many days, into SQLite; the ceiling is fetching the same "
+        "logs with `eth_getLogs` alone, in the same run.")
+    api_section = _section(
+        "Read API", api_rows,
+        "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above; "
+        "the client (`benchmarks/http_load.py`, 4 keep-alive connections, 5 s per route after 1 s of "
+        "warm-up) runs on the same 2 cores. `/v1/version` is the trivial endpoint: the framework's ceiling.")
     text = "\n".join(
         [
             "# Benchmark results",
@@ -58,3 +52,9 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
     )
     path.write_text(text)
     return path
+
+
+def _section(title: str, measurements: Sequence[Measurement], introduction: str) -> list[str]:
+    if not measurements:
+        return []
+    return [f"## {title}", "", introduction, "", render_measurements_markdown(measurements).rstrip("\n"), ""]
