@@ -23,8 +23,9 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
     api_section = _section(
         "Read API", api_rows,
         "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above; "
-        "the client (`benchmarks/http_load.py`, 4 keep-alive connections, 5 s per route after 1 s of "
-        "warm-up) runs on the same 2 cores. `/v1/version` is the trivial endpoint: the framework's ceiling.")
+        "the client (`benchmarks/http_load.py`) runs on the same 2 cores. Per route, after 1 s of warm-up: "
+        "latency over 5 s of requests one at a time, then requests/s over 5 s of 4 keep-alive connections. "
+        "`/v1/version` is the trivial endpoint: the framework's ceiling.")
     text = "\n".join(
         [
             "# Benchmark results",

@@ -96,7 +96,7 @@ class Program(SQLModel, table=True):
 class Balance(SQLModel, table=True):
     """An account's unexpired points in a program, as of the indexed block."""
 
-    __table_args__ = (Index("ix_balance_holders", "program", "balance"),)
+    __table_args__ = (Index("ix_balance_holders", "program", "balance", "account"),)
     program: str = Field(primary_key=True)
     account: str = Field(primary_key=True)
     balance: int = Field(sa_column=_big())

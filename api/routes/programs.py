@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response
-from sqlalchemy import Connection, Integer, bindparam, select
+from sqlalchemy import Connection, Integer, bindparam, select, tuple_
 
 from api.dependencies import Db
 from api.models import ErrorMessage, Holder, Program
@@ -24,11 +24,12 @@ LIMIT = bindparam("limit", type_=Integer)
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
 PROGRAMS_FIRST = select(PROGRAMS).order_by(PROGRAMS.c.address).limit(LIMIT)
 PROGRAMS_AFTER = PROGRAMS_FIRST.where(PROGRAMS.c.address > bindparam("after"))
+# Largest balance first, ties by account (descending too, so that one index range serves every page).
 _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
-            .order_by(BALANCES.c.balance.desc(), BALANCES.c.account).limit(LIMIT))
+            .order_by(BALANCES.c.balance.desc(), BALANCES.c.account.desc()).limit(LIMIT))
 HOLDERS_FIRST = _HOLDERS
-HOLDERS_AFTER = _HOLDERS.where((BALANCES.c.balance < bindparam("balance")) | (
-    (BALANCES.c.balance == bindparam("balance")) & (BALANCES.c.account > bindparam("account"))))
+HOLDERS_AFTER = _HOLDERS.where(tuple_(BALANCES.c.balance, BALANCES.c.account)
+                               < tuple_(bindparam("balance"), bindparam("account")))
 
 
 def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
