@@ -26,6 +26,8 @@ from points.settings import REPO_ROOT
 
 SECONDS = 5.0
 WARM_UP_SECONDS = 1.0
+# A fresh server answers its first seconds of requests markedly slower, whatever the route.
+SERVER_WARM_UP_SECONDS = 5.0
 CONNECTIONS = 4
 P99_TARGET_MS = 25.0
 ACCOUNT_SHARE_TARGET = 0.5
@@ -89,10 +91,16 @@ def api_measurements(database_url: str, events: int) -> list[Measurement]:
     with several connections keeping the server busy."""
     with api_server(database_url) as url:
         results: dict[str, tuple[LoadResult, LoadResult]] = {}
-        for name, targets in _targets(url).items():
+        routes = _targets(url)
+        load(url, [target for targets in routes.values() for target in targets], SERVER_WARM_UP_SECONDS, CONNECTIONS)
+        for name, targets in routes.items():
             load(url, targets, WARM_UP_SECONDS, CONNECTIONS)
             results[name] = load(url, targets, SECONDS, 1), load(url, targets, SECONDS, CONNECTIONS)
-    trivial, account = results[TRIVIAL][1], results[ACCOUNT][1]
+        # The ceiling again at the end, and the higher of the two: a machine still busy with what
+        # ran before (an Anvil shutting down) must not lower the ceiling and flatter the ratio.
+        trivial = max(results[TRIVIAL][1], load(url, routes[TRIVIAL], SECONDS, CONNECTIONS),
+                      key=lambda result: result.per_second)
+    account = results[ACCOUNT][1]
     share = account.per_second / trivial.per_second
     rows = [_row(f"{name}, {events:,} events indexed" if index == 0 else name, *measured)
             for index, (name, measured) in enumerate(results.items())]
