@@ -4,7 +4,7 @@ providers do.
 It drops connections, delays answers and refuses requests (HTTP 429, HTTP 503, JSON-RPC rate
 limits) at random, and refuses `eth_getLogs` over a wide range as too many results. Every
 decision is drawn from the seed and the request itself (its calls, and how many times the same
-calls came before), not from the order of arrival: the indexer reads from two threads, and a
+calls came before), not from the order of arrival: the indexer and its reader process both call the node, and a
 seed must replay the same faults however they interleave.
 """
 

@@ -18,8 +18,8 @@ from tests.scripts_support import Node, anvil, ape_run, deploy
 
 SEED = 20261123
 # Blocks with no activity between the deployment and the demo: the indexer's ranges grow wide
-# over them (wide enough for the proxy to refuse `eth_getLogs`), and it reads ahead on a second
-# thread, as it does on a real chain's backfill.
+# over them (wide enough for the proxy to refuse `eth_getLogs`), and it reads ahead in a second
+# process, as it does on a real chain's backfill.
 EMPTY_BLOCKS = 1_500
 # Everything the indexer mirrors, which must not depend on how its reads were split or retried;
 # `block` keeps the headers of whichever blocks were read, which does.
