@@ -67,7 +67,7 @@ run: build dashboard
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
 test: build dashboard
-	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider $(TEST_ARGS)
+	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider --durations=15 $(TEST_ARGS)
 
 bench: build
 	APE_FOUNDRY_HOST=auto $(PY) -m benchmarks
