@@ -8,8 +8,10 @@ passes every 40 batches, so points expire while the history grows and the indexe
 expiries too.
 """
 
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,8 +48,11 @@ def holder(index: int) -> str:
 def history_chain() -> Iterator[str]:
     """A fresh Anvil for the history; yields its RPC URL and stops it afterwards."""
     port = free_port()
+    # Anvil spills old states under $HOME/.foundry/anvil/tmp and leaves them there when stopped:
+    # gigabytes for a long history. A home of its own goes away with it.
+    home = tempfile.TemporaryDirectory(prefix="points-anvil-")
     anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
-                              "--gas-limit", "100000000"])
+                              "--gas-limit", "100000000"], env=os.environ | {"HOME": home.name})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -63,6 +68,7 @@ def history_chain() -> Iterator[str]:
     finally:
         anvil.terminate()
         anvil.wait(timeout=30)
+        home.cleanup()
 
 
 class HistoryWriter:

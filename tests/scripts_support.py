@@ -7,6 +7,7 @@ through APE_FOUNDRY_HOST, with every manifest under a temporary path: the develo
 
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,9 +68,12 @@ class Node:
 @contextmanager
 def anvil() -> Iterator[Node]:
     port = free_port()
+    # Anvil leaves spilled states under $HOME/.foundry/anvil/tmp when stopped; a home of its own
+    # goes away with it.
+    home = tempfile.TemporaryDirectory(prefix="points-anvil-")
     process = subprocess.Popen(
         [str(VENV_BIN / "anvil"), "--port", str(port), "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ | {"HOME": home.name},
     )
     url = f"http://127.0.0.1:{port}"
     chain = DevChain(url)
@@ -88,6 +92,7 @@ def anvil() -> Iterator[Node]:
         chain.close()
         process.terminate()
         process.wait(timeout=30)
+        home.cleanup()
 
 
 def ape_environment(node: Node, **extra: str) -> dict[str, str]:
