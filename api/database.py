@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -31,7 +31,6 @@ class Database:
             parsed = make_url(url)
         except ArgumentError as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
-        self.url = url
         self._sqlite_file = Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
         try:
             self.engine: Engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
@@ -48,10 +47,6 @@ class Database:
             raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
         with self.engine.connect() as connection:
             yield connection
-
-    def checkpoint(self, connection: Connection) -> Checkpoint | None:
-        row = connection.execute(select(CHECKPOINT)).mappings().first()
-        return Checkpoint(**row) if row else None
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -5,12 +5,13 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 
 from api.dependencies import Db
 from api.models import Route, Settlement
-from api.pagination import Page, decode_cursor, page
+from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
+from api.responses import uint256_text
 from indexer.schema import Exchange as ExchangeTable
 from indexer.schema import Route as RouteTable
 
@@ -19,6 +20,7 @@ ROUTES = RouteTable.__table__  # type: ignore[attr-defined]
 EXCHANGES = ExchangeTable.__table__  # type: ignore[attr-defined]
 SECONDS_PER_DAY = 86_400
 EPOCH_DAY = date(1970, 1, 1)
+ROUTE_KEY = ("from_program", "to_program")
 Period = Literal["day", "week", "month"]
 
 
@@ -44,17 +46,10 @@ PERIODS: dict[Period, Callable[[date], tuple[str, date]]] = {
 def list_routes(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every route either side has configured, with its rate, cap, consent and volumes, by program pair."""
     after = decode_cursor("routes", cursor, (str, str))
-    key = (ROUTES.c.from_program, ROUTES.c.to_program)
-    query = select(ROUTES).order_by(*key).limit(limit + 1)
-    if after is not None:
-        query = query.where(tuple_(*key) > tuple_(*after))
-    rows = []
+    query = ascending_list_query(ROUTES, ROUTE_KEY, (), after is not None)
     with db.connect() as connection:
-        for row in connection.execute(query).mappings():
-            item = dict(row)
-            for column in ("rate_num", "rate_den", "cap"):
-                item[column] = str(item[column])
-            rows.append(item)
+        result = connection.execute(query, {"limit": limit + 1, **after_parameters(ROUTE_KEY, after)})
+        rows = [uint256_text(row, "rate_num", "rate_den", "cap") for row in result.mappings()]
     return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
 
 

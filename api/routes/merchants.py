@@ -8,8 +8,9 @@ from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
 from api.dependencies import Db
 from api.models import Merchant, Redemption, Reward
-from api.pagination import Page, decode_cursor, page
+from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.responses import uint256_text
 from api.timestamps import utc
 from indexer.schema import Merchant as MerchantTable
 from indexer.schema import Redemption as RedemptionTable
@@ -21,30 +22,6 @@ REWARDS = RewardTable.__table__  # type: ignore[attr-defined]
 REDEMPTIONS = RedemptionTable.__table__  # type: ignore[attr-defined]
 ProgramFilter = Annotated[Address | None, Query(description="only this program's (token address)")]
 LIMIT = bindparam("limit", type_=Integer)
-
-
-@cache
-def merchants_query(after: bool, program: bool) -> Select[Any]:
-    key = (MERCHANTS.c.program, MERCHANTS.c.merchant)
-    query = select(MERCHANTS).order_by(*key).limit(LIMIT)
-    if program:
-        query = query.where(MERCHANTS.c.program == bindparam("program"))
-    if after:
-        query = query.where(tuple_(*key) > tuple_(bindparam("after_program"), bindparam("after_merchant")))
-    return query
-
-
-@cache
-def rewards_query(after: bool, program: bool, active: bool) -> Select[Any]:
-    key = (REWARDS.c.program, REWARDS.c.reward_id)
-    query = select(REWARDS).order_by(*key).limit(LIMIT)
-    if program:
-        query = query.where(REWARDS.c.program == bindparam("program"))
-    if active:
-        query = query.where(REWARDS.c.active == bindparam("active"))
-    if after:
-        query = query.where(tuple_(*key) > tuple_(bindparam("after_program"), bindparam("after_reward")))
-    return query
 
 
 @cache
@@ -60,11 +37,8 @@ def redemptions_query(after: bool, program: bool, merchant: bool, holder: bool) 
     return query
 
 
-def _uint256_text(row: Any, *columns: str) -> dict[str, Any]:
-    item = dict(row)
-    for column in columns:
-        item[column] = str(item[column])
-    return item
+MERCHANT_KEY = ("program", "merchant")
+REWARD_KEY = ("program", "reward_id")
 
 
 @router.get("/merchants", response_model=Page[Merchant])
@@ -72,12 +46,11 @@ def list_merchants(db: Db, program: ProgramFilter = None, limit: Limit = DEFAULT
                    cursor: Cursor = None) -> Response:
     """Merchants per program with their mint cap and the points they issued and redeemed, by program and address."""
     after = decode_cursor("merchants", cursor, (str, str))
-    parameters = {"limit": limit + 1, "program": program}
-    if after is not None:
-        parameters |= {"after_program": after[0], "after_merchant": after[1]}
+    filters = {"program": program} if program is not None else {}
+    query = ascending_list_query(MERCHANTS, MERCHANT_KEY, tuple(filters), after is not None)
     with db.connect() as connection:
-        result = connection.execute(merchants_query(after is not None, program is not None), parameters)
-        rows = [_uint256_text(row, "cap") for row in result.mappings()]
+        result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(MERCHANT_KEY, after)})
+        rows = [uint256_text(row, "cap") for row in result.mappings()]
     return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
@@ -87,13 +60,11 @@ def list_rewards(db: Db, program: ProgramFilter = None,
                  limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The rewards catalog with price, stock and redemptions, by program and reward id."""
     after = decode_cursor("rewards", cursor, (str, int))
-    parameters = {"limit": limit + 1, "program": program, "active": active}
-    if after is not None:
-        parameters |= {"after_program": after[0], "after_reward": after[1]}
+    filters = {name: value for name, value in (("program", program), ("active", active)) if value is not None}
+    query = ascending_list_query(REWARDS, REWARD_KEY, tuple(filters), after is not None)
     with db.connect() as connection:
-        result = connection.execute(rewards_query(after is not None, program is not None, active is not None),
-                                    parameters)
-        rows = [_uint256_text(row, "price", "stock") for row in result.mappings()]
+        result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)})
+        rows = [uint256_text(row, "price", "stock") for row in result.mappings()]
     return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 

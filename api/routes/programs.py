@@ -7,7 +7,7 @@ from sqlalchemy import Connection, Integer, bindparam, select, tuple_
 
 from api.dependencies import Db
 from api.models import ErrorMessage, Holder, Program
-from api.pagination import Page, decode_cursor, page
+from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.responses import validated
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from indexer.schema import Balance
@@ -22,8 +22,7 @@ LIMIT = bindparam("limit", type_=Integer)
 
 # Statements are built once: building one per request costs more than running it.
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
-PROGRAMS_FIRST = select(PROGRAMS).order_by(PROGRAMS.c.address).limit(LIMIT)
-PROGRAMS_AFTER = PROGRAMS_FIRST.where(PROGRAMS.c.address > bindparam("after"))
+PROGRAM_KEY = ("address",)
 # Largest balance first, ties by account (descending too, so that one index range serves every page).
 _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
             .order_by(BALANCES.c.balance.desc(), BALANCES.c.account.desc()).limit(LIMIT))
@@ -43,11 +42,9 @@ def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
 def list_programs(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every program of the alliance, by address."""
     after = decode_cursor("programs", cursor, (str,))
+    query = ascending_list_query(PROGRAMS, PROGRAM_KEY, (), after is not None)
     with db.connect() as connection:
-        if after is None:
-            result = connection.execute(PROGRAMS_FIRST, {"limit": limit + 1})
-        else:
-            result = connection.execute(PROGRAMS_AFTER, {"limit": limit + 1, "after": after[0]})
+        result = connection.execute(query, {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)})
         rows = [dict(row) for row in result.mappings()]
     return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
