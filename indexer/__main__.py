@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
                              confirmations=getattr(arguments, "confirmations", None))
-    rpc = RpcClient(settings.rpc_url)
+    rpc = RpcClient.from_settings(settings)
     store = Store(settings.database_url)
     try:
         if arguments.command == "migrate":

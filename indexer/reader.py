@@ -26,6 +26,7 @@ from indexer import tune_garbage_collector
 from indexer.events import DecodedLog, decode_log
 from indexer.rpc import BlockHeader, RpcClient
 from points.errors import PointsError
+from points.settings import load_settings
 
 _LENGTH = struct.Struct(">Q")
 # The directory that holds the `indexer` package, whatever the indexer's working directory.
@@ -156,7 +157,8 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     rpc_url, *addresses = argv
-    rpc = RpcClient(rpc_url)
+    # The indexer's environment reaches this process: the retry settings are the same.
+    rpc = RpcClient.from_settings(load_settings(rpc_url=rpc_url))
     try:
         _serve(sys.stdin.buffer, sys.stdout.buffer, rpc, addresses)
     except (BrokenPipeError, KeyboardInterrupt):  # the indexer has gone, or is going

@@ -16,6 +16,7 @@ import httpx
 import orjson
 
 from points.errors import PointsError
+from points.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ class RpcClient:
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
         self._next_id = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RpcClient":
+        return cls(settings.rpc_url, max_attempts=settings.rpc_attempts, max_backoff=settings.rpc_max_backoff)
 
     def close(self) -> None:
         self._client.close()

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the indexer's database",
     )
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain")
+    rpc_attempts: int = Field(default=8, ge=1, description="tries of one JSON-RPC request before the indexer gives up")
+    rpc_max_backoff: float = Field(
+        default=10.0, gt=0, description="the longest pause in seconds between two tries; pauses double up to it")
     confirmations: int = Field(default=0, ge=0, description="the indexer indexes only blocks this deep")
     api_host: str = Field(default="127.0.0.1", description="where the read API listens")
     api_port: int = Field(default=8000, description="the read API's port")

@@ -4,6 +4,7 @@ Anvil (tests/flaky_rpc.py). Whatever the node does, the database ends equal to o
 Anvil directly; a node that goes away for good ends the run with one clear line, and the next run
 resumes from the last whole batch."""
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -26,13 +27,14 @@ EMPTY_BLOCKS = 1_500
 COMPARED_TABLES = [name for name in (*STATE_BY_NAME, *FACTS_BY_NAME) if name != "block"]
 
 
-def indexer(*arguments: str) -> subprocess.CompletedProcess[str]:
+def indexer(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
-                          timeout=300, check=False)
+                          timeout=300, check=False, env=os.environ | environment)
 
 
-def index(manifest: Path, database: Path, rpc_url: str) -> subprocess.CompletedProcess[str]:
-    return indexer("run", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url)
+def index(manifest: Path, database: Path, rpc_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return indexer("run", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url,
+                   **environment)
 
 
 def contents(database: Path) -> dict[str, set[tuple]]:
@@ -80,9 +82,10 @@ def test_node_gone_for_good_gives_one_line_then_resume_completes(deployment, tmp
     node, manifest, expected = deployment
     database = tmp_path / "interrupted.db"
 
-    # A few answers take the indexer into its backfill; then the node never answers again.
+    # A few answers take the indexer into its backfill; then the node never answers again. Short
+    # pauses between the tries: the default back-off waits about 20 s before giving up.
     with flaky_rpc(node.url, Faults(seed=SEED, rate=0.0, answers=12)) as proxy:
-        run = index(manifest, database, proxy.url)
+        run = index(manifest, database, proxy.url, POINTS_RPC_MAX_BACKOFF="0.5")
 
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert run.returncode == 2, run.stderr[-3000:]
