@@ -108,7 +108,7 @@ class Reward(BaseModel):
     price: Uint256Text
     stock: Uint256Text
     active: bool
-    redemptions: int
+    redemptions: int = Field(description="units redeemed: stock taken by all redemptions of this reward")
     points_redeemed: int
 
 

@@ -1,12 +1,17 @@
-"""Fixtures shared by the contract tests: accounts by role, a deployed program, and time travel."""
+"""Fixtures shared by the tests: accounts by role, a deployed program, time travel, and the demo
+alliance's chain that the end-to-end modules index."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from ape.contracts import ContractInstance
 from eth_account import Account
 import pytest
 
+from points.manifest import Manifest, load_manifest
 from points.signing import DOMAIN_TYPE, PERMIT_TYPE
+from tests.scripts_support import Node, anvil, ape_run, deploy
 
 EPOCH_LENGTH = 1_000
 VALIDITY = 6
@@ -139,3 +144,31 @@ def sign_permit(chain) -> Callable[..., tuple[int, bytes, bytes]]:
         return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
     return sign
+
+
+# Blocks with no activity between the deployment and the demo: the indexer's ranges grow wide over
+# them (wide enough for tests/flaky_rpc.py to refuse `eth_getLogs`), as on a real chain's backfill.
+DEMO_EMPTY_BLOCKS = 1_500
+
+
+@dataclass(frozen=True)
+class DemoChain:
+    node: Node
+    manifest_file: Path
+    manifest: Manifest
+
+
+@pytest.fixture(scope="session")
+def demo_chain(tmp_path_factory) -> Iterator[DemoChain]:
+    """An Anvil of its own with the demo alliance deployed and five months of the demo's activity,
+    which has every kind of movement. Deploying and playing take half a minute, so the end-to-end
+    modules share it: each indexes it into a database of its own. A module may add activity, which
+    the later ones then index too; none may take any away (no snapshots reverted, no reorgs)."""
+    manifest_file = tmp_path_factory.mktemp("demo-chain") / "manifest.json"
+    with anvil() as node:
+        deploy(node, manifest_file)
+        node.chain.request("anvil_mine", hex(DEMO_EMPTY_BLOCKS))
+        played = ape_run(node, "demo", "--manifest", str(manifest_file), "--customers", "12", "--days", "150",
+                         "--seed", "7")
+        assert played.code == 0, played.output
+        yield DemoChain(node, manifest_file, load_manifest(manifest_file))

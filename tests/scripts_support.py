@@ -7,6 +7,7 @@ through APE_FOUNDRY_HOST, with every manifest under a temporary path: the develo
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -145,3 +146,9 @@ def deploy(node: Node, manifest: Path, *arguments: str, **environment: str) -> O
     outcome = ape_run(node, "deploy", "--manifest", str(manifest), *arguments, **environment)
     assert outcome.code == 0, outcome.output
     return outcome
+
+
+def indexer(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`python -m indexer ...` as a user runs it; `environment` adds `POINTS_*` settings."""
+    return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
+                          timeout=300, check=False, env=os.environ | environment)

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from points.settings import REPO_ROOT
-from tests.scripts_support import Node, anvil, ape_run, deploy, free_port
+from tests.scripts_support import Node, ape_run, free_port
 
 DASHBOARD = REPO_ROOT / "dashboard" / "dist" / "index.html"
 STARTUP_SECONDS = 60
@@ -69,27 +69,23 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory) -> Iterator[tuple[Node, Path, Api]]:
-    """A deployment with two months of demo activity, followed by the indexer and served by the API."""
+def system(demo_chain, tmp_path_factory) -> Iterator[tuple[Node, Path, Api]]:
+    """The demo chain, followed by the indexer and served by the API."""
     assert DASHBOARD.is_file(), "the dashboard is not built: `make dashboard` (make test builds it)"
     directory = tmp_path_factory.mktemp("dashboard")
-    manifest = directory / "manifest.json"
+    node, manifest = demo_chain.node, demo_chain.manifest_file
     database = f"sqlite:///{directory / 'points.db'}"
-    with anvil() as node:
-        deploy(node, manifest)
-        played = ape_run(node, "demo", "--manifest", str(manifest), "--customers", "8", "--days", "60", "--seed", "5")
-        assert played.code == 0, played.output
-        indexer = Service(directory / "indexer.log", "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
-                          "--db", database, "--rpc", node.url)
-        port = free_port()
-        api_server = Service(directory / "api.log", "-m", "api", "--port", str(port), "--db", database)
-        try:
-            api = Api(f"http://127.0.0.1:{port}")
-            _wait_until_indexed(api, node, indexer, api_server)
-            yield node, manifest, api
-        finally:
-            api_server.stop()
-            indexer.stop()
+    indexer = Service(directory / "indexer.log", "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
+                      "--db", database, "--rpc", node.url)
+    port = free_port()
+    api_server = Service(directory / "api.log", "-m", "api", "--port", str(port), "--db", database)
+    try:
+        api = Api(f"http://127.0.0.1:{port}")
+        _wait_until_indexed(api, node, indexer, api_server)
+        yield node, manifest, api
+    finally:
+        api_server.stop()
+        indexer.stop()
 
 
 def _wait_until_indexed(api: Api, node: Node, *services: Service) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ape import project
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
+from tests.scripts_support import indexer
 
 EVENTS = 60_000
 KILLS = 4
@@ -57,7 +58,6 @@ def test_kill_9_during_backfill_then_resume(tmp_path):
         resumed = _run(manifest, killed, rpc_url)
         assert resumed.wait(timeout=300) == 0, resumed.stderr.read() if resumed.stderr else ""
 
-        verified = subprocess.run([sys.executable, "-m", "indexer", "verify", "--manifest", str(manifest), "--db",
-                                   f"sqlite:///{killed}", "--rpc", rpc_url], capture_output=True, text=True, check=False)
+        verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{killed}", "--rpc", rpc_url)
         assert verified.returncode == 0, verified.stderr
         assert _summary(killed) == _summary(clean)

@@ -7,39 +7,24 @@ a clear error.
 
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from indexer.schema_versions import head_revision
 from points.devchain import calldata, words
-from points.manifest import Manifest, load_manifest
-from tests.scripts_support import Node, anvil, ape_run, deploy
-
-DAYS = 150
-
-
-def indexer(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
-                          timeout=300, check=False)
+from points.manifest import Manifest
+from tests.scripts_support import Node, ape_run, indexer
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory) -> Iterator[tuple[Node, Manifest, Path, Path]]:
-    """A deployment with months of demo activity, indexed once into a fresh database."""
-    directory = tmp_path_factory.mktemp("indexer")
-    manifest_file = directory / "manifest.json"
-    database = directory / "points.db"
-    with anvil() as node:
-        deploy(node, manifest_file)
-        played = ape_run(node, "demo", "--manifest", str(manifest_file), "--customers", "12", "--days", str(DAYS),
-                         "--seed", "7")
-        assert played.code == 0, played.output
-        run = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}", "--rpc", node.url)
-        assert run.returncode == 0, run.stderr
-        yield node, load_manifest(manifest_file), manifest_file, database
+def indexed(demo_chain, tmp_path_factory) -> tuple[Node, Manifest, Path, Path]:
+    """The demo chain, indexed once into a fresh database."""
+    database = tmp_path_factory.mktemp("indexer") / "points.db"
+    run = indexer("run", "--manifest", str(demo_chain.manifest_file), "--db", f"sqlite:///{database}",
+                  "--rpc", demo_chain.node.url)
+    assert run.returncode == 0, run.stderr
+    return demo_chain.node, demo_chain.manifest, demo_chain.manifest_file, database
 
 
 def _verify(node: Node, manifest_file: Path, database: Path) -> subprocess.CompletedProcess[str]:
@@ -126,7 +111,7 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
     missing = indexer("run", "--manifest", str(tmp_path / "absent.json"), "--db", f"sqlite:///{tmp_path}/x.db",
                       "--rpc", node.url)
     unreachable = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{tmp_path}/y.db",
-                          "--rpc", "http://127.0.0.1:9")
+                          "--rpc", "http://127.0.0.1:9", POINTS_RPC_MAX_BACKOFF="0.2")
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0000'")
     other_revision = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{database}",

@@ -4,32 +4,20 @@ Anvil (tests/flaky_rpc.py). Whatever the node does, the database ends equal to o
 Anvil directly; a node that goes away for good ends the run with one clear line, and the next run
 resumes from the last whole batch."""
 
-import os
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from tests.flaky_rpc import FAULTS, Faults, flaky_rpc
-from tests.scripts_support import Node, anvil, ape_run, deploy
+from tests.scripts_support import Node, indexer
 
 SEED = 20261123
-# Blocks with no activity between the deployment and the demo: the indexer's ranges grow wide
-# over them (wide enough for the proxy to refuse `eth_getLogs`), and it reads ahead in a second
-# process, as it does on a real chain's backfill.
-EMPTY_BLOCKS = 1_500
 # Everything the indexer mirrors, which must not depend on how its reads were split or retried;
 # `block` keeps the headers of whichever blocks were read, which does.
 COMPARED_TABLES = [name for name in (*STATE_BY_NAME, *FACTS_BY_NAME) if name != "block"]
-
-
-def indexer(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
-                          timeout=300, check=False, env=os.environ | environment)
 
 
 def index(manifest: Path, database: Path, rpc_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -45,22 +33,14 @@ def contents(database: Path) -> dict[str, set[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Iterator[tuple[Node, Path, dict[str, set[tuple]]]]:
-    """Demo activity on Anvil, and the database indexed from Anvil directly, without faults."""
-    directory = tmp_path_factory.mktemp("faults")
-    manifest = directory / "manifest.json"
-    with anvil() as node:
-        deploy(node, manifest)
-        node.chain.request("anvil_mine", hex(EMPTY_BLOCKS))
-        played = ape_run(node, "demo", "--manifest", str(manifest), "--customers", "8", "--days", "60",
-                         "--seed", "7")
-        assert played.code == 0, played.output
-        reference = directory / "reference.db"
-        run = index(manifest, reference, node.url)
-        assert run.returncode == 0, run.stderr
-        expected = contents(reference)
-        assert expected["movement"] and expected["rawevent"]
-        yield node, manifest, expected
+def deployment(demo_chain, tmp_path_factory) -> tuple[Node, Path, dict[str, set[tuple]]]:
+    """The demo chain, and the database indexed from Anvil directly, without faults."""
+    reference = tmp_path_factory.mktemp("faults") / "reference.db"
+    run = index(demo_chain.manifest_file, reference, demo_chain.node.url)
+    assert run.returncode == 0, run.stderr
+    expected = contents(reference)
+    assert expected["movement"] and expected["rawevent"]
+    return demo_chain.node, demo_chain.manifest_file, expected
 
 
 def test_flaky_node_gives_the_same_database(deployment, tmp_path):

@@ -10,7 +10,6 @@ server's processes run as `nobody`.
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,9 @@ import pytest
 
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from points.devchain import calldata, words
-from points.manifest import Manifest, load_manifest
+from points.manifest import Manifest
 from benchmarks.postgres_server import postgres_bin, postgres_server
-from tests.scripts_support import Node, anvil, ape_run, deploy
+from tests.scripts_support import Node, ape_run, indexer
 
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
 
@@ -34,11 +33,6 @@ def postgres() -> Iterator[str]:
         pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
     with postgres_server(durable=False) as url:
         yield url
-
-
-def indexer(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "indexer", *arguments], capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 @dataclass(frozen=True)
@@ -68,18 +62,12 @@ class Indexed:
 
 
 @pytest.fixture(scope="module")
-def indexed(postgres, tmp_path_factory) -> Iterator[Indexed]:
-    """A deployment with two months of demo activity, indexed once into PostgreSQL (and SQLite)."""
-    directory = tmp_path_factory.mktemp("postgres")
-    manifest_file = directory / "manifest.json"
-    with anvil() as node:
-        deploy(node, manifest_file)
-        played = ape_run(node, "demo", "--manifest", str(manifest_file), "--customers", "8", "--days", "60",
-                         "--seed", "7")
-        assert played.code == 0, played.output
-        indexed = Indexed(node, load_manifest(manifest_file), manifest_file, postgres, directory / "points.db")
-        indexed.index_both()
-        yield indexed
+def indexed(postgres, demo_chain, tmp_path_factory) -> Indexed:
+    """The demo chain, indexed once into PostgreSQL (and SQLite)."""
+    indexed = Indexed(demo_chain.node, demo_chain.manifest, demo_chain.manifest_file, postgres,
+                      tmp_path_factory.mktemp("postgres") / "points.db")
+    indexed.index_both()
+    return indexed
 
 
 def contents_of_postgres(indexed: Indexed) -> dict[str, set[tuple]]:

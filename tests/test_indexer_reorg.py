@@ -12,6 +12,7 @@ from ape import project
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
 from indexer.rpc import RpcClient
+from tests.scripts_support import indexer
 
 
 def _wait_for(condition, timeout: float = 60.0) -> None:
@@ -64,9 +65,7 @@ def test_follower_survives_rollbacks_to_another_branch(tmp_path):
         log = (tmp_path / "follow.log").read_text()
         assert "event=reorg" in log, log[-2000:]
 
-        verified = subprocess.run([sys.executable, "-m", "indexer", "verify", "--manifest", str(manifest), "--db",
-                                   f"sqlite:///{database}", "--rpc", rpc_url], capture_output=True, text=True,
-                                  check=False)
+        verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url)
         assert verified.returncode == 0, verified.stderr
         with sqlite3.connect(database) as connection:
             stored = dict(connection.execute("SELECT number, hash FROM block").fetchall())
