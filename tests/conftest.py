@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ape.contracts import ContractInstance
+from ape.exceptions import TransactionError
+from ape_ethereum.trace import Trace
 from eth_account import Account
 import pytest
 
@@ -17,6 +19,17 @@ EPOCH_LENGTH = 1_000
 VALIDITY = 6
 CAP_PERIOD = 3_000
 MERCHANT_CAP = 1_000_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reverts_without_call_trace() -> Iterator[None]:
+    """On each reverted transaction ape-foundry fetches and prints the call trace, and ape rebuilds a
+    Python traceback through the Vyper sources: about 0.8 s a revert, minutes over the suite's
+    hundreds of expected reverts. The revert reason, which the tests check, needs neither."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Trace, "show", lambda self, *args, **kwargs: None)
+        patch.setattr(TransactionError, "_get_ape_traceback", lambda self: None)
+        yield
 
 
 @pytest.fixture(scope="session")
