@@ -100,8 +100,9 @@ def measure_spending(bench: Bench) -> SpendingGas:
     redeem_with_sig = gas_used(source.redeem_with_sig(signer, reward_id, 1, PRICE, FAR_DEADLINE, signature.packed,
                                                       sender=bench.merchant))
 
-    # A route's first exchange and the exchange's first mint write fresh slots once; the
-    # measured exchanges come after one that did, as every later exchange does.
+    # A route's first exchange and the exchange's first mint write fresh slots once, and a
+    # route's first exchange in a cap period asks the receiving token for the period; the
+    # measured exchanges come after one that did, as every later exchange in the period does.
     exchange.exchange(source, target, 2 * PRICE, PRICE, sender=warmer)
     exchange_existing = gas_used(exchange.exchange(source, target, 2 * PRICE, PRICE, sender=exchanger))
     exchange_first_points = gas_used(exchange.exchange(source, target, 2 * PRICE, PRICE, sender=newcomer))

@@ -23,27 +23,31 @@
 from .interfaces import IPointsToken
 
 
-# @dev A route's rate, cap and approval share one slot, so that an exchange
-# reads one word for them: `rate_num << 192 | rate_den << 128 | cap << 1 | approved`.
+# @dev Everything an exchange reads and writes about a route shares one slot,
+# so that an exchange reads and rewrites a single word:
+# `rate_num << 224 | rate_den << 192 | cap << 128 | used << 65 | last << 1 | approved`.
+# `used` is what the route issued in the `to_token` cap period whose last
+# second is `last`; an exchange after `last` asks `to_token` for its current
+# period, so the calls happen once per route and period, not per exchange.
 # The receiving program's owner writes the terms, the sending program's
-# owner the approval bit; each write keeps the other party's part.
-_NUM_SHIFT: constant(uint256) = 192
-_DEN_SHIFT: constant(uint256) = 128
-_CAP_SHIFT: constant(uint256) = 1
-_MAX_RATE_PART: constant(uint256) = (1 << 64) - 1
-_MAX_CAP: constant(uint256) = (1 << 127) - 1
+# owner the approval bit; each write keeps the other fields.
+_NUM_SHIFT: constant(uint256) = 224
+_DEN_SHIFT: constant(uint256) = 192
+_CAP_SHIFT: constant(uint256) = 128
+_USED_SHIFT: constant(uint256) = 65
+_LAST_SHIFT: constant(uint256) = 1
+_MAX_RATE_PART: constant(uint256) = (1 << 32) - 1
+_MAX_CAP: constant(uint256) = (1 << 63) - 1
 _APPROVED: constant(uint256) = 1
+_USAGE_MASK: constant(uint256) = (1 << _CAP_SHIFT) - 2
 
-# @dev Route usage: `period << 192 | points issued in that period`.
-_PERIOD_SHIFT: constant(uint256) = 192
-_USED_MASK: constant(uint256) = (1 << 192) - 1
+# @dev Block timestamps are 64-bit in every Ethereum client, so a period
+# whose last second lies beyond this never ends.
+_MAX_TIMESTAMP: constant(uint256) = (1 << 64) - 1
 
 
-# @dev from_token => to_token => packed (rate_num, rate_den, cap, approved).
-_terms: HashMap[address, HashMap[address, uint256]]
-
-# @dev from_token => to_token => packed (cap period, points issued in it).
-_usage: HashMap[address, HashMap[address, uint256]]
+# @dev from_token => to_token => packed (rate_num, rate_den, cap, used, last, approved).
+_routes: HashMap[address, HashMap[address, uint256]]
 
 
 event RouteSet:
@@ -84,17 +88,18 @@ def set_route(from_token: IPointsToken, to_token: IPointsToken, rate_num: uint25
     @notice Only the owner of `to_token`, which takes on the liability.
     @param from_token The token whose points are burnt.
     @param to_token The token whose points are issued.
-    @param rate_num Points out per `rate_den` points in.
-    @param rate_den Points in per `rate_num` points out.
-    @param cap `to_token` points the route may issue per cap period.
+    @param rate_num Points out per `rate_den` points in; at most 2**32 - 1.
+    @param rate_den Points in per `rate_num` points out; at most 2**32 - 1.
+    @param cap `to_token` points the route may issue per cap period; at most 2**63 - 1.
     """
     assert from_token != to_token, "PartnerExchange: route from a token to itself"
     assert msg.sender == staticcall to_token.owner(), "PartnerExchange: caller is not the owner of to_token"
-    assert rate_num <= _MAX_RATE_PART and rate_den <= _MAX_RATE_PART, "PartnerExchange: rate part exceeds 2**64 - 1"
-    assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**127 - 1"
-    approved: uint256 = self._terms[from_token.address][to_token.address] & _APPROVED
-    self._terms[from_token.address][to_token.address] = (
-        (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | (cap << _CAP_SHIFT) | approved
+    assert rate_num <= _MAX_RATE_PART and rate_den <= _MAX_RATE_PART, "PartnerExchange: rate part exceeds 2**32 - 1"
+    assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**63 - 1"
+    # The usage and the approval stay: a new rate or cap does not restart the period's count.
+    kept: uint256 = self._routes[from_token.address][to_token.address] & (_USAGE_MASK | _APPROVED)
+    self._routes[from_token.address][to_token.address] = (
+        (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | (cap << _CAP_SHIFT) | kept
     )
     log RouteSet(from_token=from_token.address, to_token=to_token.address, rate_num=rate_num, rate_den=rate_den, cap=cap)
 
@@ -109,8 +114,8 @@ def approve_route(from_token: IPointsToken, to_token: IPointsToken, enabled: boo
     @param enabled Whether the sending program agrees.
     """
     assert msg.sender == staticcall from_token.owner(), "PartnerExchange: caller is not the owner of from_token"
-    terms: uint256 = self._terms[from_token.address][to_token.address]
-    self._terms[from_token.address][to_token.address] = (terms & ~_APPROVED) | convert(enabled, uint256)
+    route: uint256 = self._routes[from_token.address][to_token.address]
+    self._routes[from_token.address][to_token.address] = (route & ~_APPROVED) | convert(enabled, uint256)
     log RouteApproved(from_token=from_token.address, to_token=to_token.address, enabled=enabled)
 
 
@@ -126,12 +131,12 @@ def routes(from_token: address, to_token: address) -> (uint256, uint256, uint256
     @return uint256 The cap per `to_token` cap period.
     @return bool Whether `from_token`'s owner approved it.
     """
-    terms: uint256 = self._terms[from_token][to_token]
+    route: uint256 = self._routes[from_token][to_token]
     return (
-        terms >> _NUM_SHIFT,
-        (terms >> _DEN_SHIFT) & _MAX_RATE_PART,
-        (terms >> _CAP_SHIFT) & _MAX_CAP,
-        terms & _APPROVED == _APPROVED,
+        route >> _NUM_SHIFT,
+        (route >> _DEN_SHIFT) & _MAX_RATE_PART,
+        (route >> _CAP_SHIFT) & _MAX_CAP,
+        route & _APPROVED == _APPROVED,
     )
 
 
@@ -147,8 +152,8 @@ def quote(from_token: address, to_token: address, amount_in: uint256) -> (uint25
     @return uint256 amount_used: the least input that yields amount_out.
     @return uint256 amount_out: the points issued.
     """
-    terms: uint256 = self._terms[from_token][to_token]
-    return self._convert(terms >> _NUM_SHIFT, (terms >> _DEN_SHIFT) & _MAX_RATE_PART, amount_in)
+    route: uint256 = self._routes[from_token][to_token]
+    return self._convert(route >> _NUM_SHIFT, (route >> _DEN_SHIFT) & _MAX_RATE_PART, amount_in)
 
 
 @external
@@ -160,10 +165,10 @@ def used(from_token: IPointsToken, to_token: IPointsToken) -> uint256:
     @param to_token The token whose points are issued.
     @return uint256 The points issued this period.
     """
-    usage: uint256 = self._usage[from_token.address][to_token.address]
-    if usage >> _PERIOD_SHIFT != self._current_period(to_token):
+    route: uint256 = self._routes[from_token.address][to_token.address]
+    if block.timestamp > (route >> _LAST_SHIFT) & _MAX_TIMESTAMP:
         return 0
-    return usage & _USED_MASK
+    return (route >> _USED_SHIFT) & _MAX_CAP
 
 
 @external
@@ -235,18 +240,23 @@ def _convert(rate_num: uint256, rate_den: uint256, amount_in: uint256) -> (uint2
 
 @internal
 @view
-def _current_period(to_token: IPointsToken) -> uint256:
-    return (block.timestamp - staticcall to_token.cap_period_start()) // staticcall to_token.cap_period()
+def _last_second_of_period(to_token: IPointsToken) -> uint256:
+    start: uint256 = staticcall to_token.cap_period_start()
+    length: uint256 = staticcall to_token.cap_period()
+    period_start: uint256 = block.timestamp - (block.timestamp - start) % length
+    if length - 1 >= _MAX_TIMESTAMP - period_start:
+        return _MAX_TIMESTAMP
+    return period_start + length - 1
 
 
 @internal
 def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256) -> uint256:
-    terms: uint256 = self._terms[from_token.address][to_token.address]
-    cap: uint256 = (terms >> _CAP_SHIFT) & _MAX_CAP
-    rate_num: uint256 = terms >> _NUM_SHIFT
-    rate_den: uint256 = (terms >> _DEN_SHIFT) & _MAX_RATE_PART
+    route: uint256 = self._routes[from_token.address][to_token.address]
+    cap: uint256 = (route >> _CAP_SHIFT) & _MAX_CAP
+    rate_num: uint256 = route >> _NUM_SHIFT
+    rate_den: uint256 = (route >> _DEN_SHIFT) & _MAX_RATE_PART
     assert rate_num != 0 and rate_den != 0 and cap != 0, "PartnerExchange: route has no rate or cap"
-    assert terms & _APPROVED == _APPROVED, "PartnerExchange: route not approved by from_token's owner"
+    assert route & _APPROVED == _APPROVED, "PartnerExchange: route not approved by from_token's owner"
 
     amount_used: uint256 = 0
     amount_out: uint256 = 0
@@ -254,13 +264,17 @@ def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken
     assert amount_out != 0, "PartnerExchange: amount_in converts to no points"
     assert amount_out >= min_out, "PartnerExchange: amount_out below min_out"
 
-    period: uint256 = self._current_period(to_token)
-    usage: uint256 = self._usage[from_token.address][to_token.address]
+    last: uint256 = (route >> _LAST_SHIFT) & _MAX_TIMESTAMP
     issued: uint256 = amount_out
-    if usage >> _PERIOD_SHIFT == period:
-        issued += usage & _USED_MASK
+    if block.timestamp <= last:
+        issued += (route >> _USED_SHIFT) & _MAX_CAP
+    else:
+        last = self._last_second_of_period(to_token)
     assert issued <= cap, "PartnerExchange: route cap for this period exceeded"
-    self._usage[from_token.address][to_token.address] = (period << _PERIOD_SHIFT) | issued
+    # `issued` <= cap < 2**63 and `last` < 2**64 fit their fields.
+    self._routes[from_token.address][to_token.address] = (
+        (route & ~_USAGE_MASK) | (issued << _USED_SHIFT) | (last << _LAST_SHIFT)
+    )
 
     # Both tokens answered `owner()` when the route was set, so they have code.
     extcall from_token.burn_from(account, amount_used, skip_contract_check=True)

@@ -15,7 +15,8 @@ from points.errors import PointsError, invalid_file
 MAX_VALIDITY = 64
 MAX_NAME_LENGTH = 50
 MAX_SYMBOL_LENGTH = 32
-MAX_RATE_PART = 2**64 - 1
+MAX_RATE_PART = 2**32 - 1
+MAX_ROUTE_CAP = 2**63 - 1
 
 
 def _checksum(value: str) -> str:
@@ -71,7 +72,7 @@ class RouteConfig(_Strict):
     target: str = Field(alias="to")
     rate_num: int = Field(gt=0, le=MAX_RATE_PART)
     rate_den: int = Field(gt=0, le=MAX_RATE_PART)
-    cap: int = Field(gt=0, lt=2**127, description="target points per the target's cap period")
+    cap: int = Field(gt=0, le=MAX_ROUTE_CAP, description="target points per the target's cap period")
 
 
 class AllianceConfig(_Strict):

@@ -7,8 +7,8 @@ import pytest
 from tests.spending_utils import NO_REF, ZERO_ADDRESS, assert_logs, sign_permit
 
 MAX_UINT256 = 2**256 - 1
-MAX_RATE_PART = 2**64 - 1
-MAX_CAP = 2**127 - 1
+MAX_RATE_PART = 2**32 - 1
+MAX_CAP = 2**63 - 1
 
 # Program A (the conftest defaults) and program B, a partner with its own owner and clocks.
 A_EPOCH, A_VALIDITY, A_CAP_PERIOD = 1_000, 6, 3_000
@@ -29,6 +29,8 @@ INSUFFICIENT = "expiring_ledger: amount exceeds unexpired balance"
 NO_ALLOWANCE = "approvals: amount exceeds allowance"
 MERCHANT_CAP_EXCEEDED = "merchant_caps: amount exceeds the merchant's cap for this period"
 NOT_A_MERCHANT = "merchant_caps: caller is not a merchant"
+RATE_TOO_HIGH = "PartnerExchange: rate part exceeds 2**32 - 1"
+CAP_TOO_HIGH = "PartnerExchange: cap exceeds 2**63 - 1"
 
 
 def ref_of(token) -> bytes:
@@ -149,9 +151,9 @@ def test_route_from_a_token_to_itself_reverts(exchange, token_a, owner):
 @pytest.mark.parametrize(
     "num, den, cap, reason",
     [
-        (MAX_RATE_PART + 1, 1, 1, "PartnerExchange: rate part exceeds 2**64 - 1"),
-        (1, MAX_RATE_PART + 1, 1, "PartnerExchange: rate part exceeds 2**64 - 1"),
-        (1, 1, MAX_CAP + 1, "PartnerExchange: cap exceeds 2**127 - 1"),
+        (MAX_RATE_PART + 1, 1, 1, RATE_TOO_HIGH),
+        (1, MAX_RATE_PART + 1, 1, RATE_TOO_HIGH),
+        (1, 1, MAX_CAP + 1, CAP_TOO_HIGH),
     ],
 )
 def test_set_route_out_of_range_reverts(exchange, token_a, token_b, partner_owner, num, den, cap, reason):
@@ -163,6 +165,28 @@ def test_set_route_at_the_largest_terms(exchange, token_a, token_b, partner_owne
     exchange.set_route(token_a, token_b, MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, sender=partner_owner)
 
     assert exchange.routes(token_a, token_b) == (MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, False)
+
+
+def test_terms_approval_and_usage_share_a_slot_without_touching_each_other(exchange, token_a, token_b, owner, partner_owner, alice):
+    exchange.set_route(token_a, token_b, MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, sender=partner_owner)
+    exchange.approve_route(token_a, token_b, True, sender=owner)
+
+    exchange.exchange(token_a, token_b, 10, 10, sender=alice)
+    assert exchange.routes(token_a, token_b) == (MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, True)
+    assert exchange.used(token_a, token_b) == 10
+
+    exchange.set_route(token_a, token_b, 1, MAX_RATE_PART, 1, sender=partner_owner)  # a cap below the usage
+    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, True)
+    assert exchange.used(token_a, token_b) == 10
+    exchange.approve_route(token_a, token_b, False, sender=owner)
+    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, False)
+    assert exchange.used(token_a, token_b) == 10
+
+    exchange.set_route(token_a, token_b, MAX_RATE_PART, 1, 12, sender=partner_owner)
+    exchange.approve_route(token_a, token_b, True, sender=owner)
+    with ape.reverts(ROUTE_CAP_EXCEEDED):  # 10 + 4,294,967,295 > 12
+        exchange.exchange(token_a, token_b, 1, 0, sender=alice)
+    assert exchange.used(token_a, token_b) == 10
 
 
 def test_routes_are_one_way(exchange, token_a, token_b, open_route):
@@ -390,6 +414,51 @@ def test_route_cap_per_to_tokens_cap_period(exchange, token_a, token_b, open_rou
     assert token_b.balanceOf(alice) == 30
     with ape.reverts(ROUTE_CAP_EXCEEDED):
         exchange.exchange(token_a, token_b, 1, 0, sender=carol)
+
+
+def test_route_usage_lasts_to_the_last_second_of_to_tokens_cap_period(
+    exchange, token_a, token_b, open_route, merchant, alice, carol, chain
+):
+    period_b = (chain.pending_timestamp - token_b.cap_period_start()) // B_CAP_PERIOD + 1
+    start = token_b.cap_period_start() + period_b * B_CAP_PERIOD
+    open_route(1, 1, cap=30)
+
+    chain.pending_timestamp = start
+    exchange.exchange(token_a, token_b, 10, 0, sender=alice)
+    # Points that outlive the period (alice's expire before its end).
+    token_a.mint(carol, 100, NO_REF, sender=merchant)
+    token_a.approve(exchange, 100, sender=carol)
+    chain.pending_timestamp = start + B_CAP_PERIOD - 1
+    tx = exchange.exchange(token_a, token_b, 10, 0, sender=carol)
+    assert tx.timestamp == start + B_CAP_PERIOD - 1
+    assert exchange.used(token_a, token_b) == 20
+
+    chain.pending_timestamp = start + B_CAP_PERIOD
+    tx = exchange.exchange(token_a, token_b, 25, 0, sender=carol)  # 20 + 25 > 30 in the old period
+    assert tx.timestamp == start + B_CAP_PERIOD
+    assert exchange.used(token_a, token_b) == 25
+
+
+@pytest.mark.parametrize("cap_period", [2**64, MAX_UINT256])
+def test_route_into_a_token_whose_cap_period_outlasts_any_block(
+    exchange, token_a, deploy_token, owner, partner_owner, merchant, alice, carol, chain, cap_period
+):
+    token_c = deploy_token(name="Cinema Stars", symbol="STAR", cap_period=cap_period, owner=partner_owner)
+    token_c.set_merchant(exchange, EXCHANGE_CAP, sender=partner_owner)
+    exchange.set_route(token_a, token_c, 1, 1, 50, sender=partner_owner)
+    exchange.approve_route(token_a, token_c, True, sender=owner)
+
+    exchange.exchange(token_a, token_c, 30, 0, sender=alice)
+    # Decades later (alice's A points have expired: carol exchanges fresh ones), C's first
+    # cap period still runs.
+    chain.mine(timestamp=chain.blocks.head.timestamp + 10**9)
+    token_a.mint(carol, 100, NO_REF, sender=merchant)
+    token_a.approve(exchange, 100, sender=carol)
+    exchange.exchange(token_a, token_c, 20, 0, sender=carol)
+
+    assert exchange.used(token_a, token_c) == 50
+    with ape.reverts(ROUTE_CAP_EXCEEDED):
+        exchange.exchange(token_a, token_c, 1, 0, sender=carol)
 
 
 def test_single_exchange_over_the_route_cap_reverts(exchange, token_a, token_b, open_route, alice):

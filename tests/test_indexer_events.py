@@ -20,8 +20,8 @@ BIG_ALLOWANCE = 2**255 + 12_345  # below 2**256 - 1, which `approve` treats as u
 MAX_MERCHANT_CAP = 2**96 - 1
 MAX_PRICE = 2**128 - 1
 MAX_STOCK = 2**127 - 1
-MAX_RATE_PART = 2**64 - 1
-MAX_ROUTE_CAP = 2**127 - 1
+MAX_RATE_PART = 2**32 - 1
+MAX_ROUTE_CAP = 2**63 - 1
 ORDER_REF = keccak(text="order-1234")  # a ref whose first bit is set
 CORRECTION_REF = keccak(text="correction-7")
 
