@@ -1,7 +1,8 @@
 """What routes receive from the app: the indexed database.
 
 An `async` dependency runs on the event loop; a plain one would cost a hop to the thread pool on
-every request. Routes open their connection themselves, inside the worker thread that runs them.
+every request. Routes open their connections themselves: sync routes in the worker thread that
+runs them, async ones through `Database.read`.
 """
 
 from typing import Annotated

@@ -39,6 +39,6 @@ def health(db: Db) -> Response:
 
 
 @router.get("/version", response_model=Version)
-def version() -> Response:
+async def version() -> Response:
     """The API's version and the database schema revision it reads; touches nothing else."""
     return validated(Version, {"api": API_VERSION, "schema_revision": _SCHEMA_REVISION})

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Response
 from sqlalchemy import Connection, Integer, bindparam, select, tuple_
 
+from api.database import Reader
 from api.dependencies import Db
 from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
@@ -22,6 +23,7 @@ LIMIT = bindparam("limit", type_=Integer)
 
 # Statements are built once: building one per request costs more than running it.
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
+PROGRAM_EXISTS = select(PROGRAMS.c.address).where(PROGRAMS.c.address == bindparam("address"))
 PROGRAM_KEY = ("address",)
 # Largest balance first, ties by account (descending too, so that one index range serves every page).
 _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
@@ -57,16 +59,17 @@ def get_program(token: TokenAddress, db: Db) -> Response:
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-def list_holders(token: TokenAddress, db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_holders(token: TokenAddress, db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))
-    with db.connect() as connection:
-        if after is None:
-            result = connection.execute(HOLDERS_FIRST, {"program": token, "limit": limit + 1})
-        else:
-            result = connection.execute(HOLDERS_AFTER, {"program": token, "limit": limit + 1, "balance": after[0],
-                                                        "account": after[1]})
-        rows = [dict(row) for row in result.mappings()]
-        if not rows and after is None:
-            program_or_404(connection, token)
+    rows = await db.read(lambda reader: _holders(reader, token, limit + 1, after))
     return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
+
+
+def _holders(reader: Reader, token: str, rows: int, after: tuple[Any, ...] | None) -> list[dict[str, Any]]:
+    if after is None:
+        holders = reader.dicts(HOLDERS_FIRST, {"program": token, "limit": rows})
+        if not holders and not reader.rows(PROGRAM_EXISTS, {"address": token}):
+            raise HTTPException(404, f"no program at {token} in this deployment")
+        return holders
+    return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": rows, "balance": after[0], "account": after[1]})

@@ -33,7 +33,7 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
 
 
 @router.get("/daily", response_model=Page[DailyStat])
-def daily(db: Db,
+async def daily(db: Db,
           program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
           since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
           until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
@@ -48,6 +48,5 @@ def daily(db: Db,
     if after is not None:
         parameters |= {"after_program": after[0], "after_day": after[1]}
     query = daily_query(after is not None, program is not None, since is not None, until is not None)
-    with db.connect() as connection:
-        rows = [dict(row) for row in connection.execute(query, parameters).mappings()]
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
     return page(Page[DailyStat], "daily", rows, limit, lambda row: (row["program"], row["day"]))
