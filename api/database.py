@@ -57,7 +57,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 
 class Reader:
-    """Runs statements on one pooled DB-API connection. Statements must be built once (module
+    """Runs statements on one DB-API connection. Statements must be built once (module
     constants or cached builders): each is compiled on its first use and kept."""
 
     def __init__(self, database: "Database", connection: PoolProxiedConnection) -> None:
@@ -96,8 +96,12 @@ class Database:
         event.listen(self.engine, "connect", _read_only_sqlite if self._sqlite_file else _read_only_postgresql)
         self._compiled: dict[Select[Any], _Compiled] = {}
         self.dbapi_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self._event_loop_connection: PoolProxiedConnection | None = None
 
     def close(self) -> None:
+        if self._event_loop_connection is not None:
+            self._event_loop_connection.close()
+            self._event_loop_connection = None
         self.engine.dispose()
 
     @contextmanager
@@ -108,16 +112,23 @@ class Database:
             yield connection
 
     async def read(self, work: Callable[[Reader], Result]) -> Result:
-        """`work`'s result, given a reader on a pooled connection; database errors are SQLAlchemy's.
+        """`work`'s result, given a reader; database errors are SQLAlchemy's.
 
         SQLite answers the API's indexed look-ups in tens of microseconds, less than the hop to a
         worker thread and back, so its reads run on the event loop; readers of a WAL database never
-        wait for the indexer's writes. A server's reads wait for the network: a worker thread
-        waits for them, so that the event loop serves other requests meanwhile.
+        wait for the indexer's writes. A server's reads wait for the network: worker threads wait
+        for them, on pooled connections, so that the event loop serves other requests meanwhile.
         """
-        if self._sqlite_file is not None:
-            return self._read(work)
-        return await run_in_threadpool(self._read, work)
+        if self._sqlite_file is None:
+            return await run_in_threadpool(self._pooled_read, work)
+        if not self._sqlite_file.exists():
+            raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
+        # Reads on the event loop run one at a time, start to end (`work` cannot await), so one
+        # connection serves them all without a trip through the pool. Every statement runs to its
+        # end, so no read transaction outlives it to hold back the indexer's checkpoints.
+        if self._event_loop_connection is None:
+            self._event_loop_connection = self._connect()
+        return work(Reader(self, self._event_loop_connection))
 
     def compiled(self, statement: Select[Any]) -> _Compiled:
         compiled = self._compiled.get(statement)
@@ -125,17 +136,18 @@ class Database:
             compiled = self._compiled[statement] = _compile(statement, self.engine.dialect)
         return compiled
 
-    def _read(self, work: Callable[[Reader], Result]) -> Result:
-        if self._sqlite_file is not None and not self._sqlite_file.exists():
-            raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
-        try:
-            connection = self.engine.raw_connection()
-        except self.dbapi_error as error:
-            raise DBAPIError.instance(None, None, error, self.dbapi_error) from error
+    def _pooled_read(self, work: Callable[[Reader], Result]) -> Result:
+        connection = self._connect()
         try:
             return work(Reader(self, connection))
         finally:
             connection.close()
+
+    def _connect(self) -> PoolProxiedConnection:
+        try:
+            return self.engine.raw_connection()
+        except self.dbapi_error as error:
+            raise DBAPIError.instance(None, None, error, self.dbapi_error) from error
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
