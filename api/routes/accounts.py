@@ -3,11 +3,11 @@
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from sqlalchemy import bindparam, select, true
 
 from api.database import NotIndexed, Reader
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Account, ErrorMessage, Movement
 from api.pagination import Page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -42,9 +42,9 @@ ANY_MOVEMENT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam(
 
 
 @router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
-async def get_account(address: AccountAddress, db: Db) -> Response:
+async def get_account(address: AccountAddress, request: Request) -> Response:
     """The account's balance in every program, its points by expiry (soonest first) and the next expiry."""
-    rows = await db.read(lambda reader: _account_rows(reader, address))
+    rows = await database(request).read(lambda reader: _account_rows(reader, address))
     programs: dict[str, dict[str, Any]] = {}
     for _block, _timestamp, program_address, key, symbol, name, balance, epoch, amount, expires_at in rows:
         program = programs.get(program_address)
@@ -70,10 +70,11 @@ def _account_rows(reader: Reader, address: str) -> Sequence[tuple[Any, ...]]:
 
 
 @router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
-async def get_history(address: AccountAddress, db: Db,
+async def get_history(address: AccountAddress, request: Request,
                       program: ProgramFilter = None, kind: KindFilter = None,
                       limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every movement of the account's points, newest first."""
+    db = database(request)
     rows, response = await movements_page(db, address, program, kind, limit, cursor)
     if not rows and cursor is None and not await db.read(lambda reader: _has_history(reader, address)):
         raise HTTPException(404, f"{address} has no points activity in this deployment")

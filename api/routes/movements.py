@@ -4,11 +4,11 @@ feed share (the statements and the item shape)."""
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
 from api.database import Database
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Movement, MovementKind
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -66,7 +66,7 @@ KindFilter = Annotated[MovementKind | None, Query(description="only movements of
 
 
 @router.get("/movements", response_model=Page[Movement])
-async def list_movements(db: Db, program: ProgramFilter = None, kind: KindFilter = None,
+async def list_movements(request: Request, program: ProgramFilter = None, kind: KindFilter = None,
                          limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every account's movements, newest first: the alliance's (or one program's) recent activity."""
-    return (await movements_page(db, None, program, kind, limit, cursor))[1]
+    return (await movements_page(database(request), None, program, kind, limit, cursor))[1]

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from sqlalchemy import Connection, Integer, bindparam, select, tuple_
 
 from api.database import Reader
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.responses import validated
@@ -41,28 +41,29 @@ def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
 
 
 @router.get("/programs", response_model=Page[Program])
-def list_programs(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+def list_programs(request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every program of the alliance, by address."""
     after = decode_cursor("programs", cursor, (str,))
     query = ascending_list_query(PROGRAMS, PROGRAM_KEY, (), after is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)})
         rows = [dict(row) for row in result.mappings()]
     return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
 
 @router.get("/programs/{token}", response_model=Program, responses=NOT_FOUND)
-def get_program(token: TokenAddress, db: Db) -> Response:
+def get_program(token: TokenAddress, request: Request) -> Response:
     """One program: its settings, supply and number of holders."""
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         return validated(Program, program_or_404(connection, token))
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-async def list_holders(token: TokenAddress, db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_holders(token: TokenAddress, request: Request, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))
-    rows = await db.read(lambda reader: _holders(reader, token, limit + 1, after))
+    rows = await database(request).read(lambda reader: _holders(reader, token, limit + 1, after))
     return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
 
 

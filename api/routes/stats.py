@@ -3,10 +3,10 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
@@ -33,7 +33,7 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
 
 
 @router.get("/daily", response_model=Page[DailyStat])
-async def daily(db: Db,
+async def daily(request: Request,
           program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
           since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
           until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
@@ -48,5 +48,5 @@ async def daily(db: Db,
     if after is not None:
         parameters |= {"after_program": after[0], "after_day": after[1]}
     query = daily_query(after is not None, program is not None, since is not None, until is not None)
-    rows = await db.read(lambda reader: reader.dicts(query, parameters))
+    rows = await database(request).read(lambda reader: reader.dicts(query, parameters))
     return page(Page[DailyStat], "daily", rows, limit, lambda row: (row["program"], row["day"]))
