@@ -67,10 +67,10 @@ async def list_holders(token: TokenAddress, request: Request, limit: Limit = DEF
     return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
 
 
-def _holders(reader: Reader, token: str, rows: int, after: tuple[Any, ...] | None) -> list[dict[str, Any]]:
+def _holders(reader: Reader, token: str, count: int, after: tuple[Any, ...] | None) -> list[dict[str, Any]]:
     if after is None:
-        holders = reader.dicts(HOLDERS_FIRST, {"program": token, "limit": rows})
+        holders = reader.dicts(HOLDERS_FIRST, {"program": token, "limit": count})
         if not holders and not reader.rows(PROGRAM_EXISTS, {"address": token}):
             raise HTTPException(404, f"no program at {token} in this deployment")
         return holders
-    return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": rows, "balance": after[0], "account": after[1]})
+    return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": count, "balance": after[0], "account": after[1]})

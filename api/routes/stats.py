@@ -34,10 +34,10 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
 
 @router.get("/daily", response_model=Page[DailyStat])
 async def daily(request: Request,
-          program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
-          since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
-          until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
-          limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+                program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
+                since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
+                until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
+                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Per program and UTC day with activity: points issued, redeemed, expired, exchanged in and out, and the
     supply at the day's end; by program, then oldest day first."""
     after = decode_cursor("daily", cursor, (str, str))
