@@ -4,16 +4,22 @@ The API never writes: SQLite connections are opened `query_only` and PostgreSQL 
 read-only, so a bug in a route cannot corrupt what the indexer keeps. The indexer may not have
 created the database yet when the API starts (`make run` starts both at once): routes then answer
 503 until it has, rather than creating an empty file the indexer would have to adopt.
+
+The busiest routes read through `Database.read`: their statements are compiled once and run on a
+plain DB-API cursor. SQLAlchemy's work per execution (cache look-up, execution context, result and
+row objects) costs several times what SQLite takes to answer an indexed look-up.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, PoolProxiedConnection, Select, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from starlette.concurrency import run_in_threadpool
 
 from indexer.schema import Checkpoint
 from points.errors import PointsError
@@ -21,8 +27,59 @@ from points.errors import PointsError
 CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
 
 
+Result = TypeVar("Result")
+
+
 class NotIndexed(Exception):
     """The database does not hold an indexed deployment (yet)."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # Bind names in placeholder order for a positional paramstyle (SQLite's `?`); None for named ones.
+    positions: tuple[str, ...] | None
+    columns: tuple[str, ...]
+    construct_parameters: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    # A plain cursor does no type conversion: only statements whose types need none may take this path.
+    converted = [name for name, bind in compiled.binds.items()
+                 if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None]
+    converted += [column.key for column in statement.selected_columns
+                  if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None]
+    if converted:
+        raise TypeError(f"{', '.join(converted)} need SQLAlchemy's type conversion: read them with Database.connect")
+    return _Compiled(compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None,
+                     tuple(statement.selected_columns.keys()), compiled.construct_params)
+
+
+class Reader:
+    """Runs statements on one DB-API connection. Statements must be built once (module
+    constants or cached builders): each is compiled on its first use and kept."""
+
+    def __init__(self, database: "Database", connection: PoolProxiedConnection) -> None:
+        self._database = database
+        self._connection = connection
+
+    def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
+        compiled = self._database.compiled(statement)
+        values = compiled.construct_parameters(parameters)
+        bound = values if compiled.positions is None else tuple(values[name] for name in compiled.positions)
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(compiled.sql, bound)
+            return cursor.fetchall()
+        except self._database.dbapi_error as error:
+            raise DBAPIError.instance(compiled.sql, bound, error, self._database.dbapi_error) from error
+        finally:
+            cursor.close()
+
+    def dicts(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        columns = self._database.compiled(statement).columns
+        return [dict(zip(columns, row, strict=True)) for row in self.rows(statement, parameters)]
 
 
 class Database:
@@ -37,8 +94,14 @@ class Database:
         except (ArgumentError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         event.listen(self.engine, "connect", _read_only_sqlite if self._sqlite_file else _read_only_postgresql)
+        self._compiled: dict[Select[Any], _Compiled] = {}
+        self.dbapi_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self._event_loop_connection: PoolProxiedConnection | None = None
 
     def close(self) -> None:
+        if self._event_loop_connection is not None:
+            self._event_loop_connection.close()
+            self._event_loop_connection = None
         self.engine.dispose()
 
     @contextmanager
@@ -47,6 +110,44 @@ class Database:
             raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
         with self.engine.connect() as connection:
             yield connection
+
+    async def read(self, work: Callable[[Reader], Result]) -> Result:
+        """`work`'s result, given a reader; database errors are SQLAlchemy's.
+
+        SQLite answers the API's indexed look-ups in tens of microseconds, less than the hop to a
+        worker thread and back, so its reads run on the event loop; readers of a WAL database never
+        wait for the indexer's writes. A server's reads wait for the network: worker threads wait
+        for them, on pooled connections, so that the event loop serves other requests meanwhile.
+        """
+        if self._sqlite_file is None:
+            return await run_in_threadpool(self._pooled_read, work)
+        if not self._sqlite_file.exists():
+            raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
+        # Reads on the event loop run one at a time, start to end (`work` cannot await), so one
+        # connection serves them all without a trip through the pool. Every statement runs to its
+        # end, so no read transaction outlives it to hold back the indexer's checkpoints.
+        if self._event_loop_connection is None:
+            self._event_loop_connection = self._connect()
+        return work(Reader(self, self._event_loop_connection))
+
+    def compiled(self, statement: Select[Any]) -> _Compiled:
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled[statement] = _compile(statement, self.engine.dialect)
+        return compiled
+
+    def _pooled_read(self, work: Callable[[Reader], Result]) -> Result:
+        connection = self._connect()
+        try:
+            return work(Reader(self, connection))
+        finally:
+            connection.close()
+
+    def _connect(self) -> PoolProxiedConnection:
+        try:
+            return self.engine.raw_connection()
+        except self.dbapi_error as error:
+            raise DBAPIError.instance(None, None, error, self.dbapi_error) from error
 
 
 def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:

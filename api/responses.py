@@ -1,4 +1,4 @@
-"""Validated JSON responses built in the route's worker thread.
+"""Validated JSON responses, built where the route runs.
 
 FastAPI validates and serializes a sync route's return value in a second trip to the thread pool;
 a route that returns a ready `Response` skips that trip. Routes declare their `response_model`

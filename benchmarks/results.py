@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.api_suite import CONNECTIONS, SHARE_ROUND_SECONDS, SHARE_ROUNDS
 from benchmarks.table import Measurement, Row, failures, render_markdown, render_measurements_markdown
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -25,7 +26,10 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
         "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above; "
         "the client (`benchmarks/http_load.py`) runs on the same 2 cores. Per route, after 1 s of warm-up: "
         "latency over 5 s of requests one at a time, then requests/s over 5 s of 4 keep-alive connections. "
-        "`/v1/version` is the trivial endpoint: the framework's ceiling.")
+        "`/v1/version` is the trivial endpoint: the framework's ceiling. The account view's share of it is the "
+        f"median of {SHARE_ROUNDS} rounds that alternate {SHARE_ROUND_SECONDS:g} s of each on {CONNECTIONS} "
+        "connections against the same warm server (every other round starting with the account view), so that "
+        "what else the machine runs weighs on both sides alike.")
     text = "\n".join(
         [
             "# Benchmark results",

@@ -1,12 +1,13 @@
 """An account's points: balance and expiries per program, and its full history."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
-from sqlalchemy import Connection, bindparam, select, true
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from sqlalchemy import bindparam, select, true
 
-from api.database import NotIndexed
-from api.dependencies import Db
+from api.database import NotIndexed, Reader
+from api.dependencies import database
 from api.models import Account, ErrorMessage, Movement
 from api.pagination import Page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -36,44 +37,49 @@ ACCOUNT_VIEW = (
         .outerjoin(BALANCES, (BALANCES.c.program == PROGRAMS.c.address) & (BALANCES.c.account == bindparam("account")))
         .outerjoin(GROUPS, (GROUPS.c.program == PROGRAMS.c.address) & (GROUPS.c.account == bindparam("account"))))
     .order_by(PROGRAMS.c.key, GROUPS.c.expires_at))
+BALANCE_COLUMN = list(ACCOUNT_VIEW.selected_columns).index(BALANCES.c.balance)
 ANY_MOVEMENT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam("account")).limit(1)
 
 
 @router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
-def get_account(address: AccountAddress, db: Db) -> Response:
+async def get_account(address: AccountAddress, request: Request) -> Response:
     """The account's balance in every program, its points by expiry (soonest first) and the next expiry."""
-    with db.connect() as connection:
-        rows = connection.execute(ACCOUNT_VIEW, {"account": address}).all()
-        if not rows:
-            raise NotIndexed("the indexer has not written a batch yet")
-        if all(row.balance is None for row in rows) and not _has_history(connection, address):
-            raise HTTPException(404, f"{address} has no points activity in this deployment")
+    rows = await database(request).read(lambda reader: _account_rows(reader, address))
     programs: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        program = programs.get(row.address)
+    for _block, _timestamp, program_address, key, symbol, name, balance, epoch, amount, expires_at in rows:
+        program = programs.get(program_address)
         if program is None:
-            program = programs[row.address] = {
-                "program": row.address, "key": row.key, "symbol": row.symbol, "name": row.name,
-                "balance": row.balance or 0, "expiring": [], "next_expiry": None}
-        if row.epoch is not None:
-            program["expiring"].append({"epoch": row.epoch, "amount": row.amount, "expires_at": utc(row.expires_at)})
+            program = programs[program_address] = {
+                "program": program_address, "key": key, "symbol": symbol, "name": name,
+                "balance": balance or 0, "expiring": [], "next_expiry": None}
+        if epoch is not None:
+            program["expiring"].append({"epoch": epoch, "amount": amount, "expires_at": utc(expires_at)})
             program["next_expiry"] = program["next_expiry"] or program["expiring"][0]
-    return validated(Account, {"address": address, "indexed_block": rows[0].indexed_block,
-                               "as_of": utc(rows[0].indexed_timestamp), "programs": list(programs.values())})
+    indexed_block, indexed_timestamp = rows[0][:2]
+    return validated(Account, {"address": address, "indexed_block": indexed_block, "as_of": utc(indexed_timestamp),
+                               "programs": list(programs.values())})
+
+
+def _account_rows(reader: Reader, address: str) -> Sequence[tuple[Any, ...]]:
+    rows = reader.rows(ACCOUNT_VIEW, {"account": address})
+    if not rows:
+        raise NotIndexed("the indexer has not written a batch yet")
+    if all(row[BALANCE_COLUMN] is None for row in rows) and not _has_history(reader, address):
+        raise HTTPException(404, f"{address} has no points activity in this deployment")
+    return rows
 
 
 @router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
-def get_history(address: AccountAddress, db: Db,
-                program: ProgramFilter = None, kind: KindFilter = None,
-                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def get_history(address: AccountAddress, request: Request,
+                      program: ProgramFilter = None, kind: KindFilter = None,
+                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every movement of the account's points, newest first."""
-    rows, response = movements_page(db, address, program, kind, limit, cursor)
-    if not rows and cursor is None:
-        with db.connect() as connection:
-            if not _has_history(connection, address):
-                raise HTTPException(404, f"{address} has no points activity in this deployment")
+    db = database(request)
+    rows, response = await movements_page(db, address, program, kind, limit, cursor)
+    if not rows and cursor is None and not await db.read(lambda reader: _has_history(reader, address)):
+        raise HTTPException(404, f"{address} has no points activity in this deployment")
     return response
 
 
-def _has_history(connection: Connection, address: str) -> bool:
-    return connection.execute(ANY_MOVEMENT, {"account": address}).first() is not None
+def _has_history(reader: Reader, address: str) -> bool:
+    return bool(reader.rows(ANY_MOVEMENT, {"account": address}))

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
 
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Route, Settlement
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
@@ -43,18 +43,18 @@ PERIODS: dict[Period, Callable[[date], tuple[str, date]]] = {
 
 
 @router.get("/routes", response_model=Page[Route])
-def list_routes(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+def list_routes(request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every route either side has configured, with its rate, cap, consent and volumes, by program pair."""
     after = decode_cursor("routes", cursor, (str, str))
     query = ascending_list_query(ROUTES, ROUTE_KEY, (), after is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **after_parameters(ROUTE_KEY, after)})
         rows = [uint256_text(row, "rate_num", "rate_den", "cap") for row in result.mappings()]
     return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
 
 
 @router.get("/settlement", response_model=Page[Settlement])
-def settlement(db: Db,
+def settlement(request: Request,
                period: Annotated[Period, Query(description="length of a settlement period (UTC)")] = "month",
                from_program: Annotated[Address | None, Query(description="only exchanges out of this program")] = None,
                to_program: Annotated[Address | None, Query(description="only exchanges into this program")] = None,
@@ -76,7 +76,7 @@ def settlement(db: Db,
     if until is not None:
         query = query.where(EXCHANGES.c.timestamp < ((until - EPOCH_DAY).days + 1) * SECONDS_PER_DAY)
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         days = connection.execute(query).all()
     for sender, receiver, day_number, burnt, issued, count in days:
         name, start = PERIODS[period](EPOCH_DAY + timedelta(days=int(day_number)))

@@ -1,10 +1,10 @@
 """How far the indexed database is behind the chain, and what this API serves."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from api.database import CHECKPOINT, NotIndexed
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Health, Version
 from api.responses import validated
 from api.timestamps import utc
@@ -18,14 +18,14 @@ _SCHEMA_REVISION = head_revision()
 
 
 @router.get("/health", response_model=Health)
-def health(db: Db) -> Response:
+def health(request: Request) -> Response:
     """The indexed block, the chain head the indexer last saw, and the lag between them.
 
     Answers 200 even before the indexer has written anything, with status `not_indexed`, so that
     monitoring can tell a starting system from a broken one.
     """
     try:
-        with db.connect() as connection:
+        with database(request).connect() as connection:
             row = connection.execute(select(CHECKPOINT)).mappings().first()
     except NotIndexed:
         row = None
@@ -39,6 +39,6 @@ def health(db: Db) -> Response:
 
 
 @router.get("/version", response_model=Version)
-def version() -> Response:
+async def version() -> Response:
     """The API's version and the database schema revision it reads; touches nothing else."""
     return validated(Version, {"api": API_VERSION, "schema_revision": _SCHEMA_REVISION})

@@ -3,10 +3,10 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Merchant, Redemption, Reward
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -42,34 +42,34 @@ REWARD_KEY = ("program", "reward_id")
 
 
 @router.get("/merchants", response_model=Page[Merchant])
-def list_merchants(db: Db, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
+def list_merchants(request: Request, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
                    cursor: Cursor = None) -> Response:
     """Merchants per program with their mint cap and the points they issued and redeemed, by program and address."""
     after = decode_cursor("merchants", cursor, (str, str))
     filters = {"program": program} if program is not None else {}
     query = ascending_list_query(MERCHANTS, MERCHANT_KEY, tuple(filters), after is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(MERCHANT_KEY, after)})
         rows = [uint256_text(row, "cap") for row in result.mappings()]
     return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
 @router.get("/rewards", response_model=Page[Reward])
-def list_rewards(db: Db, program: ProgramFilter = None,
+def list_rewards(request: Request, program: ProgramFilter = None,
                  active: Annotated[bool | None, Query(description="only active (true) or retired (false) rewards")] = None,
                  limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The rewards catalog with price, stock and redemptions, by program and reward id."""
     after = decode_cursor("rewards", cursor, (str, int))
     filters = {name: value for name, value in (("program", program), ("active", active)) if value is not None}
     query = ascending_list_query(REWARDS, REWARD_KEY, tuple(filters), after is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)})
         rows = [uint256_text(row, "price", "stock") for row in result.mappings()]
     return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 
 @router.get("/redemptions", response_model=Page[Redemption])
-def list_redemptions(db: Db, program: ProgramFilter = None,
+def list_redemptions(request: Request, program: ProgramFilter = None,
                      merchant: Annotated[Address | None, Query(description="only rewards of this merchant")] = None,
                      holder: Annotated[Address | None, Query(description="only this customer's")] = None,
                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
@@ -79,7 +79,7 @@ def list_redemptions(db: Db, program: ProgramFilter = None,
     if after is not None:
         parameters |= {"after_block": after[0], "after_log_index": after[1]}
     query = redemptions_query(after is not None, program is not None, merchant is not None, holder is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         rows = []
         for row in connection.execute(query, parameters).mappings():
             item = dict(row)

@@ -4,10 +4,11 @@ feed share (the statements and the item shape)."""
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import Db
+from api.database import Database
+from api.dependencies import database
 from api.models import Movement, MovementKind
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
@@ -47,16 +48,15 @@ def movements_query(account: bool, after: bool, program: bool, kind: bool) -> Se
     return query
 
 
-def movements_page(db: Db, account: str | None, program: str | None, kind: str | None, limit: int,
-                   cursor: str | None) -> tuple[list[dict[str, Any]], Response]:
+async def movements_page(db: Database, account: str | None, program: str | None, kind: str | None, limit: int,
+                         cursor: str | None) -> tuple[list[dict[str, Any]], Response]:
     """A page of movements, and its rows (empty on a first page: the caller may want to say why)."""
     after = decode_cursor(CURSOR_LIST, cursor, CURSOR_SHAPE)
     parameters: dict[str, Any] = {"account": account, "limit": limit + 1, "program": program, "kind": kind}
     if after is not None:
         parameters |= dict(zip(("block", "log_index", "seq"), after, strict=True))
     query = movements_query(account is not None, after is not None, program is not None, kind is not None)
-    with db.connect() as connection:
-        rows = [movement_item(row) for row in connection.execute(query, parameters).mappings()]
+    rows = [movement_item(row) for row in await db.read(lambda reader: reader.dicts(query, parameters))]
     return rows, page(Page[Movement], CURSOR_LIST, rows, limit, lambda row: (row["block"], row["log_index"],
                                                                             row["seq"]))
 
@@ -66,7 +66,7 @@ KindFilter = Annotated[MovementKind | None, Query(description="only movements of
 
 
 @router.get("/movements", response_model=Page[Movement])
-def list_movements(db: Db, program: ProgramFilter = None, kind: KindFilter = None, limit: Limit = DEFAULT_LIMIT,
-                   cursor: Cursor = None) -> Response:
+async def list_movements(request: Request, program: ProgramFilter = None, kind: KindFilter = None,
+                         limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every account's movements, newest first: the alliance's (or one program's) recent activity."""
-    return movements_page(db, None, program, kind, limit, cursor)[1]
+    return (await movements_page(database(request), None, program, kind, limit, cursor))[1]

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from sqlalchemy import Connection, Integer, bindparam, select, tuple_
 
-from api.dependencies import Db
+from api.database import Reader
+from api.dependencies import database
 from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.responses import validated
@@ -22,6 +23,7 @@ LIMIT = bindparam("limit", type_=Integer)
 
 # Statements are built once: building one per request costs more than running it.
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
+PROGRAM_EXISTS = select(PROGRAMS.c.address).where(PROGRAMS.c.address == bindparam("address"))
 PROGRAM_KEY = ("address",)
 # Largest balance first, ties by account (descending too, so that one index range serves every page).
 _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
@@ -39,34 +41,36 @@ def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
 
 
 @router.get("/programs", response_model=Page[Program])
-def list_programs(db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+def list_programs(request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every program of the alliance, by address."""
     after = decode_cursor("programs", cursor, (str,))
     query = ascending_list_query(PROGRAMS, PROGRAM_KEY, (), after is not None)
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)})
         rows = [dict(row) for row in result.mappings()]
     return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
 
 @router.get("/programs/{token}", response_model=Program, responses=NOT_FOUND)
-def get_program(token: TokenAddress, db: Db) -> Response:
+def get_program(token: TokenAddress, request: Request) -> Response:
     """One program: its settings, supply and number of holders."""
-    with db.connect() as connection:
+    with database(request).connect() as connection:
         return validated(Program, program_or_404(connection, token))
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-def list_holders(token: TokenAddress, db: Db, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_holders(token: TokenAddress, request: Request, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))
-    with db.connect() as connection:
-        if after is None:
-            result = connection.execute(HOLDERS_FIRST, {"program": token, "limit": limit + 1})
-        else:
-            result = connection.execute(HOLDERS_AFTER, {"program": token, "limit": limit + 1, "balance": after[0],
-                                                        "account": after[1]})
-        rows = [dict(row) for row in result.mappings()]
-        if not rows and after is None:
-            program_or_404(connection, token)
+    rows = await database(request).read(lambda reader: _holders(reader, token, limit + 1, after))
     return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
+
+
+def _holders(reader: Reader, token: str, count: int, after: tuple[Any, ...] | None) -> list[dict[str, Any]]:
+    if after is None:
+        holders = reader.dicts(HOLDERS_FIRST, {"program": token, "limit": count})
+        if not holders and not reader.rows(PROGRAM_EXISTS, {"address": token}):
+            raise HTTPException(404, f"no program at {token} in this deployment")
+        return holders
+    return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": count, "balance": after[0], "account": after[1]})

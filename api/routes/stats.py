@@ -3,10 +3,10 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Integer, Select, bindparam, select, tuple_
 
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
@@ -33,11 +33,11 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
 
 
 @router.get("/daily", response_model=Page[DailyStat])
-def daily(db: Db,
-          program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
-          since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
-          until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
-          limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def daily(request: Request,
+                program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
+                since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
+                until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
+                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Per program and UTC day with activity: points issued, redeemed, expired, exchanged in and out, and the
     supply at the day's end; by program, then oldest day first."""
     after = decode_cursor("daily", cursor, (str, str))
@@ -48,6 +48,5 @@ def daily(db: Db,
     if after is not None:
         parameters |= {"after_program": after[0], "after_day": after[1]}
     query = daily_query(after is not None, program is not None, since is not None, until is not None)
-    with db.connect() as connection:
-        rows = [dict(row) for row in connection.execute(query, parameters).mappings()]
+    rows = await database(request).read(lambda reader: reader.dicts(query, parameters))
     return page(Page[DailyStat], "daily", rows, limit, lambda row: (row["program"], row["day"]))

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select, tuple_
 
 from api.database import CHECKPOINT, Database
-from api.dependencies import Db
+from api.dependencies import database
 from api.models import Movement
 from api.pagination import decode_cursor, encode_cursor
 from api.params import Address
@@ -35,7 +35,7 @@ Key = tuple[int, int, int]
                    "whose data is `{\"from_block\": n}`, and comment lines as heartbeats",
     "content": {"text/event-stream": {"schema": Movement.model_json_schema()}},
 }})
-async def stream(request: Request, db: Db,
+async def stream(request: Request,
                  program: Annotated[Address | None, Query(description="only this program's movements")] = None,
                  account: Annotated[Address | None, Query(description="only this account's movements")] = None,
                  after: Annotated[str | None, Query(
@@ -47,7 +47,7 @@ async def stream(request: Request, db: Db,
     given movement."""
     start_after = last_event_id or after
     resume = decode_cursor(CURSOR_LIST, start_after, CURSOR_SHAPE) if start_after else None
-    feed = _Feed(db, program, account)
+    feed = _Feed(database(request), program, account)
     start: Key = resume if resume is not None else await anyio.to_thread.run_sync(feed.latest)  # type: ignore[assignment]
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
