@@ -6,7 +6,7 @@ restart resumes from its checkpoint without losing or repeating a row.
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -36,7 +36,7 @@ Key = tuple[Any, ...]
 
 # Block hashes kept for finding a common ancestor; deeper reorganisations are not followed.
 REORG_WINDOW_BLOCKS = 256
-ROWS_PER_STATEMENT = 1000
+ROWS_PER_STATEMENT = 1024
 # SQLite's default bound on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER) since 3.32.
 SQLITE_MAX_PARAMETERS = 32_766
 
@@ -279,7 +279,17 @@ class Store:
     def _delete_keys(self, connection: Any, table: Table, keys: Sequence[Key]) -> None:
         if not keys:
             return
-        condition = " AND ".join(f"{column} = {self._placeholder()}" for column in primary_key(table))
+        columns = primary_key(table)
+        if self.is_sqlite:
+            # A join, because SQLite scans the whole table for `(columns) IN (VALUES ...)`.
+            row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+            matches = " AND ".join(f"t.{column} = k.column{index}" for index, column in enumerate(columns, 1))
+            for size, parameters in _statements(keys, len(columns)):
+                connection.exec_driver_sql(
+                    f"DELETE FROM {table.name} WHERE rowid IN (SELECT t.rowid FROM "
+                    f"(VALUES {', '.join([row_marks] * size)}) AS k JOIN {table.name} AS t ON {matches})", parameters)
+            return
+        condition = " AND ".join(f"{column} = %s" for column in columns)
         connection.exec_driver_sql(f"DELETE FROM {table.name} WHERE {condition}", [tuple(key) for key in keys])
 
     def _upsert(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
@@ -292,27 +302,34 @@ class Store:
     def _bulk(self, connection: Any, head: str, tail: str, parameters: list[tuple[Any, ...]]) -> None:
         """Runs `head VALUES (...) tail` for each tuple of parameters.
 
-        SQLite gets ROWS_PER_STATEMENT rows per statement: one statement of a few hundred rows
-        costs it a good deal less than as many executions of a one-row statement. The rows that
-        do not fill a statement go one by one, so that the driver's statement cache holds two
-        statements per table rather than one of every size. psycopg pipelines `executemany` by
-        itself.
+        SQLite gets many rows per statement: one statement of a few hundred rows costs it a good
+        deal less than as many executions of a one-row statement, and the driver lets go of the
+        interpreter lock once per statement, not once per row, so the projector (on another
+        thread) rarely holds up the writer. psycopg pipelines `executemany` by itself.
         """
-        width = len(parameters[0])
-        row_marks = "(" + ", ".join([self._placeholder()] * width) + ")"
-        whole = 0
-        if self.is_sqlite:
-            rows = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
-            whole = len(parameters) - len(parameters) % rows
-            statement = f"{head} VALUES {', '.join([row_marks] * rows)}{tail}"
-            for start in range(0, whole, rows):
-                connection.exec_driver_sql(statement, tuple(chain.from_iterable(parameters[start : start + rows])))
-        if whole < len(parameters):
-            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters[whole:])
+        row_marks = "(" + ", ".join([self._placeholder()] * len(parameters[0])) + ")"
+        if not self.is_sqlite:
+            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters)
+            return
+        for size, flat in _statements(parameters, len(parameters[0])):
+            connection.exec_driver_sql(f"{head} VALUES {', '.join([row_marks] * size)}{tail}", flat)
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Splits rows for multi-row SQLite statements: as many as fit one statement, then the rest in
+    falling powers of two, so that the driver's statement cache sees a few sizes per table, not
+    every size. Yields each statement's row count and its parameters, flattened."""
+    most = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
+    start = 0
+    while start < len(rows):
+        left = len(rows) - start
+        size = most if left >= most else 1 << (left.bit_length() - 1)
+        yield size, tuple(chain.from_iterable(rows[start : start + size]))
+        start += size
 
 
 def _inserted_columns(table: Table) -> list[Column]:  # type: ignore[type-arg]

@@ -7,16 +7,23 @@ Each batch is still one transaction with its checkpoint: a crash loses at most t
 flight, which the restart reads again.
 """
 
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from indexer.store import BatchWrite, Store
+
+# The writer takes the interpreter lock back after each statement and the commit; the projector
+# lets go of it only every switch interval (5 ms by default), which made a batch's few dozen
+# statements wait for it longer than SQLite worked on them.
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 class BatchWriter:
     def __init__(self, store: Store, chain_id: int) -> None:
         self.store = store
         self.chain_id = chain_id
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-writer")
         self._pending: tuple[Future[None], Callable[[], None] | None] | None = None
 
