@@ -59,7 +59,7 @@ class Fetched:
 
 
 @dataclass(frozen=True)
-class _Download:
+class Download:
     """A range as the node sent it, not decoded yet."""
 
     first: int
@@ -69,13 +69,13 @@ class _Download:
     chunks: list[list[dict[str, Any]]]
 
 
-def download(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head: bool) -> _Download:
+def download(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head: bool) -> Download:
     """Reads the logs of `first..last` and their headers."""
     headers = rpc.headers(list(range(first, last + 1)) if near_head else [last])
-    return _Download(first, last, near_head, headers, list(rpc.logs(addresses, first, last)))
+    return Download(first, last, near_head, headers, list(rpc.logs(addresses, first, last)))
 
 
-def decode(download: _Download) -> Fetched:
+def decode(download: Download) -> Fetched:
     """Decodes a range's logs, in chain order."""
     logs: list[DecodedLog] = []
     log_blocks: list[LogBlock] = []
@@ -158,10 +158,11 @@ class LogReader:
                 pipe.close()
 
 
-def _download_all(requests: IO[bytes], downloads: "queue.Queue[_Download | BaseException | None]", rpc: RpcClient,
+def _download_all(requests: IO[bytes], downloads: "queue.Queue[Download | BaseException | None]", rpc: RpcClient,
                   addresses: list[str]) -> None:
-    """The reader's fetching thread: downloads the requested ranges in order, one ahead of the
-    decoder at most (the queue holds one), and ends the queue with None when the requests end."""
+    """The reader's fetching thread: downloads the requested ranges in order, at most two ahead
+    of the decoder (one in the queue, one downloading), and ends the queue with None when the
+    requests end."""
     try:
         for line in requests:
             first, last, near_head = (int(word) for word in line.split())
@@ -174,7 +175,7 @@ def _download_all(requests: IO[bytes], downloads: "queue.Queue[_Download | BaseE
 
 
 def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: list[str]) -> None:
-    downloads: queue.Queue[_Download | BaseException | None] = queue.Queue(maxsize=1)
+    downloads: queue.Queue[Download | BaseException | None] = queue.Queue(maxsize=1)
     threading.Thread(target=_download_all, args=(requests, downloads, rpc, addresses), daemon=True).start()
     while (downloaded := downloads.get()) is not None:
         answer: tuple[Any, ...]
