@@ -34,9 +34,9 @@ DENSITY_MEMORY = 0.95
 NEAR_HEAD_RANGE_BLOCKS = 200
 # Each batch rewrites the pages of the randomly keyed indexes (balances, epoch groups, accounts'
 # movements) it touches, nearly all of them on a busy program: fewer, larger batches write the
-# WAL less (10,000 logs per range took a fifth more CPU). 40,000 logs is a few tens of MB in
-# flight, against a peak of about 340 MB for a 1,000,000-event backfill at 10,000.
-TARGET_LOGS_PER_RANGE = 40_000
+# WAL less. Memory bounds them: a 1,000,000-event backfill peaked at 340 MB with 10,000 logs
+# per range and at 507 MB with 40,000.
+TARGET_LOGS_PER_RANGE = 20_000
 # Ranges asked of the reader beyond the one being applied: the node serves one while the reader
 # decodes another, and a third waits in the pipe for the indexer.
 READ_AHEAD_RANGES = 3
