@@ -2,6 +2,10 @@
 
 The indexer runs as users run it, `python -m indexer run`, in a child process; its own report
 ("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory.
+
+`make bench` runs this suite after the gas suites; `python -m benchmarks.indexer_suite` runs it
+alone, the same way, and prints its table (with `--speed`, only its first three rows: the
+ceiling, the SQLite backfill and their ratio, without the 1,000,000-event history).
 """
 
 import os
@@ -14,9 +18,10 @@ import time
 from pathlib import Path
 
 import httpx
+from rich.console import Console
 from benchmarks.indexer_data import HistoryWriter, history_chain
 from benchmarks.postgres_server import postgres_server
-from benchmarks.table import Measurement
+from benchmarks.table import Measurement, render_measurements_console
 from indexer.rpc import RpcClient
 
 SPEED_EVENTS = 200_000
@@ -105,7 +110,7 @@ def _caught_up(connection: sqlite3.Connection, rpc_url: str) -> bool:
 
 
 def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
-                         keep_database: Path | None = None) -> list[Measurement]:
+                         keep_database: Path | None = None, speed_only: bool = False) -> list[Measurement]:
     """The indexer's figures; `keep_database` receives the SQLite database of the 1,000,000-event
     backfill (with its WAL files), for the read API's benchmark."""
     rows: list[Measurement] = []
@@ -128,6 +133,8 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
                         rate >= 20_000, note=f"{seconds:.1f} s"),
             Measurement("backfill rate / eth_getLogs rate", f"{rate / ceiling:.2f}", ">= 0.50", rate / ceiling >= 0.5),
         ]
+        if speed_only:
+            return rows
         with postgres_server() as postgres_url:
             events, seconds, _ = _index(manifest, postgres_url, rpc_url)
         rows.append(Measurement(f"backfill into PostgreSQL, {events:,} events", f"{events / seconds:,.0f} events/s",
@@ -148,3 +155,19 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
                 if (kept := directory / f"memory.db{suffix}").exists():
                     kept.replace(keep_database.with_name(keep_database.name + suffix))
     return rows
+
+
+def main() -> int:
+    # ape finds the compiled contracts from the working directory, which it reads at import.
+    os.chdir(Path(__file__).resolve().parent.parent)
+    from ape import project
+
+    rows = indexer_measurements(project.PointsToken.contract_type.deployment_bytecode.bytecode,
+                                project.PartnerExchange.contract_type.deployment_bytecode.bytecode,
+                                speed_only="--speed" in sys.argv[1:])
+    render_measurements_console(rows, title="Indexer", console=Console(width=140))
+    return 1 if any(row.passed is False for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,10 +62,16 @@ def _checked(value: int) -> int:
 class Projector:
     def __init__(self, state: TrackedState, programs: Iterable[ProgramParams], exchange: str) -> None:
         self.state = state
-        # The busiest tables, changed in place once `state.touch` has remembered their rows.
+        # The busiest tables, changed in place once their rows are remembered as they were before
+        # the batch: by `state.touch`, or inline where a backfill calls it hundreds of thousands of times.
         self._groups = state.tables["epochgroup"]
+        self._groups_before = state.before["epochgroup"]
         self._balances = state.tables["balance"]
+        self._balances_before = state.before["balance"]
+        self._programs = state.tables["program"]
+        self._programs_before = state.before["program"]
         self._days = state.tables["dailystat"]
+        self._days_before = state.before["dailystat"]
         self.exchange = exchange
         self.params = {program.address: program for program in programs}
         self.ledgers = {
@@ -276,9 +282,10 @@ class Projector:
 
     def _change_group(self, program: str, account: str, epoch: int, delta: int) -> None:
         """Mirrors one group's change into the epoch group, balance and program rows."""
-        state = self.state
         group_key: Key = (program, account, epoch)
-        group = state.touch("epochgroup", group_key)
+        group = self._groups.get(group_key)
+        if group_key not in self._groups_before:
+            self._groups_before[group_key] = None if group is None else group.copy()
         if group is None:
             if delta:
                 self._groups[group_key] = {"program": program, "account": account, "epoch": epoch, "amount": delta,
@@ -288,7 +295,9 @@ class Projector:
         else:
             del self._groups[group_key]
         balance_key: Key = (program, account)
-        row = state.touch("balance", balance_key)
+        row = self._balances.get(balance_key)
+        if balance_key not in self._balances_before:
+            self._balances_before[balance_key] = None if row is None else row.copy()
         before = row["balance"] if row else 0
         after = before + delta
         if not after:
@@ -297,9 +306,12 @@ class Projector:
             self._balances[balance_key] = {"program": program, "account": account, "balance": after}
         else:
             row["balance"] = after
-        program_row = state.touch("program", (program,))
-        program_row["total_supply"] += delta  # type: ignore[index]
-        program_row["holders"] += (after > 0) - (before > 0)  # type: ignore[index]
+        program_key: Key = (program,)
+        if program_key not in self._programs_before:
+            self.state.touch("program", program_key)
+        program_row = self._programs[program_key]
+        program_row["total_supply"] += delta
+        program_row["holders"] += (after > 0) - (before > 0)
 
     def _merchant(self, program: str, merchant: str, column: str | None = None, amount: int = 0) -> Row:
         key = (program, merchant)
@@ -318,7 +330,9 @@ class Projector:
 
     def _daily(self, program: str, timestamp: int, column: str | None = None, amount: int = 0) -> Row:
         key = (program, day_of(timestamp))
-        row = self.state.touch("dailystat", key)
+        row = self._days.get(key)
+        if key not in self._days_before:
+            self._days_before[key] = None if row is None else row.copy()
         if row is None:
             row = self._days[key] = {"program": program, "day": key[1], "issued": 0, "redeemed": 0, "expired": 0,
                                      "revoked": 0, "burned": 0, "transferred": 0, "exchanged_in": 0,

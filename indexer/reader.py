@@ -2,7 +2,9 @@
 
 Parsing the node's JSON and decoding its logs take about as long as projecting and writing them;
 in a second process they run on another core while the indexer applies the previous range,
-instead of taking turns with it for one interpreter's lock.
+instead of taking turns with it for one interpreter's lock. Within the reader, a thread asks the
+node for the next range while the current one is decoded, so that the node and the decoder work
+at the same time rather than in turns.
 
 The indexer starts `python -m indexer.reader RPC_URL ADDRESS...` and writes one request line per
 range, `first last near_head`; the reader answers each, in order, with a frame: eight bytes of
@@ -13,9 +15,11 @@ ends when its input closes, so it never outlives the indexer, even one killed wi
 import gc
 import logging
 import pickle
+import queue
 import struct
 import subprocess
 import sys
+import threading
 import traceback
 from collections import deque
 from dataclasses import dataclass
@@ -55,14 +59,36 @@ class Fetched:
     log_blocks: list[LogBlock]
 
 
-def fetch(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head: bool) -> Fetched:
-    """Reads and decodes the logs of `first..last`, in chain order, with their headers."""
+@dataclass(frozen=True)
+class Download:
+    """A range as the node sent it, not decoded yet."""
+
+    first: int
+    last: int
+    near_head: bool
+    headers: list[BlockHeader]
+    chunks: list[list[dict[str, Any]]]
+
+
+def download(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head: bool) -> Download:
+    """Reads the logs of `first..last` and their headers."""
     headers = rpc.headers(list(range(first, last + 1)) if near_head else [last])
+    return Download(first, last, near_head, headers, list(rpc.logs(addresses, first, last)))
+
+
+def decode(download: Download) -> Fetched:
+    """Decodes a range's logs, in chain order."""
     logs: list[DecodedLog] = []
     log_blocks: list[LogBlock] = []
-    block_hash = None
-    for chunk in rpc.logs(addresses, first, last):
+    block_hash = tx_hash = None
+    for chunk in download.chunks:
         for entry in chunk:
+            # One string object per transaction hash: pickle then sends a campaign's hundreds of
+            # logs one hash and back-references, and the indexer unpickles one string, not hundreds.
+            if entry["transactionHash"] == tx_hash:
+                entry["transactionHash"] = tx_hash
+            else:
+                tx_hash = entry["transactionHash"]
             decoded = decode_log(entry)
             logs.append(decoded)
             if entry["blockHash"] != block_hash:
@@ -70,7 +96,7 @@ def fetch(rpc: RpcClient, addresses: list[str], first: int, last: int, near_head
                 timestamp = entry.get("blockTimestamp")
                 log_blocks.append(LogBlock(decoded.block, block_hash, None if timestamp is None else int(timestamp, 16)))
     logs.sort(key=lambda log: (log.block, log.log_index))
-    return Fetched(first, last, near_head, headers, logs, log_blocks)
+    return Fetched(download.first, download.last, download.near_head, download.headers, logs, log_blocks)
 
 
 class LogReader:
@@ -87,6 +113,16 @@ class LogReader:
     def outstanding(self) -> tuple[int, int] | None:
         """The oldest range requested and not taken yet, as (first, last)."""
         return self._requests[0] if self._requests else None
+
+    @property
+    def newest(self) -> int | None:
+        """The last block of the newest range requested and not taken yet."""
+        return self._requests[-1][1] if self._requests else None
+
+    @property
+    def requested(self) -> int:
+        """How many ranges are requested and not taken yet."""
+        return len(self._requests)
 
     def request(self, first: int, last: int, near_head: bool) -> None:
         assert self._process.stdin is not None
@@ -123,12 +159,32 @@ class LogReader:
                 pipe.close()
 
 
+def _download_all(requests: IO[bytes], downloads: "queue.Queue[Download | BaseException | None]", rpc: RpcClient,
+                  addresses: list[str]) -> None:
+    """The reader's fetching thread: downloads the requested ranges in order, at most two ahead
+    of the decoder (one in the queue, one downloading), and ends the queue with None when the
+    requests end."""
+    try:
+        for line in requests:
+            first, last, near_head = (int(word) for word in line.split())
+            try:
+                downloads.put(download(rpc, addresses, first, last, bool(near_head)))
+            except Exception as error:  # answered in its turn, as the range's result
+                downloads.put(error)
+    finally:
+        downloads.put(None)
+
+
 def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: list[str]) -> None:
-    for line in requests:
-        first, last, near_head = (int(word) for word in line.split())
+    downloads: queue.Queue[Download | BaseException | None] = queue.Queue(maxsize=1)
+    threading.Thread(target=_download_all, args=(requests, downloads, rpc, addresses), daemon=True).start()
+    while (downloaded := downloads.get()) is not None:
         answer: tuple[Any, ...]
         try:
-            fetched = fetch(rpc, addresses, first, last, bool(near_head))
+            if isinstance(downloaded, BaseException):
+                raise downloaded
+            fetched = decode(downloaded)
+            del downloaded
             # Plain tuples: they pickle several times faster than dataclasses.
             answer = ("ok", (
                 fetched.first, fetched.last, fetched.near_head,

@@ -9,11 +9,16 @@ from typing import Any
 from indexer.store import Key, Row
 
 
+# Per table changed in a batch: its changed keys and, in the same order, their rows before the batch.
+Undo = dict[str, tuple[list[Key], list[Row | None]]]
+
+
 class TrackedState:
     def __init__(self, tables: dict[str, dict[Key, Row]]) -> None:
         self.tables = tables
         # Per table, each key changed in this batch and its row before the batch (None: absent).
-        self._before: dict[str, dict[Key, Row | None]] = {name: {} for name in tables}
+        # The dictionaries live as long as the state: the projector's hot paths hold on to them.
+        self.before: dict[str, dict[Key, Row | None]] = {name: {} for name in tables}
 
     def get(self, table: str, key: Key) -> Row | None:
         return self.tables[table].get(key)
@@ -22,7 +27,7 @@ class TrackedState:
         """The row of `key` (None when absent), remembered as it was: the caller may change it in place,
         or put or remove it."""
         row = self.tables[table].get(key)
-        before = self._before[table]
+        before = self.before[table]
         if key not in before:
             before[key] = None if row is None else dict(row)
         return row
@@ -52,20 +57,22 @@ class TrackedState:
         self.touch(table, key)
         self.tables[table].pop(key, None)
 
-    def drain(self) -> tuple[dict[str, list[Row]], dict[str, list[Key]], list[tuple[str, Key, Row | None]]]:
+    def drain(self) -> tuple[dict[str, list[Row]], dict[str, list[Key]], Undo]:
         """The batch's changes: rows to upsert, keys to delete, and values before the batch.
 
         The rows to upsert are the live ones, not copies: write them before changing the state again.
         """
         upserts: dict[str, list[Row]] = {}
         deletes: dict[str, list[Key]] = {}
-        undo: list[tuple[str, Key, Row | None]] = []
-        for table, changed in self._before.items():
+        undo: Undo = {}
+        for table, changed in self.before.items():
             if not changed:
                 continue
             rows = self.tables[table]
             written: list[Row] = []
             removed: list[Key] = []
+            undone_keys: list[Key] = []
+            undone_rows: list[Row | None] = []
             for key, before in changed.items():
                 row = rows.get(key)
                 if row is None:
@@ -76,10 +83,13 @@ class TrackedState:
                     continue
                 else:
                     written.append(row)
-                undo.append((table, key, before))
+                undone_keys.append(key)
+                undone_rows.append(before)
             if written:
                 upserts[table] = written
             if removed:
                 deletes[table] = removed
-            self._before[table] = {}
+            if undone_keys:
+                undo[table] = (undone_keys, undone_rows)
+            changed.clear()
         return upserts, deletes, undo

@@ -6,7 +6,7 @@ restart resumes from its checkpoint without losing or repeating a row.
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -36,7 +36,7 @@ Key = tuple[Any, ...]
 
 # Block hashes kept for finding a common ancestor; deeper reorganisations are not followed.
 REORG_WINDOW_BLOCKS = 256
-ROWS_PER_STATEMENT = 1000
+ROWS_PER_STATEMENT = 1024
 # SQLite's default bound on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER) since 3.32.
 SQLITE_MAX_PARAMETERS = 32_766
 
@@ -59,8 +59,24 @@ class BatchWrite:
     facts: dict[str, list[Row]] = field(default_factory=dict)
     upserts: dict[str, list[Row]] = field(default_factory=dict)
     deletes: dict[str, list[Key]] = field(default_factory=dict)
-    # (table, key, previous row or None); None when the batch is too deep to be reorganised.
-    undo: list[tuple[str, Key, Row | None]] | None = None
+    # Per table, the changed keys and their rows before (None: absent); None when the batch is
+    # too deep to be reorganised.
+    undo: dict[str, tuple[list[Key], list[Row | None]]] | None = None
+
+
+@dataclass
+class EncodedBatch:
+    """A batch as the database's parameters, in the order of each table's columns."""
+
+    first_block: int
+    last: BlockHeader
+    chain_head: int
+    inserts: list[tuple[Table, list[tuple[Any, ...]]]]
+    deletes: list[tuple[Table, list[Key]]]
+    upserts: list[tuple[Table, list[tuple[Any, ...]]]]
+    # Per table: its name, the changed keys and their rows before the batch, both as JSON; None
+    # when the batch is too deep to be reorganised.
+    undo: list[tuple[str, str, str]] | None
 
 
 class SchemaMismatch(PointsError):
@@ -135,25 +151,39 @@ class Store:
             rows = connection.execute(select(BlockRecord.number, BlockRecord.hash))  # type: ignore[call-overload]
             return {number: block_hash for number, block_hash in rows}
 
-    def write(self, batch: BatchWrite, chain_id: int) -> None:
+    def encode(self, batch: BatchWrite) -> EncodedBatch:
+        """The batch as parameters: it no longer refers to the projector's rows, which may change
+        while it is written."""
+        inserts = [(FACTS_BY_NAME[name], rows) for name, rows in batch.facts.items() if rows]
+        inserts.append((BlockRecord.__table__, [  # type: ignore[attr-defined]
+            {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
+            for h in batch.headers
+        ]))
+        return EncodedBatch(
+            first_block=batch.first_block, last=batch.last, chain_head=batch.chain_head,
+            inserts=[(table, self._parameters(_inserted_columns(table), rows)) for table, rows in inserts if rows],
+            deletes=[(STATE_BY_NAME[name], keys) for name, keys in batch.deletes.items() if keys],
+            upserts=[(STATE_BY_NAME[name], self._parameters(list(STATE_BY_NAME[name].c), rows))
+                     for name, rows in batch.upserts.items() if rows],
+            undo=None if batch.undo is None else _undo_journal(batch.undo),
+        )
+
+    def write(self, batch: EncodedBatch, chain_id: int) -> None:
         """Commits one batch atomically."""
         with self.engine.begin() as connection:
-            batch_id = None
             if batch.undo is not None:
                 batch_id = connection.execute(
                     insert(Batch.__table__).values(first_block=batch.first_block, last_block=batch.last.number)  # type: ignore[attr-defined]
                 ).inserted_primary_key[0]
-                self._insert(connection, Undo.__table__, _undo_rows(batch_id, batch.undo))  # type: ignore[attr-defined]
-            for name, rows in batch.facts.items():
-                self._insert(connection, FACTS_BY_NAME[name], rows)
-            self._insert(connection, BlockRecord.__table__, [  # type: ignore[attr-defined]
-                {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
-                for h in batch.headers
-            ])
-            for name, keys in batch.deletes.items():
-                self._delete_keys(connection, STATE_BY_NAME[name], keys)
-            for name, rows in batch.upserts.items():
-                self._upsert(connection, STATE_BY_NAME[name], rows)
+                self._insert(connection, Undo.__table__, [  # type: ignore[attr-defined]
+                    {"batch_id": batch_id, "table_name": name, "key": keys, "old": olds} for name, keys, olds in batch.undo
+                ])
+            for table, parameters in batch.inserts:
+                self._insert_parameters(connection, table, parameters)
+            for table, keys in batch.deletes:
+                self._delete_keys(connection, table, keys)
+            for table, parameters in batch.upserts:
+                self._upsert(connection, table, parameters)
             horizon = batch.last.number - REORG_WINDOW_BLOCKS
             connection.execute(delete(BlockRecord.__table__).where(BlockRecord.number < horizon))  # type: ignore[attr-defined, arg-type]
             stale = select(Batch.id).where(Batch.last_block < horizon)  # type: ignore[call-overload, arg-type]
@@ -212,7 +242,7 @@ class Store:
             )
         return restart
 
-    def _save_checkpoint(self, connection: Any, batch: BatchWrite, chain_id: int) -> None:
+    def _save_checkpoint(self, connection: Any, batch: EncodedBatch, chain_id: int) -> None:
         values = {
             "chain_id": chain_id,
             "indexed_block": batch.last.number,
@@ -239,52 +269,72 @@ class Store:
         return list(map(_row_encoder(tuple(columns)), rows))
 
     def _insert(self, connection: Any, table: Table, rows: list[Row]) -> None:
-        """Inserts rows; a table's surrogate `id` is left to the database."""
-        if not rows:
-            return
-        columns = [column for column in table.c if column.name != "id"]
-        names = ", ".join(column.name for column in columns)
-        self._bulk(connection, f"INSERT INTO {table.name} ({names})", "", self._parameters(columns, rows))
+        if rows:
+            self._insert_parameters(connection, table, self._parameters(_inserted_columns(table), rows))
+
+    def _insert_parameters(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
+        names = ", ".join(column.name for column in _inserted_columns(table))
+        self._bulk(connection, f"INSERT INTO {table.name} ({names})", "", parameters)
 
     def _delete_keys(self, connection: Any, table: Table, keys: Sequence[Key]) -> None:
         if not keys:
             return
-        condition = " AND ".join(f"{column} = {self._placeholder()}" for column in primary_key(table))
+        columns = primary_key(table)
+        if self.is_sqlite:
+            # A join, because SQLite scans the whole table for `(columns) IN (VALUES ...)`.
+            row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+            matches = " AND ".join(f"t.{column} = k.column{index}" for index, column in enumerate(columns, 1))
+            for size, parameters in _statements(keys, len(columns)):
+                connection.exec_driver_sql(
+                    f"DELETE FROM {table.name} WHERE rowid IN (SELECT t.rowid FROM "
+                    f"(VALUES {', '.join([row_marks] * size)}) AS k JOIN {table.name} AS t ON {matches})", parameters)
+            return
+        condition = " AND ".join(f"{column} = %s" for column in columns)
         connection.exec_driver_sql(f"DELETE FROM {table.name} WHERE {condition}", [tuple(key) for key in keys])
 
-    def _upsert(self, connection: Any, table: Table, rows: list[Row]) -> None:
-        if not rows:
-            return
+    def _upsert(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
         columns = [column.name for column in table.c]
         keys = primary_key(table)
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in keys)
         self._bulk(connection, f"INSERT INTO {table.name} ({', '.join(columns)})",
-                   f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", self._parameters(list(table.c), rows))
+                   f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", parameters)
 
     def _bulk(self, connection: Any, head: str, tail: str, parameters: list[tuple[Any, ...]]) -> None:
         """Runs `head VALUES (...) tail` for each tuple of parameters.
 
-        SQLite gets ROWS_PER_STATEMENT rows per statement: one statement of a few hundred rows
-        costs it a good deal less than as many executions of a one-row statement. The rows that
-        do not fill a statement go one by one, so that the driver's statement cache holds two
-        statements per table rather than one of every size. psycopg pipelines `executemany` by
-        itself.
+        SQLite gets many rows per statement: one statement of a few hundred rows costs it a good
+        deal less than as many executions of a one-row statement, and the driver lets go of the
+        interpreter lock once per statement, not once per row, so the projector (on another
+        thread) rarely holds up the writer. psycopg pipelines `executemany` by itself.
         """
-        width = len(parameters[0])
-        row_marks = "(" + ", ".join([self._placeholder()] * width) + ")"
-        whole = 0
-        if self.is_sqlite:
-            rows = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
-            whole = len(parameters) - len(parameters) % rows
-            statement = f"{head} VALUES {', '.join([row_marks] * rows)}{tail}"
-            for start in range(0, whole, rows):
-                connection.exec_driver_sql(statement, tuple(chain.from_iterable(parameters[start : start + rows])))
-        if whole < len(parameters):
-            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters[whole:])
+        row_marks = "(" + ", ".join([self._placeholder()] * len(parameters[0])) + ")"
+        if not self.is_sqlite:
+            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters)
+            return
+        for size, flat in _statements(parameters, len(parameters[0])):
+            connection.exec_driver_sql(f"{head} VALUES {', '.join([row_marks] * size)}{tail}", flat)
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Splits rows for multi-row SQLite statements: as many as fit one statement, then the rest in
+    falling powers of two, so that the driver's statement cache sees a few sizes per table, not
+    every size. Yields each statement's row count and its parameters, flattened."""
+    most = min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width)
+    start = 0
+    while start < len(rows):
+        left = len(rows) - start
+        size = most if left >= most else 1 << (left.bit_length() - 1)
+        yield size, tuple(chain.from_iterable(rows[start : start + size]))
+        start += size
+
+
+def _inserted_columns(table: Table) -> list[Column]:  # type: ignore[type-arg]
+    """The columns an insert names: a table's surrogate `id` is left to the database."""
+    return [column for column in table.c if column.name != "id"]
 
 
 def _row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]]:  # type: ignore[type-arg]
@@ -318,19 +368,11 @@ def _dumps(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"))
 
 
-def _undo_rows(batch_id: int, undo: list[tuple[str, Key, Row | None]]) -> list[Row]:
-    """The journal of one batch: per table, one row holding its keys and their previous rows
-    (null where a row did not exist), in two JSON arrays of the same order. A row per changed
-    key would cost a backfill near the head more than the changes themselves."""
-    by_table: dict[str, tuple[list[Key], list[Row | None]]] = {}
-    for name, key, old in undo:
-        keys, olds = by_table.setdefault(name, ([], []))
-        keys.append(key)
-        olds.append(old)
-    return [
-        {"batch_id": batch_id, "table_name": name, "key": _dumps(keys), "old": _dumps(olds)}
-        for name, (keys, olds) in by_table.items()
-    ]
+def _undo_journal(undo: dict[str, tuple[list[Key], list[Row | None]]]) -> list[tuple[str, str, str]]:
+    """The journal of one batch: per table, its keys and their previous rows (null where a row
+    did not exist), in two JSON arrays of the same order. A row per changed key would cost a
+    backfill near the head more than the changes themselves."""
+    return [(name, _dumps(keys), _dumps(olds)) for name, (keys, olds) in undo.items()]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -349,4 +391,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Checkpoints copy the WAL into the database and sync it; every 2,500 pages (40 MB) rather
     # than 1,000, a page that many batches touch is copied fewer times.
     cursor.execute("PRAGMA wal_autocheckpoint=2500")
+    # A multi-row insert or upsert keeps a statement journal (each page it changes, as it was) to
+    # undo itself alone on a constraint error; in temporary files those journals were half of a
+    # backfill's writes (1.2 GB for 200,000 events). A statement's journal is a few megabytes.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
