@@ -132,22 +132,23 @@ class LogReader:
 
     def take(self) -> Fetched:
         """The answer to the oldest outstanding request; raises the reader's error, if it had one."""
-        assert self._process.stdout is not None
         self._requests.popleft()
-        header = self._process.stdout.read(_LENGTH.size)
-        if len(header) < _LENGTH.size:
-            raise PointsError(f"the log reader stopped (exit code {self._process.wait()})")
-        (length,) = _LENGTH.unpack(header)
-        frame = self._process.stdout.read(length)
-        if len(frame) < length:
-            raise PointsError(f"the log reader stopped (exit code {self._process.wait()})")
-        answer = pickle.loads(frame)
+        (length,) = _LENGTH.unpack(self._read(_LENGTH.size))
+        answer = pickle.loads(self._read(length))
         if answer[0] == "error":
             _, message, is_points_error = answer
             raise PointsError(message) if is_points_error else RuntimeError(f"the log reader failed: {message}")
         first, last, near_head, headers, logs, log_blocks = answer[1]
         return Fetched(first, last, near_head, [BlockHeader(*header) for header in headers],
                        list(map(DecodedLog._make, logs)), [LogBlock(*block) for block in log_blocks])
+
+    def _read(self, size: int) -> bytes:
+        """`size` bytes of the reader's answers; the reader ending before them is an error."""
+        assert self._process.stdout is not None
+        data = self._process.stdout.read(size)
+        if len(data) < size:
+            raise PointsError(f"the log reader stopped (exit code {self._process.wait()})")
+        return data
 
     def close(self) -> None:
         """Stops the reader at once: it may be retrying a node that is gone, and its warnings

@@ -65,7 +65,7 @@ def _account_rows(reader: Reader, address: str) -> Sequence[tuple[Any, ...]]:
     if not rows:
         raise NotIndexed("the indexer has not written a batch yet")
     if all(row[BALANCE_COLUMN] is None for row in rows) and not _has_history(reader, address):
-        raise HTTPException(404, f"{address} has no points activity in this deployment")
+        raise _no_activity(address)
     return rows
 
 
@@ -77,8 +77,12 @@ async def get_history(address: AccountAddress, request: Request,
     db = database(request)
     rows, response = await movements_page(db, address, program, kind, limit, cursor)
     if not rows and cursor is None and not await db.read(lambda reader: _has_history(reader, address)):
-        raise HTTPException(404, f"{address} has no points activity in this deployment")
+        raise _no_activity(address)
     return response
+
+
+def _no_activity(address: str) -> HTTPException:
+    return HTTPException(404, f"{address} has no points activity in this deployment")
 
 
 def _has_history(reader: Reader, address: str) -> bool:

@@ -36,8 +36,12 @@ HOLDERS_AFTER = _HOLDERS.where(tuple_(BALANCES.c.balance, BALANCES.c.account)
 def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
     row = connection.execute(PROGRAM, {"address": address}).mappings().first()
     if row is None:
-        raise HTTPException(404, f"no program at {address} in this deployment")
+        raise _no_program(address)
     return dict(row)
+
+
+def _no_program(address: str) -> HTTPException:
+    return HTTPException(404, f"no program at {address} in this deployment")
 
 
 @router.get("/programs", response_model=Page[Program])
@@ -71,6 +75,6 @@ def _holders(reader: Reader, token: str, count: int, after: tuple[Any, ...] | No
     if after is None:
         holders = reader.dicts(HOLDERS_FIRST, {"program": token, "limit": count})
         if not holders and not reader.rows(PROGRAM_EXISTS, {"address": token}):
-            raise HTTPException(404, f"no program at {token} in this deployment")
+            raise _no_program(token)
         return holders
     return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": count, "balance": after[0], "account": after[1]})
