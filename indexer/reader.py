@@ -204,9 +204,10 @@ def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: l
         answers.flush()
         del frame
         # Each range's HTTP responses (megabytes each) sit in reference cycles: with the tuned
-        # thresholds they would pile up for many ranges before a collection. The reader keeps
-        # almost nothing else, so a full collection costs little.
-        gc.collect()
+        # thresholds they would pile up for many ranges before a collection. They are young, so
+        # collecting the two young generations frees them; a full collection also scanned the
+        # address cache every range, 1.7 s of a 200,000-event backfill.
+        gc.collect(1)
 
 
 def main(argv: list[str]) -> int:

@@ -33,6 +33,8 @@ from points.errors import PointsError
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+# A fact table's row: its values in the table's column order.
+Fact = tuple[Any, ...]
 
 # Block hashes kept for finding a common ancestor; deeper reorganisations are not followed.
 REORG_WINDOW_BLOCKS = 256
@@ -56,7 +58,7 @@ class BatchWrite:
     last: BlockHeader
     chain_head: int
     headers: list[BlockHeader] = field(default_factory=list)
-    facts: dict[str, list[Row]] = field(default_factory=dict)
+    facts: dict[str, list[Fact]] = field(default_factory=dict)
     upserts: dict[str, list[Row]] = field(default_factory=dict)
     deletes: dict[str, list[Key]] = field(default_factory=dict)
     # Per table, the changed keys and their rows before (None: absent); None when the batch is
@@ -156,12 +158,11 @@ class Store:
         while it is written."""
         inserts = [(FACTS_BY_NAME[name], rows) for name, rows in batch.facts.items() if rows]
         inserts.append((BlockRecord.__table__, [  # type: ignore[attr-defined]
-            {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash, "timestamp": h.timestamp}
-            for h in batch.headers
+            (h.number, h.hash, h.parent_hash, h.timestamp) for h in batch.headers
         ]))
         return EncodedBatch(
             first_block=batch.first_block, last=batch.last, chain_head=batch.chain_head,
-            inserts=[(table, self._parameters(_inserted_columns(table), rows)) for table, rows in inserts if rows],
+            inserts=[(table, rows) for table, rows in inserts if rows],
             deletes=[(STATE_BY_NAME[name], keys) for name, keys in batch.deletes.items() if keys],
             upserts=[(STATE_BY_NAME[name], self._parameters(list(STATE_BY_NAME[name].c), rows))
                      for name, rows in batch.upserts.items() if rows],
