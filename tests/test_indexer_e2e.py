@@ -5,13 +5,18 @@ the chain and the known activity, more activity is indexed incrementally, and ba
 a clear error.
 """
 
+import re
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine
 
-from indexer.schema_versions import head_revision
+from indexer.schema_versions import alembic_config, head_revision
 from points.devchain import calldata, words
 from points.manifest import Manifest
 from tests.scripts_support import Node, ape_run, indexer
@@ -124,3 +129,72 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
     assert other_revision.returncode == 2 and "python -m indexer migrate" in other_revision.stderr
     for outcome in (missing, unreachable, other_revision):
         assert "Traceback" not in outcome.stderr
+
+
+WITHOUT_ROWID = ("balance", "epochgroup", "movement", "rawevent")
+
+
+def _alembic(database: Path, action: Callable[[Config, str], None], revision: str) -> None:
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        action(alembic_config(connection), revision)
+    engine.dispose()
+
+
+def _schema(database: Path) -> set[tuple[str, str]]:
+    """Every table's and index's SQL; a table that a migration rebuilt has its name quoted, as
+    SQLite's ALTER TABLE RENAME writes it."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    return {(name, re.sub(r'^CREATE TABLE "(\w+)"', r"CREATE TABLE \1", sql)) for name, sql in rows}
+
+
+def _tables(database: Path) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        return [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'")]
+
+
+def _contents(database: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(database) as connection:
+        return {name: sorted(connection.execute(f"SELECT * FROM {name}").fetchall()) for name in _tables(database)}
+
+
+def _copy_rows(source: Path, target: Path) -> None:
+    with sqlite3.connect(target) as connection:
+        connection.execute("ATTACH DATABASE ? AS source", (str(source),))
+        for name in _tables(source):
+            columns = ", ".join(column for _, column, *_ in connection.execute(f"PRAGMA table_info({name})"))
+            connection.execute(f"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM source.{name}")
+
+
+def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(indexed, tmp_path):
+    node, _, manifest_file, database = indexed
+    old = tmp_path / "old.db"
+    _alembic(old, command.upgrade, "0003")
+    _copy_rows(database, old)
+    assert all("WITHOUT ROWID" not in sql for name, sql in _schema(old) if name in WITHOUT_ROWID)
+
+    migrated = indexer("migrate", "--db", f"sqlite:///{old}")
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"0003 -> {head_revision()}" in migrated.stderr
+    assert _contents(old) == _contents(database)
+    assert _schema(old) == _schema(database)
+    assert all("WITHOUT ROWID" in sql for name, sql in _schema(old) if name in WITHOUT_ROWID)
+    assert "ix_rawevent_contract" not in {name for name, _ in _schema(old)}
+    assert _verify(node, manifest_file, old).returncode == 0
+
+
+def test_downgrading_to_revision_0003_restores_its_schema_and_keeps_every_row(indexed, tmp_path):
+    _, _, _, database = indexed
+    downgraded, reference = tmp_path / "downgraded.db", tmp_path / "0003.db"
+    _alembic(reference, command.upgrade, "0003")
+    _alembic(downgraded, command.upgrade, "0003")
+    _copy_rows(database, downgraded)
+    _alembic(downgraded, command.upgrade, "head")
+
+    _alembic(downgraded, command.downgrade, "0003")
+
+    assert _schema(downgraded) == _schema(reference)
+    assert _contents(downgraded) == _contents(database)

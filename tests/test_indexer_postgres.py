@@ -17,7 +17,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
+from sqlalchemy import create_engine
 
+from indexer.schema_versions import alembic_config, head_revision
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from points.devchain import calldata, words
 from points.manifest import Manifest
@@ -138,3 +141,29 @@ def test_absent_database_gives_one_clear_error(indexed):
     assert "Traceback" not in run.stderr
     [line] = run.stderr.splitlines()
     assert re.match(r"error: cannot open database .*absent.*: .*does not exist", line), line
+
+
+def _indexes(url: str) -> set[tuple[str, str]]:
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
+        return set(connection.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'").fetchall())
+
+
+def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(indexed):
+    old = indexed.server_url.rsplit("/", 1)[0] + "/revision_0003"
+    with psycopg.connect(indexed.server_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute("CREATE DATABASE revision_0003")
+    engine = create_engine(old)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0003")
+        connection.exec_driver_sql("INSERT INTO rawevent VALUES (1, 0, '0xc', 'Transfer', '0xt', '{}')")
+    engine.dispose()
+    assert "ix_rawevent_contract" in {name for name, _ in _indexes(old)}
+
+    migrated = indexer("migrate", "--db", old)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"0003 -> {head_revision()}" in migrated.stderr
+    assert _indexes(old) == _indexes(indexed.server_url)
+    with psycopg.connect(old.replace("+psycopg", "")) as connection:
+        assert connection.execute("SELECT block, log_index, contract FROM rawevent").fetchall() == [(1, 0, "0xc")]
