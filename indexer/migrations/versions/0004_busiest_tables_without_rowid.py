@@ -1,8 +1,8 @@
 """The four busiest tables of a backfill (balance, epochgroup, movement, rawevent) are WITHOUT ROWID
 in SQLite, and rawevent loses its index on `contract`, which nothing reads. A table with a rowid
-keeps its rows in one B-tree and its primary key in another, and every write went to both: for a
-200,000-event backfill these were about a third of SQLite's time. PostgreSQL has no rowid; there
-the index is all that changes.
+keeps its rows in one B-tree and its primary key in another, and every insert goes to both; without
+a rowid the rows are kept in the primary key's B-tree alone. PostgreSQL has no rowid: there the
+index is all that changes.
 
 Revision ID: 0004
 Revises: 0003
