@@ -37,9 +37,9 @@ def _uint256() -> Column:  # type: ignore[type-arg]
     return Column(Uint256, nullable=False)
 
 
-# The busiest tables of a backfill are clustered on their primary key in SQLite: a table with a
-# rowid keeps its rows in one B-tree and its key in another, and writes both. PostgreSQL ignores
-# this option.
+# Fact tables are clustered on their primary key in SQLite: a table with a rowid keeps its rows
+# in one B-tree and its key in another, and writes both (migration 0004 says what it saves, and
+# why the state tables keep their rowid). PostgreSQL ignores this option.
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
 
 
@@ -102,7 +102,7 @@ class Program(SQLModel, table=True):
 class Balance(SQLModel, table=True):
     """An account's unexpired points in a program, as of the indexed block."""
 
-    __table_args__ = (Index("ix_balance_holders", "program", "balance", "account"), WITHOUT_ROWID)
+    __table_args__ = (Index("ix_balance_holders", "program", "balance", "account"),)
     program: str = Field(primary_key=True)
     account: str = Field(primary_key=True)
     balance: int = Field(sa_column=_big())
@@ -111,7 +111,7 @@ class Balance(SQLModel, table=True):
 class EpochGroup(SQLModel, table=True):
     """An account's unexpired points of one epoch; removed when they expire."""
 
-    __table_args__ = (Index("ix_epoch_group_epoch", "program", "epoch"), WITHOUT_ROWID)
+    __table_args__ = (Index("ix_epoch_group_epoch", "program", "epoch"),)
     program: str = Field(primary_key=True)
     account: str = Field(primary_key=True)
     epoch: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
