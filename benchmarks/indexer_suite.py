@@ -1,7 +1,8 @@
 """The indexer suite (issue 6): backfill speed against the eth_getLogs ceiling, memory, follow latency.
 
 The indexer runs as users run it, `python -m indexer run`, in a child process; its own report
-("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory.
+("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory. Each part
+starts once the node has gone idle after growing the history (`HistoryNode.wait_until_idle`).
 
 `make bench` runs this suite after the gas suites; `python -m benchmarks.indexer_suite` runs it
 alone, the same way, and prints its table (with `--speed`, only its first three rows: the
@@ -28,6 +29,9 @@ SPEED_EVENTS = 200_000
 MEMORY_EVENTS = 1_000_000
 HOLDERS = 50_000
 CEILING_RANGE_BLOCKS = 20
+# The ceiling is the faster of this many passes: the first one after the node went idle reads what
+# it has put away (40,000 events/s once, against 55,000-66,000 for the next).
+CEILING_PASSES = 2
 FOLLOW_SAMPLES = 10
 _REPORT = re.compile(r"indexed ([\d,]+) events up to block [\d,]+ in ([\d.]+) s")
 
@@ -114,7 +118,8 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
     """The indexer's figures; `keep_database` receives the SQLite database of the 1,000,000-event
     backfill (with its WAL files), for the read API's benchmark."""
     rows: list[Measurement] = []
-    with history_chain() as rpc_url, tempfile.TemporaryDirectory(prefix="points-bench-") as scratch:
+    with history_chain() as node, tempfile.TemporaryDirectory(prefix="points-bench-") as scratch:
+        rpc_url = node.url
         writer = HistoryWriter(rpc_url, token_bytecode, exchange_bytecode, HOLDERS)
         directory = Path(scratch)
         manifest = directory / "manifest.json"
@@ -122,13 +127,16 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
         addresses = [writer.exchange, writer.token]
 
         writer.grow_to(SPEED_EVENTS)
+        settled = node.wait_until_idle()
         head = RpcClient(rpc_url).block_number()
-        fetched, fetch_seconds = _fetch_ceiling(rpc_url, addresses, head)
+        fetched, fetch_seconds = min((_fetch_ceiling(rpc_url, addresses, head) for _ in range(CEILING_PASSES)),
+                                     key=lambda passed: passed[1])
         events, seconds, _ = _index(manifest, f"sqlite:///{directory / 'speed.db'}", rpc_url)
         rate, ceiling = events / seconds, fetched / fetch_seconds
         rows += [
             Measurement("eth_getLogs alone (ceiling)", f"{ceiling:,.0f} events/s",
-                        note=f"{fetched:,} events in {fetch_seconds:.1f} s"),
+                        note=f"{fetched:,} events in {fetch_seconds:.1f} s, the faster of {CEILING_PASSES} passes "
+                             f"after waiting {settled:.0f} s for the node to go idle"),
             Measurement(f"backfill into SQLite, {events:,} events", f"{rate:,.0f} events/s", ">= 20,000",
                         rate >= 20_000, note=f"{seconds:.1f} s"),
             Measurement("backfill rate / eth_getLogs rate", f"{rate / ceiling:.2f}", ">= 0.50", rate / ceiling >= 0.5),
@@ -141,6 +149,7 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
                                 note=f"{seconds:.1f} s, a local PostgreSQL server"))
 
         writer.grow_to(MEMORY_EVENTS)
+        node.wait_until_idle()
         events, seconds, peak_mb = _index(manifest, f"sqlite:///{directory / 'memory.db'}", rpc_url)
         rows.append(Measurement(f"peak RSS, backfill of {events:,} events", f"{peak_mb:,} MB", "< 500 MB",
                                 peak_mb < 500, note=f"{events / seconds:,.0f} events/s over {seconds:.1f} s"))

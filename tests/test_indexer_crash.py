@@ -36,7 +36,8 @@ def _summary(database: Path) -> tuple:
 
 def test_kill_9_during_backfill_then_resume(tmp_path):
     randomness = random.Random(20261123)
-    with history_chain() as rpc_url:
+    with history_chain() as node:
+        rpc_url = node.url
         writer = HistoryWriter(rpc_url, project.PointsToken.contract_type.deployment_bytecode.bytecode,
                                project.PartnerExchange.contract_type.deployment_bytecode.bytecode, holders=3_000)
         writer.grow_to(EVENTS)

@@ -34,7 +34,8 @@ def _indexed_block(database: Path) -> int:
 
 
 def test_follower_survives_rollbacks_to_another_branch(tmp_path):
-    with history_chain() as rpc_url:
+    with history_chain() as node:
+        rpc_url = node.url
         writer = HistoryWriter(rpc_url, project.PointsToken.contract_type.deployment_bytecode.bytecode,
                                project.PartnerExchange.contract_type.deployment_bytecode.bytecode, holders=500)
         writer.grow_to(5_000)
