@@ -282,17 +282,13 @@ class Store:
             return
         columns = primary_key(table)
         if self.is_sqlite:
-            # The keys joined to the table, whose own key columns the delete then matches: SQLite
-            # scans the whole table for `(columns) IN (VALUES ...)`, and for `IN (SELECT column1,
-            # ... FROM (VALUES ...))` searches only the columns of the first one's affinity (not
-            # epoch after program, say). No rowid: a table without one has none to match.
+            # A join, because SQLite scans the whole table for `(columns) IN (VALUES ...)`. Only
+            # state tables come here, and each has a rowid (migration 0004 says why).
             row_marks = "(" + ", ".join("?" * len(columns)) + ")"
-            names = ", ".join(columns)
-            found = ", ".join(f"t.{column}" for column in columns)
             matches = " AND ".join(f"t.{column} = k.column{index}" for index, column in enumerate(columns, 1))
             for size, parameters in _statements(keys, len(columns)):
                 connection.exec_driver_sql(
-                    f"DELETE FROM {table.name} WHERE ({names}) IN (SELECT {found} FROM "
+                    f"DELETE FROM {table.name} WHERE rowid IN (SELECT t.rowid FROM "
                     f"(VALUES {', '.join([row_marks] * size)}) AS k JOIN {table.name} AS t ON {matches})", parameters)
             return
         condition = " AND ".join(f"{column} = %s" for column in columns)
