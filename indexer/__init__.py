@@ -2,12 +2,25 @@
 
 import gc
 
+# A full collection every this many batches (in the indexer) or ranges (in its log reader).
+COLLECT_EVERY = 64
 
-def tune_garbage_collector() -> None:
-    """Collects young objects every 100,000 allocations instead of 700.
 
-    Indexing allocates a few containers per log and keeps a large state: with the default
-    thresholds the collector spends about a quarter of a backfill scanning objects that are all
-    alive.
+class PeriodicCollector:
+    """Stands in for the automatic garbage collector: one full collection every COLLECT_EVERY ticks.
+
+    Indexing allocates a few containers per log and keeps a large state, and almost none of it
+    forms reference cycles: a whole 200,000-event backfill left 5,551 objects in cycles in the
+    indexer (SQLAlchemy's transactions among them), and its log reader a few dozen per request
+    (httpx's). The automatic collector, even with its thresholds raised a hundredfold, scanned the
+    live objects again and again to find them: about 0.4 s of CPU in each process.
     """
-    gc.set_threshold(100_000, 50, 100)
+
+    def __init__(self) -> None:
+        gc.disable()
+        self._ticks = 0
+
+    def tick(self) -> None:
+        self._ticks += 1
+        if self._ticks % COLLECT_EVERY == 0:
+            gc.collect()

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from indexer import tune_garbage_collector
+from indexer import PeriodicCollector
 from indexer.follower import Follower
 from indexer.follower import Progress as BatchProgress
 from indexer.rpc import RpcClient
@@ -44,7 +44,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run(follower: Follower, follow: bool) -> None:
+def _run(follower: Follower, follow: bool, collector: PeriodicCollector) -> None:
     head = follower.rpc.block_number()
     backlog = max(0, head - follower.confirmations - follower.next_block + 1)
     started = time.perf_counter()
@@ -58,6 +58,7 @@ def _run(follower: Follower, follow: bool) -> None:
         first = follower.next_block
 
         def report(batch: BatchProgress) -> None:
+            collector.tick()
             totals["events"] += batch.events
             if progress.finished or batch.indexed_block >= head:
                 logging.getLogger("indexer").info("event=batch indexed_block=%d chain_head=%d events=%d seconds=%.3f",
@@ -73,7 +74,6 @@ def _run(follower: Follower, follow: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    tune_garbage_collector()
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("httpx", "alembic"):
@@ -94,9 +94,10 @@ def main(argv: list[str]) -> int:
             console.print(f"compared {compared:,} values: {len(differences)} differ")
             return 1 if differences else 0
         manifest = load_manifest(settings.manifest)
+        collector = PeriodicCollector()  # from here: loading a large state allocates as much as indexing
         follower = Follower(manifest, rpc, store, confirmations=settings.confirmations)
         try:
-            _run(follower, arguments.follow)
+            _run(follower, arguments.follow, collector)
         finally:
             follower.close()
         return 0

@@ -12,7 +12,6 @@ length, then a pickle of `("ok", range)` or `("error", message, is_points_error)
 ends when its input closes, so it never outlives the indexer, even one killed with SIGKILL.
 """
 
-import gc
 import logging
 import pickle
 import queue
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from indexer import tune_garbage_collector
+from indexer import PeriodicCollector
 from indexer.events import DecodedLog, decode_log
 from indexer.rpc import BlockHeader, RpcClient
 from points.errors import PointsError
@@ -179,39 +178,41 @@ def _download_all(requests: IO[bytes], downloads: "queue.Queue[Download | BaseEx
 def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: list[str]) -> None:
     downloads: queue.Queue[Download | BaseException | None] = queue.Queue(maxsize=1)
     threading.Thread(target=_download_all, args=(requests, downloads, rpc, addresses), daemon=True).start()
-    while (downloaded := downloads.get()) is not None:
-        answer: tuple[Any, ...]
-        try:
-            if isinstance(downloaded, BaseException):
-                raise downloaded
-            fetched = decode(downloaded)
-            del downloaded
-            # Plain tuples: they pickle several times faster than dataclasses.
-            answer = ("ok", (
-                fetched.first, fetched.last, fetched.near_head,
-                [(h.number, h.hash, h.parent_hash, h.timestamp) for h in fetched.headers],
-                [tuple(log) for log in fetched.logs],
-                [(block.number, block.hash, block.timestamp) for block in fetched.log_blocks],
-            ))
-        except PointsError as error:  # the indexer reports it, as if it had read the range itself
-            answer = ("error", str(error), True)
-        except Exception:
-            answer = ("error", traceback.format_exc(), False)
-        frame = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        del answer
+    collector = PeriodicCollector()
+    while (frame := _next_answer(downloads)) is not None:
         answers.write(_LENGTH.pack(len(frame)))
         answers.write(frame)
         answers.flush()
         del frame
-        # Each range's HTTP responses (megabytes each) sit in reference cycles: with the tuned
-        # thresholds they would pile up for many ranges before a collection. They are young, so
-        # collecting the two young generations frees them; a full collection also scanned the
-        # address cache every range, 1.7 s of a 200,000-event backfill.
-        gc.collect(1)
+        collector.tick()
+
+
+def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> bytes | None:
+    """The next range's answer, pickled; None when the requests have ended."""
+    downloaded = downloads.get()
+    if downloaded is None:
+        return None
+    answer: tuple[Any, ...]
+    try:
+        if isinstance(downloaded, BaseException):
+            raise downloaded
+        fetched = decode(downloaded)
+        del downloaded  # the node's JSON, as large as the decoded logs
+        # Plain tuples: they pickle several times faster than dataclasses.
+        answer = ("ok", (
+            fetched.first, fetched.last, fetched.near_head,
+            [(h.number, h.hash, h.parent_hash, h.timestamp) for h in fetched.headers],
+            [tuple(log) for log in fetched.logs],
+            [(block.number, block.hash, block.timestamp) for block in fetched.log_blocks],
+        ))
+    except PointsError as error:  # the indexer reports it, as if it had read the range itself
+        answer = ("error", str(error), True)
+    except Exception:
+        answer = ("error", traceback.format_exc(), False)
+    return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def main(argv: list[str]) -> int:
-    tune_garbage_collector()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     rpc_url, *addresses = argv
