@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from indexer.events import ZERO_ADDRESS, DecodedLog
@@ -179,12 +180,12 @@ class Projector:
         if sender == ZERO_ADDRESS:
             epoch = ledger.mint(receiver, value, timestamp)
             self._change_group(program, receiver, epoch, value)
-            issued = context.take("Issued", program, to=receiver, amount=value)
+            issued = context.take("Issued", program, _MINTED_TO, (receiver, value))
             counterparty = merchant = issued.args["merchant"] if issued else None
             kind = "exchanged" if merchant == self.exchange else "issued"
             if kind == "exchanged":
-                exchanged = context.take(_EXCHANGED_IN, self.exchange, account=receiver, to_token=program,
-                                         amount_out=value)
+                exchanged = context.take(_EXCHANGED_IN, self.exchange, _EXCHANGED_TO,
+                                         (receiver, program, value))
                 counterparty = exchanged.args["from_token"] if exchanged else merchant
             self._movement(program, receiver, kind, value, block, index, 0, log.tx_hash, timestamp,
                            counterparty=counterparty, epoch=epoch)
@@ -200,7 +201,7 @@ class Projector:
             if kind == "burned":
                 self._daily(program, timestamp, "burned", value)
             return
-        at_epoch = context.take("TransferAtEpoch", program, sender=sender, receiver=receiver, value=value)
+        at_epoch = context.take("TransferAtEpoch", program, _MOVED_AT_EPOCH, (sender, receiver, value))
         if at_epoch is not None:
             epoch = at_epoch.args["epoch"]
             ledger.move_at_epoch(sender, receiver, epoch, value, timestamp)
@@ -218,12 +219,12 @@ class Projector:
         self._daily(program, timestamp, "transferred", value)
 
     def _classify_burn(self, program: str, holder: str, value: int, context: "_TransactionContext") -> tuple[str, str | None, int | None]:
-        redeemed = context.take("Redeemed", program, holder=holder, points=value)
+        redeemed = context.take("Redeemed", program, _REDEEMED_BY, (holder, value))
         if redeemed is not None:
             return "redeemed", redeemed.args["merchant"], redeemed.args["reward_id"]
-        if context.take("Revoked", program, account=holder, amount=value) is not None:
+        if context.take("Revoked", program, _REVOKED_FROM, (holder, value)) is not None:
             return "revoked", None, None
-        exchanged = context.take("Exchanged", self.exchange, account=holder, from_token=program, amount_in=value)
+        exchanged = context.take("Exchanged", self.exchange, _EXCHANGED_FROM, (holder, program, value))
         if exchanged is not None:
             return "exchanged", exchanged.args["to_token"], None
         return "burned", None, None
@@ -342,6 +343,15 @@ class Projector:
 
 _EXCHANGED_IN = "Exchanged (the minting side)"
 
+# What ties an annotation to the transfer it explains: these fields of its arguments, which must
+# equal the transfer's (one getter per kind, because every mint of a backfill looks for its Issued).
+_MINTED_TO = itemgetter("to", "amount")
+_EXCHANGED_TO = itemgetter("account", "to_token", "amount_out")
+_MOVED_AT_EPOCH = itemgetter("sender", "receiver", "value")
+_REDEEMED_BY = itemgetter("holder", "points")
+_REVOKED_FROM = itemgetter("account", "amount")
+_EXCHANGED_FROM = itemgetter("account", "from_token", "amount_in")
+
 
 class _TransactionContext:
     """The annotation events of one transaction, each matched to at most one `Transfer`.
@@ -362,20 +372,15 @@ class _TransactionContext:
                 self._unused.setdefault((_EXCHANGED_IN, log.contract), []).append(log)
         self._next: dict[tuple[str, str], int] = dict.fromkeys(self._unused, 0)
 
-    def take(self, name: str, contract: str, **expected: Any) -> DecodedLog | None:
+    def take(self, name: str, contract: str, fields: itemgetter, expected: tuple[Any, ...]) -> DecodedLog | None:
+        """The first unused `name` event of `contract` whose `fields` equal `expected`, now used."""
         candidates = self._unused.get((name, contract))
         if not candidates:
             return None
         start = self._next[(name, contract)]
         for position in range(start, len(candidates)):
             log = candidates[position]
-            if log is None:
-                continue
-            args = log.args
-            for field, value in expected.items():
-                if args[field] != value:
-                    break
-            else:
+            if log is not None and fields(log.args) == expected:
                 candidates[position] = None  # type: ignore[call-overload]
                 if position == start:
                     self._next[(name, contract)] = start + 1

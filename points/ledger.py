@@ -165,6 +165,10 @@ class ExpiringLedger:
         self.record_expirations = record_expirations
         # The latest timestamp an operation happened at; no later call may go before it.
         self._clock = epoch_start
+        # The timestamp up to which every expired group is pruned, and its epoch: operations at the
+        # same second (a batch's mints) need not look again.
+        self._pruned_at: int | None = None
+        self._pruned_epoch = 0
         # account => {epoch => amount}; only non-zero, not yet pruned groups.
         self._groups: dict[Account, dict[int, int]] = {}
         # epoch => accounts holding a non-zero group of it: what pruning an epoch visits.
@@ -355,6 +359,7 @@ class ExpiringLedger:
             return
         self._credit(account, epoch, amount)
         self._supply[epoch] = self._supply.get(epoch, 0) + amount
+        self._pruned_at = None  # the group may have expired already
 
     def expire(self, timestamp: int) -> list[Expiration]:
         """Prunes every group expired at `timestamp` and reports it, exactly once.
@@ -394,8 +399,11 @@ class ExpiringLedger:
         Every non-empty group's epoch has a supply entry, and epochs expire in order, so this
         visits each group once in its life: the cost is amortised over the mints.
         """
+        if timestamp == self._pruned_at:
+            return self._pruned_epoch, []
         current = self._view_epoch(timestamp)
-        self._clock = timestamp
+        self._clock = self._pruned_at = timestamp
+        self._pruned_epoch = current
         oldest = self._oldest_live(current)
         pruned: list[Expiration] = []
         if not self._supply or min(self._supply) >= oldest:  # the common case: nothing expired
@@ -414,9 +422,15 @@ class ExpiringLedger:
     def _credit(self, account: Account, epoch: int, amount: int) -> None:
         if amount == 0:
             return
-        held = self._groups.setdefault(account, {})
+        # get, then insert when missing: setdefault would build an empty dict and set per call.
+        held = self._groups.get(account)
+        if held is None:
+            held = self._groups[account] = {}
         held[epoch] = held.get(epoch, 0) + amount
-        self._holders.setdefault(epoch, set()).add(account)
+        holders = self._holders.get(epoch)
+        if holders is None:
+            holders = self._holders[epoch] = set()
+        holders.add(account)
 
     def _take(self, account: Account, epoch: int, amount: int) -> None:
         if amount == 0:
