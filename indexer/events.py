@@ -138,14 +138,19 @@ _READERS = {topic: (spec.name, _field_readers(spec)) for topic, spec in EVENTS_B
 
 
 class DecodedLog(NamedTuple):
-    name: str
-    contract: str
+    # The first RAW_EVENT_FIELDS fields are a `rawevent` row, in its column order: the indexer
+    # stores every log's row as a slice of it (tests/test_indexer_projector.py checks the order).
     block: int
     log_index: int
+    contract: str
+    name: str
     tx_hash: str
-    args: dict[str, Any]
     # `args` as the raw event table stores them.
     args_json: str
+    args: dict[str, Any]
+
+
+RAW_EVENT_FIELDS = 6
 
 
 class UnknownEvent(ValueError):
@@ -161,8 +166,8 @@ def decode_log(log: dict[str, Any]) -> DecodedLog:
     name, readers = decoder
     data = log["data"]
     args = {field: read(topics, data) for field, read in readers}
-    return DecodedLog(name, checksum(log["address"][2:]), int(log["blockNumber"], 16), int(log["logIndex"], 16),
-                      log["transactionHash"], args, _json(args))
+    return DecodedLog(int(log["blockNumber"], 16), int(log["logIndex"], 16), checksum(log["address"][2:]), name,
+                      log["transactionHash"], _json(args), args)
 
 
 def _json(args: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from indexer.events import ZERO_ADDRESS, DecodedLog
+from indexer.events import RAW_EVENT_FIELDS, ZERO_ADDRESS, DecodedLog
 from indexer.state import TrackedState
 from indexer.store import Fact, Key, Row
 from points.ledger import ExpiringLedger
@@ -127,8 +127,9 @@ class Projector:
     def apply_transaction(self, logs: list[DecodedLog], timestamp: int) -> None:
         """Applies one transaction's logs (in log order) at the block's `timestamp`."""
         context = _TransactionContext(logs)
+        raw_events = self.facts["rawevent"]
         for log in logs:
-            self._raw(log)
+            raw_events.append(log[:RAW_EVENT_FIELDS])
             if log.contract == self.exchange:
                 self._apply_exchange_event(log, timestamp)
             elif log.contract in self.params:
@@ -265,9 +266,6 @@ class Projector:
                 self._daily(args["from_token"], timestamp, "exchanged_out", amount_in)
 
     # ---------------------------------------------------------------- rows
-
-    def _raw(self, log: DecodedLog) -> None:
-        self.facts["rawevent"].append((log.block, log.log_index, log.contract, log.name, log.tx_hash, log.args_json))
 
     def _movement(self, program: str, account: str, kind: str, amount: int, block: int, log_index: int, seq: int,
                   tx_hash: str | None, timestamp: int, *, counterparty: str | None = None,

@@ -22,6 +22,7 @@ import threading
 import traceback
 from collections import deque
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +33,7 @@ from points.errors import PointsError
 from points.settings import load_settings
 
 _LENGTH = struct.Struct(">Q")
+_CHAIN_ORDER = attrgetter("block", "log_index")
 # The directory that holds the `indexer` package, whatever the indexer's working directory.
 _PROJECT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +96,7 @@ def decode(download: Download) -> Fetched:
                 block_hash = entry["blockHash"]
                 timestamp = entry.get("blockTimestamp")
                 log_blocks.append(LogBlock(decoded.block, block_hash, None if timestamp is None else int(timestamp, 16)))
-    logs.sort(key=lambda log: (log.block, log.log_index))
+    logs.sort(key=_CHAIN_ORDER)
     return Fetched(download.first, download.last, download.near_head, download.headers, logs, log_blocks)
 
 

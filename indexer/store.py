@@ -168,11 +168,12 @@ class Store:
         return EncodedBatch(
             first_block=batch.first_block, last=batch.last, chain_head=batch.chain_head,
             inserts=[(table, rows) for table, rows in inserts if rows],
-            # State rows in key order: the projector changes holders in no order, and SQLite walks an
-            # index's pages in turn rather than at random when the keys come sorted (a fifth less
+            # State rows sorted by holder: the projector changes holders in no order, and SQLite walks
+            # an index's pages in turn rather than at random when the keys come sorted (a fifth less
             # time for the upserts of a 200,000-event backfill).
-            deletes=[(STATE_BY_NAME[name], sorted(keys)) for name, keys in batch.deletes.items() if keys],
-            upserts=[(STATE_BY_NAME[name], _in_key_order(STATE_BY_NAME[name], rows))
+            deletes=[(STATE_BY_NAME[name], _keys_in_order(STATE_BY_NAME[name], keys))
+                     for name, keys in batch.deletes.items() if keys],
+            upserts=[(STATE_BY_NAME[name], _rows_in_order(STATE_BY_NAME[name], rows))
                      for name, rows in batch.upserts.items() if rows],
             undo=None if batch.undo is None else _undo_journal(batch.undo),
         )
@@ -342,12 +343,23 @@ def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[i
         start += size
 
 
-def _in_key_order(table: Table, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
-    """A state table's rows as parameters in column order, sorted by primary key."""
+def _sorting_column(table: Table) -> str:
+    """The key column a state table's rows are written in the order of: the second (the holder,
+    merchant or day) where the key has one, because the first is the program, which most rows of a
+    batch share. Sorting by the whole key took five times as long (tuples compared, not strings)."""
+    key = primary_key(table)
+    return key[1] if len(key) > 1 else key[0]
+
+
+def _keys_in_order(table: Table, keys: list[Key]) -> list[Key]:
+    return sorted(keys, key=itemgetter(primary_key(table).index(_sorting_column(table))))
+
+
+def _rows_in_order(table: Table, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
+    """A state table's rows as parameters in column order, sorted."""
     columns = list(table.c)
     parameters = Store._parameters(columns, rows)
-    names = [column.name for column in columns]
-    parameters.sort(key=itemgetter(*(names.index(name) for name in primary_key(table))))
+    parameters.sort(key=itemgetter([column.name for column in columns].index(_sorting_column(table))))
     return parameters
 
 

@@ -27,7 +27,8 @@ def program(address: str, key: str) -> ProgramParams:
 
 
 def event(name: str, contract: str, block: int, log_index: int, tx_hash: str, **args: Any) -> DecodedLog:
-    return DecodedLog(name, contract, block, log_index, tx_hash, args, f'{{"event":"{name}"}}')
+    return DecodedLog(block=block, log_index=log_index, contract=contract, name=name, tx_hash=tx_hash,
+                      args_json=f'{{"event":"{name}"}}', args=args)
 
 
 def facts_by_column(projector: Projector) -> dict[str, list[dict[str, Any]]]:
