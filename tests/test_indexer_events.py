@@ -8,11 +8,21 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
-from indexer.events import EXCHANGE_EVENTS, EVENTS_BY_TOPIC, TOKEN_EVENTS, EventSpec, UnknownEvent, decode_log
+from indexer.events import (
+    EXCHANGE_EVENTS,
+    EVENTS_BY_TOPIC,
+    TOKEN_EVENTS,
+    EventSpec,
+    UnknownEvent,
+    checksum,
+    decode_log,
+)
 from indexer.rpc import RpcClient
 
 # Values near each field's limit, so that a decoder reading too few bytes or through a float fails.
@@ -24,6 +34,12 @@ MAX_RATE_PART = 2**32 - 1
 MAX_ROUTE_CAP = 2**63 - 1
 ORDER_REF = keccak(text="order-1234")  # a ref whose first bit is set
 CORRECTION_REF = keccak(text="correction-7")
+
+
+@given(st.binary(min_size=20, max_size=20), st.booleans())
+def test_checksum_is_eip55(address, upper_case_input):
+    digits = address.hex().upper() if upper_case_input else address.hex()
+    assert checksum.__wrapped__(digits) == to_checksum_address(address)
 
 
 def layout(specs: tuple[EventSpec, ...]) -> dict[str, tuple[tuple[str, str, bool], ...]]:
