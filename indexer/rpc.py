@@ -91,12 +91,7 @@ class RpcClient:
         delay = self._first_backoff
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = self._client.post(self.url, content=orjson.dumps(payload),
-                                             headers={"content-type": "application/json"})
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
-                                                response=response)
-                body = orjson.loads(response.content)
+                body = orjson.loads(self._request(payload))
                 if not _rate_limited(body):
                     return body
                 reason = "rate limited"
@@ -108,6 +103,20 @@ class RpcClient:
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.max_backoff)
         raise RpcUnavailable(f"the node at {self.url} did not answer after {self.max_attempts} attempts ({reason})")
+
+    def _request(self, payload: Any) -> bytes:
+        """The body of one POST of `payload`.
+
+        Read by iterating rather than with `response.read()`: an httpx response and its stream
+        refer to each other, so the body it keeps (megabytes for a range of logs) would live until
+        a garbage collection rather than until the response is dropped.
+        """
+        with self._client.stream("POST", self.url, content=orjson.dumps(payload),
+                                 headers={"content-type": "application/json"}) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
+                                            response=response)
+            return b"".join(response.iter_bytes())
 
     def call(self, method: str, params: list[Any]) -> Any:
         self._next_id += 1
