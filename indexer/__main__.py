@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
             console.print(f"compared {compared:,} values: {len(differences)} differ")
             return 1 if differences else 0
         manifest = load_manifest(settings.manifest)
-        collector = PeriodicCollector()  # from here: loading a large state allocates as much as indexing
+        collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
         follower = Follower(manifest, rpc, store, confirmations=settings.confirmations)
         try:
             _run(follower, arguments.follow, collector)

@@ -6,10 +6,11 @@ instead of taking turns with it for one interpreter's lock. Within the reader, a
 node for the next range while the current one is decoded, so that the node and the decoder work
 at the same time rather than in turns.
 
-The indexer starts `python -m indexer.reader RPC_URL ATTEMPTS MAX_BACKOFF ADDRESS...` (its own
-client's retry settings) and writes one request line per range, `first last near_head`; the reader answers each, in order, with a frame: eight bytes of
-length, then a pickle of `("ok", range)` or `("error", message, is_points_error)`. The reader
-ends when its input closes, so it never outlives the indexer, even one killed with SIGKILL.
+The indexer starts `python -m indexer.reader RPC_URL ATTEMPTS MAX_BACKOFF ADDRESS...` (with its
+own client's retry settings) and writes one request line per range, `first last near_head`; the
+reader answers each, in order, with a frame: eight bytes of length, then a pickle of
+`("ok", range)` or `("error", message, is_points_error)`. The reader ends when its input closes,
+so it never outlives the indexer, even one killed with SIGKILL.
 """
 
 import logging
