@@ -165,10 +165,9 @@ class ExpiringLedger:
         self.record_expirations = record_expirations
         # The latest timestamp an operation happened at; no later call may go before it.
         self._clock = epoch_start
-        # The timestamp up to which every expired group is pruned, and its epoch: operations at the
-        # same second (a batch's mints) need not look again.
-        self._pruned_at: int | None = None
-        self._pruned_epoch = 0
+        # The clock's epoch once every group expired by the clock is pruned (None until then, or
+        # after a restored group): operations at the same second (a batch's mints) need not look again.
+        self._pruned_epoch: int | None = None
         # account => {epoch => amount}; only non-zero, not yet pruned groups.
         self._groups: dict[Account, dict[int, int]] = {}
         # epoch => accounts holding a non-zero group of it: what pruning an epoch visits.
@@ -359,7 +358,7 @@ class ExpiringLedger:
             return
         self._credit(account, epoch, amount)
         self._supply[epoch] = self._supply.get(epoch, 0) + amount
-        self._pruned_at = None  # the group may have expired already
+        self._pruned_epoch = None  # the group may have expired already
 
     def expire(self, timestamp: int) -> list[Expiration]:
         """Prunes every group expired at `timestamp` and reports it, exactly once.
@@ -399,10 +398,10 @@ class ExpiringLedger:
         Every non-empty group's epoch has a supply entry, and epochs expire in order, so this
         visits each group once in its life: the cost is amortised over the mints.
         """
-        if timestamp == self._pruned_at:
+        if timestamp == self._clock and self._pruned_epoch is not None:
             return self._pruned_epoch, []
         current = self._view_epoch(timestamp)
-        self._clock = self._pruned_at = timestamp
+        self._clock = timestamp
         self._pruned_epoch = current
         oldest = self._oldest_live(current)
         pruned: list[Expiration] = []
