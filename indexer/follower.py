@@ -93,6 +93,10 @@ class Follower:
                     f"the manifest is for chain {manifest.chain_id} but the RPC at {rpc.url} serves chain {self.chain_id}"
                 )
             checkpoint = store.prepare(self.chain_id)
+            if checkpoint is None:
+                store.defer_indexes()
+            # Missing too where a first backfill stopped before it caught up: it goes on without them.
+            self.deferred_indexes = store.deferred_indexes()
             self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
             self._read_first_range()
             self.writer = BatchWriter(store, self.chain_id)
@@ -153,12 +157,21 @@ class Follower:
             target = head - self.confirmations
             if self.next_block > target:
                 self.writer.wait()
+                if self.deferred_indexes:
+                    self._build_deferred_indexes()
                 if not follow:
                     self.store.set_chain_head(head)
                     return
                 time.sleep(self.poll_seconds)
                 continue
             self.step(head, target)
+
+    def _build_deferred_indexes(self) -> None:
+        started = time.perf_counter()
+        self.store.build_deferred_indexes()
+        log.info("event=indexes_built indexes=%s seconds=%.3f", ",".join(self.deferred_indexes),
+                 time.perf_counter() - started)
+        self.deferred_indexes = []
 
     def _read(self, first: int, target: int) -> Fetched:
         """The range from `first`, read ahead: while one range is projected and written, the reader

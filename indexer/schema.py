@@ -234,5 +234,12 @@ class DailyStat(SQLModel, table=True):
     supply: int = Field(default=0, sa_column=_big(default=0))
 
 
+# Indexes whose rows arrive in no order: holders by balance, and movements by account. Kept up to
+# date row by row they cost a 200,000-event backfill 1.2-1.4 s of its 4 s of writing (replayed
+# batches); built at once from the filled tables, 0.24 s. A first backfill builds them once it has
+# caught up with the chain (Follower); until then the API's holder lists and account histories are
+# slower. A migration that changes one of them must create it where it is missing.
+DEFERRED_INDEXES = ("ix_balance_holders", "ix_movement_account")
+
 FACT_TABLES = (Movement, RawEvent, Redemption, Exchange, BlockRecord)
 STATE_TABLES = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)

@@ -9,18 +9,19 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
 
-from sqlalchemy import Column, Engine, Table, create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy import Column, Engine, Index, Table, create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from indexer.rpc import BlockHeader
 from indexer.schema_versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from indexer.schema import (
+    DEFERRED_INDEXES,
     FACT_TABLES,
     Uint256,
     STATE_TABLES,
@@ -44,6 +45,8 @@ SQLITE_MAX_PARAMETERS = 32_766
 
 STATE_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in STATE_TABLES}  # type: ignore[attr-defined]
 FACTS_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in FACT_TABLES}  # type: ignore[attr-defined]
+DEFERRABLE: list[Index] = sorted((index for table in SQLModel.metadata.tables.values() for index in table.indexes
+                                  if index.name in DEFERRED_INDEXES), key=attrgetter("name"))
 
 
 def primary_key(table: Table) -> list[str]:
@@ -137,6 +140,25 @@ class Store:
             before = current_revision(connection)
             upgrade_to_head(connection)
         return before, head_revision()
+
+    def defer_indexes(self) -> None:
+        """Drops the indexes that a first backfill builds once it has caught up (schema.DEFERRED_INDEXES)."""
+        with self.engine.begin() as connection:
+            for index in DEFERRABLE:
+                index.drop(connection, checkfirst=True)
+
+    def deferred_indexes(self) -> list[str]:
+        """The deferred indexes missing from the database: a first backfill has not caught up yet."""
+        with self.engine.connect() as connection:
+            inspector = inspect(connection)
+            return [index.name for index in DEFERRABLE  # type: ignore[misc]
+                    if index.name not in {found["name"] for found in inspector.get_indexes(index.table.name)}]  # type: ignore[union-attr]
+
+    def build_deferred_indexes(self) -> None:
+        """Builds the deferred indexes that are missing, each from its whole table at once."""
+        with self.engine.begin() as connection:
+            for index in DEFERRABLE:
+                index.create(connection, checkfirst=True)
 
     def checkpoint(self) -> Checkpoint | None:
         with self.engine.connect() as connection:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ape import project
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
+from indexer.schema import DEFERRED_INDEXES
 from tests.scripts_support import indexer
 
 EVENTS = 60_000
@@ -31,7 +32,12 @@ def _summary(database: Path) -> tuple:
             connection.execute("SELECT COUNT(*) FROM rawevent").fetchone(),
             connection.execute("SELECT SUM(balance), COUNT(*) FROM balance").fetchone(),
             connection.execute("SELECT indexed_block FROM checkpoint").fetchone(),
+            _indexes(connection),
         )
+
+
+def _indexes(connection: sqlite3.Connection) -> list[str]:
+    return [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")]
 
 
 def test_kill_9_during_backfill_then_resume(tmp_path):
@@ -56,9 +62,17 @@ def test_kill_9_during_backfill_then_resume(tmp_path):
                 kills += 1
             process.wait(timeout=60)
         assert kills > 0, "the backfill finished before any kill: make the history longer"
+        with sqlite3.connect(killed) as connection:
+            interrupted = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()
+            indexes = _indexes(connection)
+        if interrupted is not None and interrupted[0] < writer.chain.block_number():
+            # Stopped before it caught up: the deferred indexes are not built yet.
+            assert not set(DEFERRED_INDEXES) & set(indexes)
         resumed = _run(manifest, killed, rpc_url)
         assert resumed.wait(timeout=300) == 0, resumed.stderr.read() if resumed.stderr else ""
 
         verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{killed}", "--rpc", rpc_url)
         assert verified.returncode == 0, verified.stderr
         assert _summary(killed) == _summary(clean)
+        with sqlite3.connect(killed) as connection:
+            assert set(DEFERRED_INDEXES) <= set(_indexes(connection))
