@@ -10,19 +10,21 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from indexer import PeriodicCollector
-from indexer.follower import Follower
-from indexer.follower import Progress as BatchProgress
+from indexer.reader import LogReader
 from indexer.rpc import RpcClient
-from indexer.store import Store
-from indexer.verify import verify
 from points.errors import PointsError
 from points.manifest import load_manifest
 from points.settings import load_settings
+
+if TYPE_CHECKING:
+    from indexer.follower import Follower
+    from indexer.follower import Progress as BatchProgress
 
 # Rich wraps at 80 columns when stderr is not a terminal; an error or a mismatch must stay one
 # line in logs and pipes, for whoever greps them.
@@ -44,7 +46,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run(follower: Follower, follow: bool, collector: PeriodicCollector) -> None:
+def _run(follower: "Follower", follow: bool, collector: PeriodicCollector) -> None:
     head = follower.rpc.block_number()
     backlog = max(0, head - follower.confirmations - follower.next_block + 1)
     started = time.perf_counter()
@@ -57,7 +59,7 @@ def _run(follower: Follower, follow: bool, collector: PeriodicCollector) -> None
         task = progress.add_task("backfill", total=backlog, rate=0.0)
         first = follower.next_block
 
-        def report(batch: BatchProgress) -> None:
+        def report(batch: "BatchProgress") -> None:
             collector.tick()
             totals["events"] += batch.events
             if progress.finished or batch.indexed_block >= head:
@@ -81,8 +83,19 @@ def main(argv: list[str]) -> int:
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
                              confirmations=getattr(arguments, "confirmations", None))
     rpc = RpcClient.from_settings(settings)
-    store = Store(settings.database_url)
+    reader = None
+    store = None
     try:
+        if arguments.command == "run":
+            manifest = load_manifest(settings.manifest)
+            # Started before the database's modules are imported (a second), which its own start
+            # (a third of a second) then overlaps.
+            reader = LogReader(rpc, manifest.contract_addresses())
+        from indexer.follower import Follower
+        from indexer.store import Store
+        from indexer.verify import verify
+
+        store = Store(settings.database_url)
         if arguments.command == "migrate":
             before, after = store.migrate()
             console.print(f"schema revision {before} -> {after}")
@@ -93,9 +106,8 @@ def main(argv: list[str]) -> int:
                 console.print(f"[red]mismatch[/red] {difference}")
             console.print(f"compared {compared:,} values: {len(differences)} differ")
             return 1 if differences else 0
-        manifest = load_manifest(settings.manifest)
         collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
-        follower = Follower(manifest, rpc, store, confirmations=settings.confirmations)
+        follower = Follower(manifest, rpc, store, confirmations=settings.confirmations, reader=reader)
         try:
             _run(follower, arguments.follow, collector)
         finally:
@@ -108,8 +120,11 @@ def main(argv: list[str]) -> int:
         console.print("stopped; the database is at the last committed batch")
         return 0
     finally:
+        if reader is not None:
+            reader.close()
         rpc.close()
-        store.close()
+        if store is not None:
+            store.close()
 
 
 if __name__ == "__main__":

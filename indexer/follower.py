@@ -74,18 +74,20 @@ class Follower:
         confirmations: int = 0,
         poll_seconds: float = 0.25,
         on_batch: Callable[[Progress], None] | None = None,
+        reader: LogReader | None = None,
     ) -> None:
+        """`reader`, when given, is the deployment's log reader started already; the follower
+        closes it."""
         self.manifest = manifest
         self.rpc = rpc
         self.store = store
         self.confirmations = confirmations
         self.poll_seconds = poll_seconds
         self.on_batch = on_batch
-        self.addresses = [manifest.exchange.address, *(p.address for p in manifest.programs.values())]
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
         # Started first, so that it loads its modules while the database is prepared.
-        self.reader = LogReader(rpc, self.addresses)
+        self.reader = reader or LogReader(rpc, manifest.contract_addresses())
         try:
             self.chain_id = rpc.chain_id()
             if manifest.chain_id != self.chain_id:
@@ -98,20 +100,13 @@ class Follower:
             # Missing too where a first backfill stopped before it caught up: it goes on without them.
             self.deferred_indexes = store.deferred_indexes()
             self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
-            self._read_first_range()
+            self._read_ahead(self.next_block, self.rpc.block_number() - self.confirmations)
             self.writer = BatchWriter(store, self.chain_id)
             self.params = self._program_params()
             self._load()
         except BaseException:
             self.reader.close()
             raise
-
-    def _read_first_range(self) -> None:
-        """Asks the reader for the first range now, so that it is read while the programs and the
-        state load rather than after."""
-        target = self.rpc.block_number() - self.confirmations
-        if self.next_block <= target:
-            self._request(self.next_block, target)
 
     def _request(self, first: int, target: int) -> int:
         """Asks the reader for the range from `first`; returns its last block."""
@@ -190,10 +185,16 @@ class Follower:
         if fetched is None:
             self._request(first, target)
             fetched = self.reader.take()
-        following = (self.reader.newest or fetched.last) + 1
+        self._read_ahead(fetched.last + 1, target)
+        return fetched
+
+    def _read_ahead(self, following: int, target: int) -> None:
+        """Asks the reader for up to READ_AHEAD_RANGES ranges beyond those asked already, from
+        `following` if none are outstanding."""
+        newest = self.reader.newest
+        following = following if newest is None else newest + 1
         while self.reader.requested < READ_AHEAD_RANGES and following <= target:
             following = self._request(following, target) + 1
-        return fetched
 
     def _span(self, near_head: bool) -> int:
         # Near the head every header is fetched, so ranges there stay short.

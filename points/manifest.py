@@ -45,6 +45,10 @@ class Manifest(BaseModel):
             known = ", ".join(sorted(self.programs)) or "none"
             raise PointsError(f"unknown program {key!r}: the manifest has {known}") from None
 
+    def contract_addresses(self) -> list[str]:
+        """Every contract of the deployment: the exchange, then the programs."""
+        return [self.exchange.address, *(record.address for record in self.programs.values())]
+
     def program_by_address(self, address: str) -> tuple[str, ProgramRecord]:
         checksummed = to_checksum_address(address)
         for key, record in self.programs.items():
