@@ -23,17 +23,17 @@ import threading
 import traceback
 from collections import deque
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
 from indexer import PeriodicCollector
-from indexer.events import DecodedLog, decode_log
+from indexer.events import DecodedLog, LogRow, decode_log_row
 from indexer.rpc import BlockHeader, RpcClient
 from points.errors import PointsError
 
 _LENGTH = struct.Struct(">Q")
-_CHAIN_ORDER = attrgetter("block", "log_index")
+_CHAIN_ORDER = itemgetter(0, 1)  # a LogRow's block and log index
 # The directory that holds the `indexer` package, whatever the indexer's working directory.
 _PROJECT = Path(__file__).resolve().parent.parent
 
@@ -77,9 +77,9 @@ def download(rpc: RpcClient, addresses: list[str], first: int, last: int, near_h
     return Download(first, last, near_head, headers, list(rpc.logs(addresses, first, last)))
 
 
-def decode(download: Download) -> Fetched:
-    """Decodes a range's logs, in chain order."""
-    logs: list[DecodedLog] = []
+def decode(download: Download) -> tuple[list[LogRow], list[LogBlock]]:
+    """Decodes a range's logs, in chain order, and lists the blocks they come from."""
+    logs: list[LogRow] = []
     log_blocks: list[LogBlock] = []
     block_hash = tx_hash = None
     for chunk in download.chunks:
@@ -90,14 +90,14 @@ def decode(download: Download) -> Fetched:
                 entry["transactionHash"] = tx_hash
             else:
                 tx_hash = entry["transactionHash"]
-            decoded = decode_log(entry)
+            decoded = decode_log_row(entry)
             logs.append(decoded)
             if entry["blockHash"] != block_hash:
                 block_hash = entry["blockHash"]
                 timestamp = entry.get("blockTimestamp")
-                log_blocks.append(LogBlock(decoded.block, block_hash, None if timestamp is None else int(timestamp, 16)))
+                log_blocks.append(LogBlock(decoded[0], block_hash, None if timestamp is None else int(timestamp, 16)))
     logs.sort(key=_CHAIN_ORDER)
-    return Fetched(download.first, download.last, download.near_head, download.headers, logs, log_blocks)
+    return logs, log_blocks
 
 
 class LogReader:
@@ -198,15 +198,15 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
     try:
         if isinstance(downloaded, BaseException):
             raise downloaded
-        fetched = decode(downloaded)
-        del downloaded  # the node's JSON, as large as the decoded logs
+        logs, log_blocks = decode(downloaded)
         # Plain tuples: they pickle several times faster than dataclasses.
         answer = ("ok", (
-            fetched.first, fetched.last, fetched.near_head,
-            [(h.number, h.hash, h.parent_hash, h.timestamp) for h in fetched.headers],
-            [tuple(log) for log in fetched.logs],
-            [(block.number, block.hash, block.timestamp) for block in fetched.log_blocks],
+            downloaded.first, downloaded.last, downloaded.near_head,
+            [(h.number, h.hash, h.parent_hash, h.timestamp) for h in downloaded.headers],
+            logs,
+            [(block.number, block.hash, block.timestamp) for block in log_blocks],
         ))
+        del downloaded  # the node's JSON, as large as the decoded logs: freed before pickling
     except PointsError as error:  # the indexer reports it, as if it had read the range itself
         answer = ("error", str(error), True)
     except Exception:
