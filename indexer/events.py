@@ -165,7 +165,7 @@ class UnknownEvent(ValueError):
 
 
 # A decoded log as a plain tuple, in DecodedLog's field order: what the log reader sends, because
-# plain tuples are built and pickled several times faster than named ones.
+# plain tuples are built faster than named ones, and marshal takes only built-in types.
 LogRow = tuple[int, int, str, str, str, str, dict[str, Any]]
 
 

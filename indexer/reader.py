@@ -8,13 +8,15 @@ at the same time rather than in turns.
 
 The indexer starts `python -m indexer.reader RPC_URL ATTEMPTS MAX_BACKOFF ADDRESS...` (with its
 own client's retry settings) and writes one request line per range, `first last near_head`; the
-reader answers each, in order, with a frame: eight bytes of length, then a pickle of
-`("ok", range)` or `("error", message, is_points_error)`. The reader ends when its input closes,
+reader answers each, in order, with a frame: eight bytes of length, then `marshal`'s bytes of
+`("ok", range)` or `("error", message, is_points_error)`: plain tuples, lists, dicts, strings and
+numbers, which marshal writes about three times as fast as pickle (the two processes run the
+same interpreter, which is all that marshal's format asks). The reader ends when its input closes,
 so it never outlives the indexer, even one killed with SIGKILL.
 """
 
 import logging
-import pickle
+import marshal
 import queue
 import struct
 import subprocess
@@ -84,8 +86,8 @@ def decode(download: Download) -> tuple[list[LogRow], list[LogBlock]]:
     block_hash = tx_hash = None
     for chunk in download.chunks:
         for entry in chunk:
-            # One string object per transaction hash: pickle then sends a campaign's hundreds of
-            # logs one hash and back-references, and the indexer unpickles one string, not hundreds.
+            # One string object per transaction hash: marshal then sends a campaign's hundreds of
+            # logs one hash and back-references, and the indexer reads one string, not hundreds.
             if entry["transactionHash"] == tx_hash:
                 entry["transactionHash"] = tx_hash
             else:
@@ -135,7 +137,7 @@ class LogReader:
         """The answer to the oldest outstanding request; raises the reader's error, if it had one."""
         self._requests.popleft()
         (length,) = _LENGTH.unpack(self._read(_LENGTH.size))
-        answer = pickle.loads(self._read(length))
+        answer = marshal.loads(self._read(length))
         if answer[0] == "error":
             _, message, is_points_error = answer
             raise PointsError(message) if is_points_error else RuntimeError(f"the log reader failed: {message}")
@@ -190,7 +192,7 @@ def _serve(requests: IO[bytes], answers: IO[bytes], rpc: RpcClient, addresses: l
 
 
 def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> bytes | None:
-    """The next range's answer, pickled; None when the requests have ended."""
+    """The next range's answer, marshalled; None when the requests have ended."""
     downloaded = downloads.get()
     if downloaded is None:
         return None
@@ -199,7 +201,7 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
         if isinstance(downloaded, BaseException):
             raise downloaded
         logs, log_blocks = decode(downloaded)
-        # Plain tuples: they pickle several times faster than dataclasses.
+        # Plain tuples: marshal takes built-in types only.
         answer = ("ok", (
             downloaded.first, downloaded.last, downloaded.near_head,
             [(h.number, h.hash, h.parent_hash, h.timestamp) for h in downloaded.headers],
@@ -211,7 +213,7 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
         answer = ("error", str(error), True)
     except Exception:
         answer = ("error", traceback.format_exc(), False)
-    return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    return marshal.dumps(answer)
 
 
 def main(argv: list[str]) -> int:
