@@ -88,9 +88,9 @@ def main(argv: list[str]) -> int:
     try:
         if arguments.command == "run":
             manifest = load_manifest(settings.manifest)
-            # Started before the database's modules are imported (a second), which its own start
-            # (a third of a second) then overlaps.
             reader = LogReader(rpc, manifest.contract_addresses())
+        # Imported once the log reader has started: they take about a second, and the reader's
+        # own start (a third of a second) runs meanwhile instead of inside the backfill.
         from indexer.follower import Follower
         from indexer.store import Store
         from indexer.verify import verify

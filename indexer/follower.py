@@ -86,7 +86,8 @@ class Follower:
         self.on_batch = on_batch
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
-        # Started first, so that it loads its modules while the database is prepared.
+        # Started first (when the caller has not started it earlier still), so that it loads its
+        # modules while the database is prepared.
         self.reader = reader or LogReader(rpc, manifest.contract_addresses())
         try:
             self.chain_id = rpc.chain_id()
