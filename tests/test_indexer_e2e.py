@@ -119,6 +119,7 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
 
     missing = indexer("run", "--manifest", str(tmp_path / "absent.json"), "--db", f"sqlite:///{tmp_path}/x.db",
                       "--rpc", node.url)
+    unknown_database = indexer("run", "--manifest", str(manifest_file), "--db", "nosuchdb://points", "--rpc", node.url)
     unreachable = indexer("run", "--manifest", str(manifest_file), "--db", f"sqlite:///{tmp_path}/y.db",
                           "--rpc", "http://127.0.0.1:9", POINTS_RPC_MAX_BACKOFF="0.2")
     with sqlite3.connect(database) as connection:
@@ -129,9 +130,10 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
         connection.execute("UPDATE alembic_version SET version_num = ?", (head_revision(),))
 
     assert missing.returncode == 2 and "no deployment manifest" in missing.stderr
+    assert unknown_database.returncode == 2 and "cannot use database 'nosuchdb://points'" in unknown_database.stderr
     assert unreachable.returncode == 2 and "did not answer" in unreachable.stderr
     assert other_revision.returncode == 2 and "python -m indexer migrate" in other_revision.stderr
-    for outcome in (missing, unreachable, other_revision):
+    for outcome in (missing, unknown_database, unreachable, other_revision):
         assert "Traceback" not in outcome.stderr
 
 
