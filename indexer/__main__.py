@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
                              confirmations=getattr(arguments, "confirmations", None))
     rpc = RpcClient.from_settings(settings)
-    reader = None
+    reader: LogReader | None = None
     store = None
     try:
         if arguments.command == "run":
@@ -107,7 +107,8 @@ def main(argv: list[str]) -> int:
             console.print(f"compared {compared:,} values: {len(differences)} differ")
             return 1 if differences else 0
         collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
-        follower = Follower(manifest, rpc, store, confirmations=settings.confirmations, reader=reader)
+        assert reader is not None  # started above for `run`, the only command left here
+        follower = Follower(manifest, rpc, store, reader, confirmations=settings.confirmations)
         try:
             _run(follower, arguments.follow, collector)
         finally:

@@ -187,7 +187,8 @@ def decode_log_row(log: dict[str, Any]) -> LogRow:
             log["transactionHash"], _json(args), args)
 
 
-# The deployment's few contracts, checksummed, by the address as the node sends it.
+# The deployment's few contracts, checksummed, by the address as the node sends it: every log
+# names one, and a lookup here skips the slice and the LRU bookkeeping of `checksum`'s cache.
 _CONTRACTS: dict[str, str] = {}
 
 

@@ -70,25 +70,23 @@ class Follower:
         manifest: Manifest,
         rpc: RpcClient,
         store: Store,
+        reader: LogReader,
         *,
         confirmations: int = 0,
         poll_seconds: float = 0.25,
         on_batch: Callable[[Progress], None] | None = None,
-        reader: LogReader | None = None,
     ) -> None:
-        """`reader`, when given, is the deployment's log reader started already; the follower
-        closes it."""
+        """`reader` reads the deployment's contracts' logs; the caller starts it as early as it can,
+        so that it loads its modules meanwhile, and the follower closes it."""
         self.manifest = manifest
         self.rpc = rpc
         self.store = store
+        self.reader = reader
         self.confirmations = confirmations
         self.poll_seconds = poll_seconds
         self.on_batch = on_batch
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
-        # Started first (when the caller has not started it earlier still), so that it loads its
-        # modules while the database is prepared.
-        self.reader = reader or LogReader(rpc, manifest.contract_addresses())
         try:
             self.chain_id = rpc.chain_id()
             if manifest.chain_id != self.chain_id:

@@ -208,7 +208,7 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
             logs,
             [(block.number, block.hash, block.timestamp) for block in log_blocks],
         ))
-        del downloaded  # the node's JSON, as large as the decoded logs: freed before pickling
+        del downloaded  # the node's JSON, as large as the decoded logs: freed before marshalling
     except PointsError as error:  # the indexer reports it, as if it had read the range itself
         answer = ("error", str(error), True)
     except Exception:
