@@ -40,9 +40,9 @@ $(STAMP_PY): pyproject.toml uv.lock | $(UV)
 	touch $@
 
 $(STAMP_NODE): package.json package-lock.json
-	@# `npm ci` rejects the lock because the registry lacks some platforms' optional packages;
-	@# `npm install` with the lock present installs exactly the locked versions.
-	npm install --no-audit --no-fund --ignore-scripts
+	@# The lock lists every platform's Anvil package, so `npm ci` installs exactly it and never
+	@# rewrites it.
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
 # The npm package wraps Anvil in a node launcher; link the platform binary itself so that
