@@ -11,6 +11,8 @@ from eth_utils import keccak, to_checksum_address
 
 from benchmarks.params import CAP_PERIOD, EPOCH_LENGTH, MERCHANT_CAP, VALIDITY
 
+MERCHANT_NAME = "Benchmark till"
+
 
 @dataclass(frozen=True)
 class Bench:
@@ -35,7 +37,7 @@ class Bench:
             True,
             self.owner,
         )
-        token.set_merchant(self.merchant, MERCHANT_CAP, sender=self.owner)
+        token.set_merchant(self.merchant, MERCHANT_CAP, MERCHANT_NAME, sender=self.owner)
         return token
 
     def deploy_plain(self) -> ContractInstance:

@@ -8,9 +8,20 @@
         owner of the receiving token sets a route's rate and cap (its
         program takes on the liability) and the owner of the sending token
         approves the outflow; a route is open when both agreed and rate and
-        cap are non-zero. The exchange burns the holder's points on the
+        cap are non-zero. An approval is bound to the terms it saw: a new
+        rate, or a higher cap, withdraws it until the sending owner
+        approves again. The exchange burns the holder's points on the
         sending token and mints on the receiving token, where it is a
         merchant, so that token's own merchant cap bounds it too.
+
+        A route's cap holds per fixed `to_token` cap period, like a
+        merchant's: across a period boundary a route may issue up to
+        twice its cap within one second.
+
+        A holder converts with a transaction of its own (`exchange`,
+        `exchange_with_permit`) or, without gas, by signing an EIP-712
+        `Exchange` message in this contract's own domain that anyone
+        (a relayer) submits through `exchange_with_sig`.
 
         Only the part of `amount_in` that converts to whole points is
         burnt: a 1:3 route given 10 points burns 9 and issues 3. Every
@@ -21,6 +32,20 @@
 
 
 from .interfaces import IPointsToken
+
+from snekmate.utils import eip712_domain_separator
+initializes: eip712_domain_separator
+
+from .modules import signature_nonces
+initializes: signature_nonces
+
+from .modules import signatures
+
+
+exports: (
+    eip712_domain_separator.eip712Domain,
+    signature_nonces.nonces,
+)
 
 
 # @dev Everything an exchange reads and writes about a route shares one slot,
@@ -46,10 +71,30 @@ _USAGE_MASK: constant(uint256) = (1 << _CAP_SHIFT) - 2
 _MAX_TIMESTAMP: constant(uint256) = (1 << 64) - 1
 
 
+# @dev EIP-2612's `permit`, called without reverting so that a permit
+# that someone else already applied is not an error.
+_PERMIT_SELECTOR: constant(bytes4) = method_id(
+    "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", output_type=bytes4
+)
+
+
+# @dev The exchange's EIP-712 signing domain.
+_EIP712_NAME: constant(String[50]) = "PartnerExchange"
+_EIP712_VERSION: constant(String[20]) = "1"
+
+
+# @dev The EIP-712 type an account signs to let anyone submit its exchange.
+_EXCHANGE_TYPE_HASH: constant(bytes32) = keccak256(
+    "Exchange(address account,address fromToken,address toToken,uint256 amountIn,uint256 minOut,"
+    "uint256 nonce,uint256 deadline)"
+)
+
+
 # @dev from_token => to_token => packed (rate_num, rate_den, cap, used, last, approved).
 _routes: HashMap[address, HashMap[address, uint256]]
 
 
+# @dev Emitted when the receiving program's owner sets a route's terms.
 event RouteSet:
     from_token: indexed(address)
     to_token: indexed(address)
@@ -58,6 +103,8 @@ event RouteSet:
     cap: uint256
 
 
+# @dev Emitted when the sending program's owner agrees to or withdraws
+# from a route, and (`enabled` false) when new terms withdraw its approval.
 event RouteApproved:
     from_token: indexed(address)
     to_token: indexed(address)
@@ -76,15 +123,21 @@ event Exchanged:
 
 @deploy
 def __init__():
-    pass
+    eip712_domain_separator.__init__(_EIP712_NAME, _EIP712_VERSION)
+    signature_nonces.__init__()
 
 
 @external
-def set_route(from_token: IPointsToken, to_token: IPointsToken, rate_num: uint256, rate_den: uint256, cap: uint256):
+def set_route(
+    from_token: IPointsToken, to_token: IPointsToken, rate_num: uint256, rate_den: uint256, cap: uint256
+):
     """
     @dev Sets the rate (`rate_num` `to_token` points per `rate_den`
          `from_token` points) and the cap (`to_token` points per
          `to_token`'s cap period) of a route. A zero rate or cap closes it.
+         A new rate, or a higher cap, withdraws the sending owner's
+         approval (the consent was to the old terms); the same terms or
+         a lower cap keep it.
     @notice Only the owner of `to_token`, which takes on the liability.
     @param from_token The token whose points are burnt.
     @param to_token The token whose points are issued.
@@ -96,12 +149,24 @@ def set_route(from_token: IPointsToken, to_token: IPointsToken, rate_num: uint25
     assert msg.sender == staticcall to_token.owner(), "PartnerExchange: caller is not the owner of to_token"
     assert rate_num <= _MAX_RATE_PART and rate_den <= _MAX_RATE_PART, "PartnerExchange: rate part exceeds 2**32 - 1"
     assert cap <= _MAX_CAP, "PartnerExchange: cap exceeds 2**63 - 1"
-    # The usage and the approval stay: a new rate or cap does not restart the period's count.
-    kept: uint256 = self._routes[from_token.address][to_token.address] & (_USAGE_MASK | _APPROVED)
+    route: uint256 = self._routes[from_token.address][to_token.address]
+    # The usage stays: new terms do not restart the period's count.
+    kept: uint256 = route & (_USAGE_MASK | _APPROVED)
+    withdrawn: bool = route & _APPROVED == _APPROVED and (
+        rate_num != route >> _NUM_SHIFT
+        or rate_den != (route >> _DEN_SHIFT) & _MAX_RATE_PART
+        or cap > (route >> _CAP_SHIFT) & _MAX_CAP
+    )
+    if withdrawn:
+        kept &= ~_APPROVED
     self._routes[from_token.address][to_token.address] = (
         (rate_num << _NUM_SHIFT) | (rate_den << _DEN_SHIFT) | (cap << _CAP_SHIFT) | kept
     )
-    log RouteSet(from_token=from_token.address, to_token=to_token.address, rate_num=rate_num, rate_den=rate_den, cap=cap)
+    log RouteSet(
+        from_token=from_token.address, to_token=to_token.address, rate_num=rate_num, rate_den=rate_den, cap=cap
+    )
+    if withdrawn:
+        log RouteApproved(from_token=from_token.address, to_token=to_token.address, enabled=False)
 
 
 @external
@@ -219,7 +284,7 @@ def exchange_with_permit(
     """
     permitted: bool = raw_call(
         from_token.address,
-        abi_encode(msg.sender, self, amount_in, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
+        abi_encode(msg.sender, self, amount_in, deadline, v, r, s, method_id=_PERMIT_SELECTOR),
         revert_on_failure=False,
     )
     if not permitted:
@@ -227,9 +292,76 @@ def exchange_with_permit(
     return self._exchange(msg.sender, from_token, to_token, amount_in, min_out)
 
 
+@external
+@nonreentrant
+def exchange_with_sig(
+    account: address,
+    from_token: IPointsToken,
+    to_token: IPointsToken,
+    amount_in: uint256,
+    min_out: uint256,
+    deadline: uint256,
+    signature: Bytes[signatures.MAX_SIGNATURE_LENGTH],
+) -> uint256:
+    """
+    @dev `exchange` on `account`'s behalf: anyone (a relayer) submits
+         and pays the gas for `account`'s EIP-712 `Exchange` signature,
+         which binds every argument, the account's current nonce on this
+         exchange, the chain and this contract. The burn uses the
+         allowance `account` gave this exchange on `from_token` (once, by
+         `approve` or a permit). A 65-byte signature is tried as ECDSA
+         first (EOAs, EIP-7702 accounts); an account with code is then
+         asked through ERC-1271.
+    @param account The 20-byte address whose points are converted.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param amount_in The points offered; only the part that converts to
+           whole points is burnt.
+    @param min_out The fewest points the account accepts.
+    @param deadline The last timestamp at which the signature is valid.
+    @param signature The account's 65-byte signature, or its wallet's ERC-1271 proof.
+    @return uint256 The points issued.
+    """
+    assert block.timestamp <= deadline, "PartnerExchange: exchange signature has expired"
+    assert account != empty(address), "PartnerExchange: account is the zero address"
+    struct_hash: bytes32 = keccak256(
+        abi_encode(
+            _EXCHANGE_TYPE_HASH,
+            account,
+            from_token.address,
+            to_token.address,
+            amount_in,
+            min_out,
+            signature_nonces._use_nonce(account),
+            deadline,
+        )
+    )
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(struct_hash)
+    assert signatures._is_valid_signature_now(account, digest, signature), "PartnerExchange: invalid exchange signature"
+    return self._exchange(account, from_token, to_token, amount_in, min_out)
+
+
+@external
+@view
+def DOMAIN_SEPARATOR() -> bytes32:
+    """
+    @dev Returns the exchange's EIP-712 domain separator for the current chain.
+    @return bytes32 The 32-byte domain separator.
+    """
+    return eip712_domain_separator._domain_separator_v4()
+
+
 @internal
 @pure
 def _convert(rate_num: uint256, rate_den: uint256, amount_in: uint256) -> (uint256, uint256):
+    """
+    @dev Converts `amount_in` at `rate_num`/`rate_den`, in whole points.
+    @param rate_num Points out per `rate_den` points in.
+    @param rate_den Points in per `rate_num` points out.
+    @param amount_in The points offered.
+    @return uint256 amount_used: the least input that yields amount_out.
+    @return uint256 amount_out: the points issued; (0, 0) without a rate.
+    """
     if rate_num == 0 or rate_den == 0:
         return 0, 0
     amount_out: uint256 = amount_in * rate_num // rate_den
@@ -241,6 +373,11 @@ def _convert(rate_num: uint256, rate_den: uint256, amount_in: uint256) -> (uint2
 @internal
 @view
 def _last_second_of_period(to_token: IPointsToken) -> uint256:
+    """
+    @dev Returns the last second of `to_token`'s current cap period.
+    @param to_token The token whose points are issued.
+    @return uint256 The period's last second; `2**64 - 1` if it never ends.
+    """
     start: uint256 = staticcall to_token.cap_period_start()
     length: uint256 = staticcall to_token.cap_period()
     period_start: uint256 = block.timestamp - (block.timestamp - start) % length
@@ -250,7 +387,20 @@ def _last_second_of_period(to_token: IPointsToken) -> uint256:
 
 
 @internal
-def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256) -> uint256:
+def _exchange(
+    account: address, from_token: IPointsToken, to_token: IPointsToken, amount_in: uint256, min_out: uint256
+) -> uint256:
+    """
+    @dev Burns `account`'s `from_token` points through the exchange's
+         allowance and issues `to_token` points at the route's rate,
+         within the route's cap for the current period.
+    @param account The 20-byte address whose points are converted.
+    @param from_token The token whose points are burnt.
+    @param to_token The token whose points are issued.
+    @param amount_in The points offered.
+    @param min_out The fewest points the account accepts.
+    @return uint256 The points issued.
+    """
     route: uint256 = self._routes[from_token.address][to_token.address]
     cap: uint256 = (route >> _CAP_SHIFT) & _MAX_CAP
     rate_num: uint256 = route >> _NUM_SHIFT
@@ -278,6 +428,14 @@ def _exchange(account: address, from_token: IPointsToken, to_token: IPointsToken
 
     # Both tokens answered `owner()` when the route was set, so they have code.
     extcall from_token.burn_from(account, amount_used, skip_contract_check=True)
-    extcall to_token.mint(account, amount_out, convert(convert(from_token.address, uint160), bytes32), skip_contract_check=True)
-    log Exchanged(account=account, from_token=from_token.address, to_token=to_token.address, amount_in=amount_used, amount_out=amount_out)
+    extcall to_token.mint(
+        account, amount_out, convert(convert(from_token.address, uint160), bytes32), skip_contract_check=True
+    )
+    log Exchanged(
+        account=account,
+        from_token=from_token.address,
+        to_token=to_token.address,
+        amount_in=amount_used,
+        amount_out=amount_out,
+    )
     return amount_out

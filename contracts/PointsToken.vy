@@ -28,13 +28,16 @@ initializes: pausable
 from snekmate.utils import eip712_domain_separator
 initializes: eip712_domain_separator
 
-from snekmate.utils import signature_checker
+from .modules import signatures
 
 from .modules import expiring_ledger
 initializes: expiring_ledger
 
+from .modules import signature_nonces
+initializes: signature_nonces
+
 from .modules import approvals
-initializes: approvals[eip712_domain_separator := eip712_domain_separator]
+initializes: approvals[eip712_domain_separator := eip712_domain_separator, signature_nonces := signature_nonces]
 
 from .modules import merchant_caps
 initializes: merchant_caps[ownable := ownable]
@@ -43,7 +46,7 @@ from .modules import pausers
 initializes: pausers[ownable := ownable, pausable := pausable]
 
 from .modules import rewards_catalog
-initializes: rewards_catalog[ownable := ownable, merchant_caps := merchant_caps]
+initializes: rewards_catalog[ownable := ownable, pausable := pausable, merchant_caps := merchant_caps]
 
 
 exports: (
@@ -58,7 +61,7 @@ exports: (
     pausers.unpause,
     eip712_domain_separator.eip712Domain,
     approvals.allowance,
-    approvals.nonces,
+    signature_nonces.nonces,
     approvals.DOMAIN_SEPARATOR,
     expiring_ledger.totalSupply,
     expiring_ledger.balanceOf,
@@ -96,6 +99,8 @@ _REDEEM_TYPE_HASH: constant(bytes32) = keccak256(
     "Redeem(address holder,uint256 rewardId,uint256 quantity,uint256 maxPoints,uint256 nonce,uint256 deadline)"
 )
 
+
+# @dev The program's name and the points' symbol.
 name: public(immutable(String[64]))
 symbol: public(immutable(String[32]))
 
@@ -104,6 +109,8 @@ symbol: public(immutable(String[32]))
 transferable: public(bool)
 
 
+# @dev Emitted besides `Transfer` for every issuance, with the merchant
+# that issued, the epoch the points belong to, and an opaque `ref`.
 event Issued:
     merchant: indexed(address)
     to: indexed(address)
@@ -112,12 +119,14 @@ event Issued:
     ref: bytes32
 
 
+# @dev Emitted besides `Transfer` when the owner removes points.
 event Revoked:
     account: indexed(address)
     amount: uint256
     ref: bytes32
 
 
+# @dev Emitted besides `Transfer` when points are spent on a reward.
 event Redeemed:
     holder: indexed(address)
     reward_id: indexed(uint256)
@@ -126,6 +135,7 @@ event Redeemed:
     points: uint256
 
 
+# @dev Emitted when the owner allows or forbids holder-to-holder transfers.
 event TransferableSet:
     transferable: bool
 
@@ -145,9 +155,9 @@ def __init__(
     @param name_ The program's name; also the EIP-712 domain name, so at
            most 50 characters.
     @param symbol_ The points' symbol.
-    @param epoch_length_ The length of an epoch in seconds.
+    @param epoch_length_ The length of an epoch in seconds (1 to 2**64 - 1).
     @param validity_ How many epochs minted points stay valid (1 to 64).
-    @param cap_period_ The length of a merchant cap period in seconds.
+    @param cap_period_ The length of a merchant cap period in seconds (1 to 2**64 - 1).
     @param transferable_ Whether holders may transfer points to each other.
     @param owner_ The program's owner.
     """
@@ -164,6 +174,7 @@ def __init__(
     # The length check above makes the narrowing decode lossless.
     eip712_domain_separator.__init__(abi_decode(abi_encode(name_), String[_EIP712_NAME_LENGTH]), _EIP712_VERSION)
     expiring_ledger.__init__(epoch_length_, validity_)
+    signature_nonces.__init__()
     approvals.__init__()
     merchant_caps.__init__(cap_period_)
     pausers.__init__()
@@ -350,31 +361,32 @@ def redeem_with_sig(
     quantity: uint256,
     max_points: uint256,
     deadline: uint256,
-    signature: Bytes[65],
+    signature: Bytes[signatures.MAX_SIGNATURE_LENGTH],
 ) -> uint256:
     """
-    @dev Redeems on the holder's behalf: anyone (a merchant's till) submits
-         and pays the gas for the holder's EIP-712 `Redeem` signature. The
-         signature binds every argument, the holder's current nonce, the
-         chain and this contract; smart-contract wallets sign via ERC-1271.
+    @dev Redeems on the holder's behalf: anyone (a merchant's till or a
+         relayer) submits and pays the gas for the holder's EIP-712
+         `Redeem` signature. The signature binds every argument, the
+         holder's current nonce, the chain and this contract. A 65-byte
+         signature is tried as ECDSA first (EOAs, EIP-7702 accounts);
+         a holder with code is then asked through ERC-1271.
     @param holder The 20-byte address whose points are spent.
     @param reward_id The reward's id.
     @param quantity Units to redeem.
     @param max_points The most the holder agreed to pay.
     @param deadline The last timestamp at which the signature is valid.
-    @param signature The holder's 65-byte signature (or its wallet's ERC-1271 proof).
+    @param signature The holder's 65-byte signature, or its wallet's ERC-1271 proof.
     @return uint256 The points spent.
     """
     assert block.timestamp <= deadline, "PointsToken: redemption signature has expired"
     assert holder != empty(address), "PointsToken: holder is the zero address"
     struct_hash: bytes32 = keccak256(
         abi_encode(
-            _REDEEM_TYPE_HASH, holder, reward_id, quantity, max_points, approvals._use_nonce(holder), deadline
+            _REDEEM_TYPE_HASH, holder, reward_id, quantity, max_points, signature_nonces._use_nonce(holder), deadline
         )
     )
     digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(struct_hash)
-    assert signature_checker._is_valid_signature_now(holder, digest, signature), \
-        "PointsToken: invalid redemption signature"
+    assert signatures._is_valid_signature_now(holder, digest, signature), "PointsToken: invalid redemption signature"
     return self._redeem(holder, reward_id, quantity, max_points)
 
 
@@ -392,6 +404,14 @@ def set_transferable(enabled: bool):
 
 @internal
 def _redeem(holder: address, reward_id: uint256, quantity: uint256, max_points: uint256) -> uint256:
+    """
+    @dev Spends `holder`'s points on `quantity` units of a reward.
+    @param holder The 20-byte address whose points are spent.
+    @param reward_id The reward's id.
+    @param quantity Units to redeem.
+    @param max_points The most the holder agreed to pay.
+    @return uint256 The points spent.
+    """
     pausable._require_not_paused()
     merchant: address = empty(address)
     points: uint256 = 0
@@ -403,6 +423,10 @@ def _redeem(holder: address, reward_id: uint256, quantity: uint256, max_points: 
 
 @internal
 def _check_holder_transfer(to: address):
+    """
+    @dev Reverts unless a holder-to-holder transfer to `to` may happen now.
+    @param to The 20-byte receiver address.
+    """
     pausable._require_not_paused()
     assert self.transferable, "PointsToken: transfers between holders are disabled"
     assert to != empty(address), "PointsToken: transfer to the zero address"

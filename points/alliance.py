@@ -4,7 +4,7 @@ Validation names the bad field, e.g. `programs.coffee.validity: must be at most 
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from eth_utils import is_address, to_checksum_address
@@ -15,6 +15,10 @@ from points.errors import PointsError, invalid_file
 MAX_VALIDITY = 64
 MAX_NAME_LENGTH = 50
 MAX_SYMBOL_LENGTH = 32
+# Merchants' and rewards' names are `String[64]` on chain: 64 bytes of UTF-8, not 64 characters.
+MAX_LABEL_BYTES = 64
+# Block timestamps are 64-bit: the token refuses a longer epoch or cap period.
+MAX_PERIOD = 2**64 - 1
 MAX_RATE_PART = 2**32 - 1
 MAX_ROUTE_CAP = 2**63 - 1
 
@@ -25,36 +29,66 @@ def _checksum(value: str) -> str:
     return to_checksum_address(value)
 
 
+def _fits_on_chain(value: str) -> str:
+    if (size := len(value.encode())) > MAX_LABEL_BYTES:
+        raise ValueError(f"{value!r} is {size} bytes of UTF-8; the chain keeps {MAX_LABEL_BYTES} at most")
+    return value
+
+
 Address = Annotated[str, AfterValidator(_checksum)]
+# A public label that goes on chain with `set_merchant` or `add_reward`: never personal data.
+OnChainName = Annotated[str, AfterValidator(_fits_on_chain)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MerchantConfig(_Strict):
+class _Named(_Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _label_is_now_name(cls, data: Any) -> Any:
+        # Files written before names went on chain used `label`; say what to rename.
+        if isinstance(data, dict) and "label" in data:
+            raise ValueError("`label` is now `name` (it goes on chain as the public label): rename the field")
+        return data
+
+
+class MerchantConfig(_Named):
     address: Address
     cap: int = Field(gt=0, lt=2**96, description="points per cap period")
-    label: str = ""
+    name: OnChainName = ""
 
 
-class RewardConfig(_Strict):
+class RewardConfig(_Named):
     merchant: Address
     price: int = Field(gt=0, lt=2**128)
     stock: int = Field(ge=0, lt=2**127)
-    label: str = ""
+    name: OnChainName = ""
 
 
 class ProgramConfig(_Strict):
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     symbol: str = Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)
-    epoch_length: int = Field(gt=0, description="seconds")
+    epoch_length: int = Field(gt=0, le=MAX_PERIOD, description="seconds")
     validity: int = Field(gt=0, le=MAX_VALIDITY, description="epochs")
-    cap_period: int = Field(gt=0, description="seconds")
+    cap_period: int = Field(gt=0, le=MAX_PERIOD, description="seconds")
     transferable: bool = True
     owner: Address | None = None
     merchants: list[MerchantConfig] = []
     rewards: list[RewardConfig] = []
+
+    @model_validator(mode="after")
+    def _merchants_are_distinct(self) -> "ProgramConfig":
+        # One merchant has one cap and one name on chain: a second entry would silently win.
+        seen: dict[str, int] = {}
+        for index, merchant in enumerate(self.merchants):
+            if merchant.address in seen:
+                raise ValueError(
+                    f"merchants.{index}.address {merchant.address} is already merchants.{seen[merchant.address]}"
+                )
+            seen[merchant.address] = index
+        return self
 
     @model_validator(mode="after")
     def _rewards_have_merchants(self) -> "ProgramConfig":

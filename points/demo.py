@@ -4,12 +4,14 @@
 (`customers` per program, some members of several programs) buy and earn points at the
 programs' merchants, receive campaign bonuses (`mint_batch`), redeem rewards directly or through
 a signed redemption a merchant's till relays, give points to friends where the program allows
-it, exchange points both ways on the alliance's routes (with a permit, in one transaction), and
-let points expire by not spending them in time; now and then an owner corrects an issuance.
+it, exchange points both ways on the alliance's routes (with a permit, in one transaction, or
+signed for a till to relay with `exchange_with_sig`), and let points expire by not spending them
+in time; now and then an owner corrects an issuance.
 
 Each day's transactions go into one block, planned from what the chain held before it: plans
 only spend what a customer held at the start of the day and give each customer at most one
-spending action a day, so no transaction depends on another of the same block. When an epoch
+spending action a day, so no transaction depends on another of the same block (but for a relayed
+exchange on its permit, which the same till sends just before, in nonce order). When an epoch
 turns overnight, an empty block at the day's time comes first, so that the plan sees the points
 that expired. Merchants and owners are impersonated (the demo needs no one's key); customers
 are deterministic keys derived from `seed`, because they sign permits and redemptions. The same
@@ -25,10 +27,13 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from points.devchain import DevChain, as_address, calldata
+from points.devchain import DevChain, as_address, calldata, words
 from points.errors import PointsError
 from points.manifest import Manifest
-from points.signing import TokenDomain, permit_typed_data, redeem_typed_data, sign_typed_data
+from points.signing import (
+    EXCHANGE_DOMAIN_NAME, Signature, SigningDomain, exchange_typed_data, permit_typed_data, redeem_typed_data,
+    sign_typed_data,
+)
 
 DAY = 86_400
 DEFAULT_CUSTOMERS = 40
@@ -59,11 +64,12 @@ GAS_MINT = 200_000
 GAS_SPEND_BASE = 150_000
 GAS_SPEND_PER_EPOCH = 35_000
 GAS_EXCHANGE_EXTRA = 250_000
+GAS_PERMIT = 100_000
 GAS_BATCH_BASE = 100_000
 GAS_BATCH_EACH = 60_000
 MAX_BATCH = 256
 
-_MERCHANT_SET_TOPIC = "0x" + keccak(text="MerchantSet(address,uint256)").hex()
+_MERCHANT_SET_TOPIC = "0x" + keccak(text="MerchantSet(address,uint256,string)").hex()
 
 
 class DemoError(PointsError):
@@ -159,6 +165,7 @@ class _DayState:
     mintable: dict[tuple[str, str], int]
     balances: dict[tuple[str, str], int]
     nonces: dict[tuple[str, str], int]
+    exchange_nonces: dict[str, int]
     route_left: dict[tuple[str, str], int]
 
 
@@ -190,6 +197,7 @@ class _Demo:
         if paused:
             self.progress(f"{key} is paused: left out of the demo")
             return None
+        merchants = self._merchants(address, record.block)
         listed = self.chain.calls([(address, calldata("rewards(uint256)", i)) for i in range(1, reward_count + 1)])
         rewards = [
             Reward(reward_id, to_checksum_address(as_address(merchant)), price, stock)
@@ -199,15 +207,17 @@ class _Demo:
         return Program(
             key=key, address=address, name=record.name, symbol=record.symbol, epoch_start=epoch_start,
             epoch_length=epoch_length, validity=validity, transferable=bool(transferable),
-            owner=to_checksum_address(as_address(owner)), merchants=self._merchants(address, record.block),
-            rewards=rewards,
+            owner=to_checksum_address(as_address(owner)), merchants=merchants,
+            # A revoked merchant's rewards cannot be redeemed.
+            rewards=[reward for reward in rewards if reward.merchant in merchants],
         )
 
     def _merchants(self, token: str, from_block: int) -> list[str]:
         """The merchants whose latest `MerchantSet` left them a cap; the exchange is not a till."""
         caps: dict[str, int] = {}
         for log in self.chain.logs(token, [_MERCHANT_SET_TOPIC], from_block):
-            caps[to_checksum_address(as_address(int(log["topics"][1], 16)))] = int(log["data"], 16)
+            # The data is `cap` and then the name's offset, length and bytes.
+            caps[to_checksum_address(as_address(int(log["topics"][1], 16)))] = words(log["data"])[0]
         return [merchant for merchant, cap in caps.items() if cap > 0 and merchant != self.exchange]
 
     def _load_routes(self) -> list[Route]:
@@ -313,12 +323,14 @@ class _Demo:
                   for route in self.routes]
         calls += [(token, calldata("balanceOf(address)", holder)) for token, holder in holder_keys]
         calls += [(token, calldata("nonces(address)", holder)) for token, holder in holder_keys]
+        calls += [(self.exchange, calldata("nonces(address)", customer.address)) for customer in actors]
         values = iter(words[0] for words in self.chain.calls(calls))
         mintable = {key: next(values) for key in mintable_keys}
         route_left = {(route.source.address, route.target.address): route.cap - next(values) for route in self.routes}
         balances = {key: next(values) for key in holder_keys}
         nonces = {key: next(values) for key in holder_keys}
-        return _DayState(mintable, balances, nonces, route_left)
+        exchange_nonces = {customer.address: next(values) for customer in actors}
+        return _DayState(mintable, balances, nonces, exchange_nonces, route_left)
 
     def purchases(self, day: int, state: _DayState) -> list[Tx]:
         transactions = []
@@ -378,13 +390,13 @@ class _Demo:
         )]
 
     def customer_action(self, customer: Customer, timestamp: int, state: _DayState) -> list[Tx]:
-        options: dict[str, list[Callable[[], Tx | None]]] = {kind: [] for kind in ACTION_WEIGHTS}
+        options: dict[str, list[Callable[[], list[Tx]]]] = {kind: [] for kind in ACTION_WEIGHTS}
         for program in self.programs:
             balance = state.balances[(program.address, customer.address)]
             if any(reward.price <= balance and reward.stock for reward in program.rewards):
-                options["redeem"].append(lambda program=program: self.redeem(customer, program, timestamp, state))
+                options["redeem"].append(lambda program=program: [self.redeem(customer, program, timestamp, state)])
             if program.transferable and balance >= 2 and len(program.members) > 1:
-                options["gift"].append(lambda program=program: self.gift(customer, program, state))
+                options["gift"].append(lambda program=program: [self.gift(customer, program, state)])
         for route in self.routes:
             if route.convert(state.balances[(route.source.address, customer.address)])[1] > 0:
                 options["exchange"].append(lambda route=route: self.swap(customer, route, timestamp, state))
@@ -393,8 +405,7 @@ class _Demo:
         kind = self.rng.choices([*kinds, "save"], weights=[*weights, SAVING_WEIGHT])[0]
         if kind == "save":
             return []
-        transaction = self.rng.choice(options[kind])()
-        return [] if transaction is None else [transaction]
+        return self.rng.choice(options[kind])()
 
     def redeem(self, customer: Customer, program: Program, timestamp: int, state: _DayState) -> Tx:
         balance = state.balances[(program.address, customer.address)]
@@ -426,7 +437,7 @@ class _Demo:
                   {"from": customer.address, "to": program.address, "gas": hex(program.spend_gas),
                    "data": calldata("transfer(address,uint256)", friend.address, amount)})
 
-    def swap(self, customer: Customer, route: Route, timestamp: int, state: _DayState) -> Tx | None:
+    def swap(self, customer: Customer, route: Route, timestamp: int, state: _DayState) -> list[Tx]:
         balance = state.balances[(route.source.address, customer.address)]
         room = min(state.route_left[(route.source.address, route.target.address)],
                    state.mintable[(route.target.address, self.exchange)])
@@ -435,7 +446,7 @@ class _Demo:
         offered = min(self.rng.randint(max(1, balance // 4), balance), fitting)
         amount_used, amount_out = route.convert(offered)
         if amount_out == 0:
-            return None
+            return []
         state.route_left[(route.source.address, route.target.address)] -= amount_out
         state.mintable[(route.target.address, self.exchange)] -= amount_out
         state.balances[(route.source.address, customer.address)] -= amount_used
@@ -444,16 +455,43 @@ class _Demo:
         typed = permit_typed_data(self.domain(route.source), customer.address, self.exchange, amount_used, nonce,
                                   deadline)
         permit = sign_typed_data(customer.key, typed)
-        return Tx("exchanges", f"{customer.address} exchanges {amount_used} {route.source.key} for {route.target.key}",
-                  {"from": customer.address, "to": self.exchange,
-                   "gas": hex(route.source.spend_gas + GAS_EXCHANGE_EXTRA),
-                   "data": calldata(
-                       "exchange_with_permit(address,address,uint256,uint256,uint256,uint8,bytes32,bytes32)",
-                       route.source.address, route.target.address, amount_used, amount_out, deadline,
-                       permit.v, permit.r, permit.s)})
+        what = f"{customer.address} exchanges {amount_used} {route.source.key} for {route.target.key}"
+        if self.rng.random() >= SIGNED_SHARE or not route.source.merchants:
+            return [Tx("exchanges", what,
+                       {"from": customer.address, "to": self.exchange,
+                        "gas": hex(route.source.spend_gas + GAS_EXCHANGE_EXTRA),
+                        "data": calldata(
+                            "exchange_with_permit(address,address,uint256,uint256,uint256,uint8,bytes32,bytes32)",
+                            route.source.address, route.target.address, amount_used, amount_out, deadline,
+                            permit.v, permit.r, permit.s)})]
+        return self.relayed_swap(customer, route, amount_used, amount_out, deadline, permit, state, what)
 
-    def domain(self, program: Program) -> TokenDomain:
-        return TokenDomain(name=program.name, chain_id=self.chain_id, address=program.address)
+    def relayed_swap(self, customer: Customer, route: Route, amount_used: int, amount_out: int, deadline: int,
+                     permit: Signature, state: _DayState, what: str) -> list[Tx]:
+        """A till submits the customer's permit, then the customer's signed exchange: the customer pays no gas.
+
+        Both come from the till, so its nonces keep them in order within the day's block."""
+        till = self.rng.choice(route.source.merchants)
+        typed = exchange_typed_data(
+            SigningDomain(EXCHANGE_DOMAIN_NAME, self.chain_id, self.exchange), customer.address,
+            route.source.address, route.target.address, amount_used, amount_out,
+            state.exchange_nonces[customer.address], deadline,
+        )
+        signature = sign_typed_data(customer.key, typed).packed
+        return [
+            Tx("relayed permits", f"{route.source.key}: {till} relays a permit of {customer.address}",
+               {"from": till, "to": route.source.address, "gas": hex(GAS_PERMIT),
+                "data": calldata("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", customer.address,
+                                 self.exchange, amount_used, deadline, permit.v, permit.r, permit.s)}),
+            Tx("relayed exchanges", f"{what}, relayed by {till}",
+               {"from": till, "to": self.exchange, "gas": hex(route.source.spend_gas + GAS_EXCHANGE_EXTRA),
+                "data": calldata("exchange_with_sig(address,address,address,uint256,uint256,uint256,bytes)",
+                                 customer.address, route.source.address, route.target.address, amount_used,
+                                 amount_out, deadline, signature)}),
+        ]
+
+    def domain(self, program: Program) -> SigningDomain:
+        return SigningDomain(name=program.name, chain_id=self.chain_id, address=program.address)
 
 
 def run_demo(

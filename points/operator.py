@@ -134,7 +134,7 @@ def has_code(address: str) -> bool:
 
 def check_not_paused(token: ContractInstance, key: str) -> None:
     if token.paused():
-        raise PointsError(f"program {key!r} is paused: its owner or a pauser must unpause it first")
+        raise PointsError(f"program {key!r} is paused: only its owner can unpause it")
 
 
 def check_mintable(token: ContractInstance, key: str, merchant: str, amount: int) -> None:

@@ -40,6 +40,9 @@ def check_redeemable(
     symbol = token.symbol()
     if not reward.active:
         raise PointsError(f"reward {reward_id} of {key!r} is not active")
+    if token.merchant_cap(reward.merchant) == 0:
+        raise PointsError(f"reward {reward_id} of {key!r} cannot be redeemed: its merchant {reward.merchant} "
+                          "was revoked")
     if quantity > reward.stock:
         raise PointsError(f"reward {reward_id} of {key!r} has {reward.stock} in stock, not {quantity}")
     if max_points is not None and cost > max_points:

@@ -1,7 +1,9 @@
-"""EIP-712 messages a PointsToken accepts: signed redemptions and EIP-2612 permits.
+"""EIP-712 messages the contracts accept: a PointsToken's signed redemptions and EIP-2612 permits,
+and the PartnerExchange's signed exchanges.
 
-The domain is the token's own (name, version "1", chain id, the token's address), so a signature
-is good for one program on one chain only. These builders are the single source of the typed
+A token's domain is its own (its name, version "1", chain id, the token's address) and the
+exchange's is ("PartnerExchange", "1", chain id, the exchange's address), so a signature is good
+for one contract on one chain only. These builders are the single source of the typed
 data for the scripts, the demo, the benchmarks and the tests. Signing is done either by an ape
 account (`account.sign_message(signable(typed_data))`) or, with a raw key, by `sign_typed_data`.
 """
@@ -19,6 +21,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from points.errors import PointsError, invalid_file
 
 EIP712_VERSION = "1"
+EXCHANGE_DOMAIN_NAME = "PartnerExchange"
+ECDSA_SIGNATURE_BYTES = 65
+# `redeem_with_sig` and `exchange_with_sig` take `Bytes[2048]`: longer than 65 bytes is a
+# smart-contract wallet's ERC-1271 proof (a Safe's several owners' signatures, say).
+MAX_SIGNATURE_BYTES = 2048
 
 DOMAIN_TYPE = [
     {"name": "name", "type": "string"},
@@ -34,6 +41,15 @@ REDEEM_TYPE = [
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
+EXCHANGE_TYPE = [
+    {"name": "account", "type": "address"},
+    {"name": "fromToken", "type": "address"},
+    {"name": "toToken", "type": "address"},
+    {"name": "amountIn", "type": "uint256"},
+    {"name": "minOut", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
 PERMIT_TYPE = [
     {"name": "owner", "type": "address"},
     {"name": "spender", "type": "address"},
@@ -44,8 +60,9 @@ PERMIT_TYPE = [
 
 
 @dataclass(frozen=True)
-class TokenDomain:
-    """A PointsToken's EIP-712 domain: its name, version "1", the chain and its address."""
+class SigningDomain:
+    """A contract's EIP-712 domain: its name, version "1", the chain and its address (for the
+    exchange, `SigningDomain(EXCHANGE_DOMAIN_NAME, chain_id, exchange_address)`)."""
 
     name: str
     chain_id: int
@@ -68,13 +85,14 @@ class Signature:
 
     @property
     def packed(self) -> bytes:
-        """`r || s || v`, the 65 bytes `redeem_with_sig` takes."""
+        """`r || s || v`, the 65 bytes an ECDSA signer gives `redeem_with_sig` and `exchange_with_sig`."""
         return self.r + self.s + bytes([self.v])
 
     @classmethod
     def from_packed(cls, packed: bytes) -> "Signature":
-        if len(packed) != 65:
-            raise PointsError(f"a signature is 65 bytes, not {len(packed)}")
+        """An ECDSA signature only: a longer ERC-1271 proof has no (v, r, s) and goes to the chain as it is."""
+        if len(packed) != ECDSA_SIGNATURE_BYTES:
+            raise PointsError(f"an ECDSA signature is {ECDSA_SIGNATURE_BYTES} bytes, not {len(packed)}")
         return cls(v=packed[64], r=packed[:32], s=packed[32:64])
 
     @classmethod
@@ -86,7 +104,7 @@ class Signature:
 
 
 def redeem_typed_data(
-    domain: TokenDomain, holder: str, reward_id: int, quantity: int, max_points: int, nonce: int, deadline: int
+    domain: SigningDomain, holder: str, reward_id: int, quantity: int, max_points: int, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The typed data of `redeem_with_sig`: `Redeem(address holder,uint256 rewardId,...)`."""
     return {
@@ -104,8 +122,36 @@ def redeem_typed_data(
     }
 
 
+def exchange_typed_data(
+    domain: SigningDomain,
+    account: str,
+    from_token: str,
+    to_token: str,
+    amount_in: int,
+    min_out: int,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """The typed data of `exchange_with_sig`: `Exchange(address account,address fromToken,...)`
+    in the exchange's own domain."""
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Exchange": EXCHANGE_TYPE},
+        "primaryType": "Exchange",
+        "domain": domain.as_dict(),
+        "message": {
+            "account": to_checksum_address(account),
+            "fromToken": to_checksum_address(from_token),
+            "toToken": to_checksum_address(to_token),
+            "amountIn": amount_in,
+            "minOut": min_out,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+
+
 def permit_typed_data(
-    domain: TokenDomain, owner: str, spender: str, value: int, nonce: int, deadline: int
+    domain: SigningDomain, owner: str, spender: str, value: int, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The typed data of EIP-2612 `permit`."""
     return {
@@ -139,7 +185,11 @@ def recover_signer(typed_data: dict[str, Any], signature: Signature) -> str:
 
 
 class SignedRedemption(BaseModel):
-    """What `ape run sign-redeem` prints and `ape run relay-redeem` submits (no personal data)."""
+    """What `ape run sign-redeem` prints and `ape run relay-redeem` submits (no personal data).
+
+    `signature` is 65 bytes from an account that signs with its key (ECDSA), or up to 2,048 bytes
+    of a smart-contract wallet's proof, which only the wallet itself (ERC-1271) can check.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -164,16 +214,30 @@ class SignedRedemption(BaseModel):
     @classmethod
     def _signature(cls, value: str) -> str:
         digits = value.removeprefix("0x").lower()
-        if len(digits) != 130 or any(char not in "0123456789abcdef" for char in digits):
-            raise ValueError("must be 0x followed by 130 hex digits (65 bytes)")
+        size, odd = divmod(len(digits), 2)
+        if odd or any(char not in "0123456789abcdef" for char in digits) or not (
+            ECDSA_SIGNATURE_BYTES <= size <= MAX_SIGNATURE_BYTES
+        ):
+            raise ValueError(f"must be 0x followed by hex digits for {ECDSA_SIGNATURE_BYTES} to "
+                             f"{MAX_SIGNATURE_BYTES:,} bytes")
         return "0x" + digits
 
+    @property
+    def signature_bytes(self) -> bytes:
+        """The signature as the chain takes it, whatever its kind."""
+        return bytes.fromhex(self.signature[2:])
+
+    @property
+    def is_ecdsa(self) -> bool:
+        return len(self.signature_bytes) == ECDSA_SIGNATURE_BYTES
+
     def parsed_signature(self) -> Signature:
-        return Signature.from_packed(bytes.fromhex(self.signature[2:]))
+        """The (v, r, s) of a 65-byte ECDSA signature; a longer proof has none."""
+        return Signature.from_packed(self.signature_bytes)
 
     def typed_data(self, token_name: str) -> dict[str, Any]:
         return redeem_typed_data(
-            TokenDomain(token_name, self.chain_id, self.token),
+            SigningDomain(token_name, self.chain_id, self.token),
             self.holder, self.reward_id, self.quantity, self.max_points, self.nonce, self.deadline,
         )
 

@@ -2,7 +2,9 @@
 
 The run converges the chain on the file: what already matches is left alone, so re-running on a
 chain that holds the deployment sends no transaction, and a run cut short resumes where it
-stopped (the manifest is saved after every contract deployed).
+stopped (the manifest is saved after every contract deployed). Merchants' and rewards' names go
+on chain with `set_merchant` and `add_reward`. The run ends with each cap's true worst case: caps
+hold per fixed period, so twice a cap can be issued within seconds across a reset.
 """
 
 from pathlib import Path
@@ -14,12 +16,15 @@ from ape.cli import ConnectedProviderCommand, account_option
 from ape.contracts import ContractInstance
 
 from points.alliance import AllianceConfig, ProgramConfig, load_alliance
+from points.caps import worst_case
 from points.errors import PointsError
 from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manifest
 from points.operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
 from points.settings import REPO_ROOT
 
 DEFAULT_ALLIANCE = REPO_ROOT / "config" / "alliance.yaml"
+# The exchange is a merchant of every program a route leads to; this is its name there.
+EXCHANGE_NAME = "Partner exchange"
 
 
 def _block_of(instance: ContractInstance) -> int:
@@ -62,24 +67,38 @@ def _deploy_token(key: str, program: ProgramConfig, deployer: AccountAPI) -> Con
     )
 
 
+def _merchant_names(token: ContractInstance, from_block: int) -> dict[str, str]:
+    """Each merchant's name on chain: the token keeps names only in events, the latest `MerchantSet` wins."""
+    return {log.merchant: log.name for log in token.MerchantSet.range(from_block, chain.blocks.height + 1)}
+
+
+def _wanted_merchants(
+    key: str, program: ProgramConfig, exchange: ContractInstance, alliance: AllianceConfig
+) -> dict[str, tuple[int, str]]:
+    """Each merchant's `(cap, name)` as the file wants it, the exchange's included."""
+    wanted = {merchant.address: (merchant.cap, merchant.name) for merchant in program.merchants}
+    if exchange_cap := alliance.exchange_cap(key):
+        wanted[exchange.address] = (exchange_cap, EXCHANGE_NAME)
+    return wanted
+
+
 def _configure_program(
-    key: str, token: ContractInstance, program: ProgramConfig, exchange: ContractInstance, alliance: AllianceConfig,
-    deployer: AccountAPI,
+    key: str, token: ContractInstance, block: int, program: ProgramConfig, exchange: ContractInstance,
+    alliance: AllianceConfig, deployer: AccountAPI,
 ) -> None:
     """Grants merchants, lists rewards and sets the switches that differ from the file."""
-    wanted_caps = {merchant.address: merchant.cap for merchant in program.merchants}
-    if exchange_cap := alliance.exchange_cap(key):
-        wanted_caps[exchange.address] = exchange_cap
-    for merchant, cap in wanted_caps.items():
-        if token.merchant_cap(merchant) != cap:
-            send(f"{key}: merchant {merchant} may issue {cap} per period", token.set_merchant, merchant, cap,
-                 sender=deployer)
+    wanted = _wanted_merchants(key, program, exchange, alliance)
+    names = _merchant_names(token, block)
+    for merchant, (cap, name) in wanted.items():
+        if (token.merchant_cap(merchant), names.get(merchant)) != (cap, name):
+            send(f"{key}: merchant {merchant} ({name or 'no name'}) may issue {cap} per period", token.set_merchant,
+                 merchant, cap, name, sender=deployer)
 
     # Rewards are matched by position: listing is append-only, and the stock of a listed reward
     # moves with redemptions, so a re-run only lists what is missing.
     for reward in program.rewards[token.reward_count():]:
-        send(f"{key}: reward {reward.label or reward.price} listed", token.add_reward, reward.price, reward.stock,
-             reward.merchant, sender=deployer)
+        send(f"{key}: reward {reward.name or reward.price} listed", token.add_reward, reward.price, reward.stock,
+             reward.merchant, reward.name, sender=deployer)
 
     if token.transferable() != program.transferable:
         send(f"{key}: transferable set to {program.transferable}", token.set_transferable, program.transferable,
@@ -96,8 +115,23 @@ def _configure_routes(
         if (rate_num, rate_den, cap) != (route.rate_num, route.rate_den, route.cap):
             send(f"{name}: {route.rate_num}:{route.rate_den}, cap {route.cap}", exchange.set_route, source, target,
                  route.rate_num, route.rate_den, route.cap, sender=deployer)
+            # New terms withdraw the sending owner's approval of the old ones (unless only the cap fell).
+            approved = exchange.routes(source, target)[3]
         if not approved:
             send(f"{name}: approved", exchange.approve_route, source, target, True, sender=deployer)
+
+
+def _report_caps(alliance: AllianceConfig, exchange: ContractInstance) -> None:
+    """Says what each cap really allows: periods are fixed, so a reset lets twice a cap through."""
+    click.echo("Caps hold per fixed period: across a reset, twice a cap can be issued within seconds.")
+    for key, program in alliance.programs.items():
+        for merchant, (cap, name) in _wanted_merchants(key, program, exchange, alliance).items():
+            bound = worst_case(cap, program.cap_period, program.symbol)
+            click.echo(f"  {key}: merchant {merchant} ({name or 'no name'}): {bound}")
+    for route in alliance.routes:
+        target = alliance.programs[route.target]
+        bound = worst_case(route.cap, target.cap_period, target.symbol)
+        click.echo(f"  route {route.source} -> {route.target}: {bound}")
 
 
 def _hand_over(key: str, token: ContractInstance, program: ProgramConfig, deployer: AccountAPI) -> None:
@@ -141,6 +175,7 @@ def cli(ecosystem, network, account, config_path: Path, manifest_file: Path | No
     )
 
     tokens: dict[str, ContractInstance] = {}
+    blocks: dict[str, int] = {}
     for key, program in alliance.programs.items():
         record = previous.programs.get(key) if previous else None
         if record is not None and _reusable(record):
@@ -150,15 +185,17 @@ def cli(ecosystem, network, account, config_path: Path, manifest_file: Path | No
             token = _deploy_token(key, program, deployer)
             record = ProgramRecord(address=token.address, block=_block_of(token), name=program.name,
                                    symbol=program.symbol)
-        tokens[key] = token
+        tokens[key], blocks[key] = token, record.block
         manifest.programs[key] = record
         manifest.start_block = min(manifest.start_block, record.block)
         manifest.save(path)
 
     for key, program in alliance.programs.items():
-        _configure_program(key, tokens[key], program, exchange, alliance, deployer)
+        _configure_program(key, tokens[key], blocks[key], program, exchange, alliance, deployer)
     _configure_routes(alliance, tokens, exchange, deployer)
     for key, program in alliance.programs.items():
         _hand_over(key, tokens[key], program, deployer)
+
+    _report_caps(alliance, exchange)
 
     click.echo(f"Deployment of {len(tokens)} programs is up to date: {shown(path)}")

@@ -15,7 +15,7 @@ from points.operator import (
     chain_time, check_not_paused, current_manifest, customer_signer, exchange_contract, manifest_option,
     one_line_errors, program_token, send,
 )
-from points.signing import Signature, TokenDomain, permit_typed_data, signable
+from points.signing import Signature, SigningDomain, permit_typed_data, signable
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Exchange points for a partner program's points")
@@ -58,7 +58,7 @@ def cli(ecosystem, network, account, manifest_file: Path | None, source_key: str
                           f"this period, not {out}")
 
     deadline = chain_time() + valid_for
-    domain = TokenDomain(name=source.name(), chain_id=chain.chain_id, address=source.address)
+    domain = SigningDomain(name=source.name(), chain_id=chain.chain_id, address=source.address)
     # Offering only what converts leaves no allowance behind: the rest never leaves the wallet anyway.
     typed = permit_typed_data(domain, holder.address, exchange.address, used, source.nonces(holder.address), deadline)
     signed = holder.sign_message(signable(typed))

@@ -24,11 +24,16 @@ def _check_signature(redemption: SignedRedemption, token_name: str, current_nonc
     if redemption.nonce != current_nonce:
         raise PointsError(f"the signature's nonce {redemption.nonce} is not the holder's current nonce "
                           f"{current_nonce}: it was already used or superseded")
-    # A smart-contract wallet proves its signature through ERC-1271, which only the token can ask.
-    if not has_code(redemption.holder):
-        signer = recover_signer(redemption.typed_data(token_name), redemption.parsed_signature())
-        if signer != redemption.holder:
-            raise PointsError(f"the signature is not the holder's: it was made by {signer}")
+    # A holder with code (a smart-contract wallet, an EIP-7702 account) may prove its signature
+    # through ERC-1271, which the token asks on chain; an account without code can only sign with its key.
+    if has_code(redemption.holder):
+        return
+    if not redemption.is_ecdsa:
+        raise PointsError(f"the signature is {len(redemption.signature_bytes)} bytes, but {redemption.holder} has "
+                          "no code: an account without code signs with its key, in 65 bytes")
+    signer = recover_signer(redemption.typed_data(token_name), redemption.parsed_signature())
+    if signer != redemption.holder:
+        raise PointsError(f"the signature is not the holder's: it was made by {signer}")
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Submit a customer's signed redemption")
@@ -51,6 +56,6 @@ def cli(ecosystem, network, account, manifest_file: Path | None, source) -> None
         f"on behalf of {redemption.holder}",
         token.redeem_with_sig,
         redemption.holder, redemption.reward_id, redemption.quantity, redemption.max_points, redemption.deadline,
-        redemption.parsed_signature().packed,
+        redemption.signature_bytes,
         sender=relayer,
     )

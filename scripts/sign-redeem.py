@@ -15,7 +15,7 @@ from points.operator import (
     chain_time, current_manifest, customer_signer, manifest_option, one_line_errors, program_token, utc,
 )
 from points.redemption import check_redeemable
-from points.signing import Signature, SignedRedemption, TokenDomain, redeem_typed_data, signable
+from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Sign a redemption for a merchant to relay")
@@ -40,7 +40,7 @@ def cli(ecosystem, network, account, manifest_file: Path | None, program_key: st
     ceiling = max_points or cost
     nonce = token.nonces(holder.address)
     deadline = chain_time() + valid_for
-    domain = TokenDomain(name=token.name(), chain_id=chain.chain_id, address=token.address)
+    domain = SigningDomain(name=token.name(), chain_id=chain.chain_id, address=token.address)
     signed = holder.sign_message(
         signable(redeem_typed_data(domain, holder.address, reward_id, quantity, ceiling, nonce, deadline))
     )

@@ -84,7 +84,7 @@ def deploy_token(project, owner) -> Callable[..., ContractInstance]:
 @pytest.fixture(scope="module")
 def token(deploy_token, owner, merchant):
     token = deploy_token()
-    token.set_merchant(merchant, MERCHANT_CAP, sender=owner)
+    token.set_merchant(merchant, MERCHANT_CAP, "Till", sender=owner)
     return token
 
 

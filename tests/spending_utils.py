@@ -14,7 +14,15 @@ import vyper
 from vyper.compiler.input_bundle import FilesystemInputBundle
 from vyper.compiler.settings import Settings
 
-from points.signing import DOMAIN_TYPE, PERMIT_TYPE, REDEEM_TYPE
+from points.signing import (
+    DOMAIN_TYPE,
+    EXCHANGE_DOMAIN_NAME,
+    PERMIT_TYPE,
+    REDEEM_TYPE,
+    SigningDomain,
+    exchange_typed_data,
+    signable,
+)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 NO_REF = b"\x00" * 32
@@ -108,22 +116,74 @@ def high_s_twin(signature: bytes) -> bytes:
     return r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
 
 
-@cache
+def _exchange_typed_data(chain, exchange, account, from_token, to_token, amount_in, min_out, deadline, nonce, domain):
+    typed_data = exchange_typed_data(
+        SigningDomain(EXCHANGE_DOMAIN_NAME, chain.chain_id, address(exchange)),
+        address(account),
+        address(from_token),
+        address(to_token),
+        amount_in,
+        min_out,
+        exchange.nonces(account) if nonce is None else nonce,
+        deadline,
+    )
+    typed_data["domain"] |= domain
+    return typed_data
+
+
+def exchange_digest(
+    chain, exchange, *, account, from_token, to_token, amount_in, min_out, deadline, nonce=None, **domain
+) -> bytes:
+    """The 32-byte EIP-712 digest of an `Exchange` message: what an ERC-1271 wallet is asked about."""
+    typed_data = _exchange_typed_data(
+        chain, exchange, account, from_token, to_token, amount_in, min_out, deadline, nonce, domain
+    )
+    message = signable(typed_data)
+    return keccak(b"\x19" + message.version + message.header + message.body)
+
+
+def sign_exchange(
+    chain, exchange, signer, *, account=None, from_token, to_token, amount_in, min_out, deadline, nonce=None, **domain
+) -> bytes:
+    """`signer`'s 65-byte EIP-712 signature of an `Exchange` message in `exchange`'s domain.
+
+    `account` defaults to the signer and `nonce` to `exchange.nonces(account)`; keyword arguments
+    named like the domain's fields override it."""
+    account = address(account if account is not None else signer)
+    typed_data = _exchange_typed_data(
+        chain, exchange, account, from_token, to_token, amount_in, min_out, deadline, nonce, domain
+    )
+    return bytes(Account.sign_message(signable(typed_data), signer.private_key).signature)
+
+
+def sign_digest(signer, digest: bytes) -> bytes:
+    """`signer`'s raw 65-byte (r, s, v) signature of a 32-byte digest, as a wallet's owner signs
+    for an ERC-1271 proof."""
+    key = signer.private_key if hasattr(signer, "private_key") else signer.key  # an ape or eth-account account
+    return bytes(Account.unsafe_sign_hash(digest, key).signature)
+
+
 def smart_wallet_container() -> ContractContainer:
-    """The ERC-1271 test wallet (tests/contracts/SmartWallet.vy), compiled here because ape
-    compiles only contracts/; snekmate resolves from the venv's site-packages."""
-    source_path = Path(__file__).parent / "contracts" / "SmartWallet.vy"
+    """The one-owner ERC-1271 test wallet (tests/contracts/SmartWallet.vy)."""
+    return fixture_contract_container("SmartWallet")
+
+
+@cache
+def fixture_contract_container(name: str) -> ContractContainer:
+    """A test-only contract of tests/contracts/, compiled here because ape compiles only
+    contracts/; snekmate resolves from the venv's site-packages."""
+    source_path = Path(__file__).parent / "contracts" / f"{name}.vy"
     output = vyper.compile_code(
         source_path.read_text(),
-        contract_path="SmartWallet.vy",
+        contract_path=f"{name}.vy",
         output_formats=["abi", "bytecode", "bytecode_runtime"],
         input_bundle=FilesystemInputBundle([Path(sysconfig.get_paths()["purelib"])]),
         settings=Settings(evm_version="cancun"),
     )
     contract_type = ContractType.model_validate(
         {
-            "contractName": "SmartWallet",
-            "sourceId": "tests/contracts/SmartWallet.vy",
+            "contractName": name,
+            "sourceId": f"tests/contracts/{name}.vy",
             "abi": output["abi"],
             "deploymentBytecode": {"bytecode": output["bytecode"]},
             "runtimeBytecode": {"bytecode": output["bytecode_runtime"]},

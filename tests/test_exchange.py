@@ -4,7 +4,7 @@ two-sided route governance, conversion at awkward rates, caps, pauses, expiry an
 import ape
 import pytest
 
-from tests.spending_utils import NO_REF, ZERO_ADDRESS, assert_logs, sign_permit
+from tests.spending_utils import NO_REF, ZERO_ADDRESS, assert_logs, sign_exchange, sign_permit
 
 MAX_UINT256 = 2**256 - 1
 MAX_RATE_PART = 2**32 - 1
@@ -47,7 +47,7 @@ def partner_owner(accounts):
 @pytest.fixture(scope="module")
 def token_a(deploy_token, owner, merchant):
     token = deploy_token(epoch_length=A_EPOCH, validity=A_VALIDITY, cap_period=A_CAP_PERIOD)
-    token.set_merchant(merchant, 10**9, sender=owner)
+    token.set_merchant(merchant, 10**9, "Till", sender=owner)
     return token
 
 
@@ -62,7 +62,7 @@ def token_b(deploy_token, partner_owner, accounts):
         transferable=False,
         owner=partner_owner,
     )
-    token.set_merchant(accounts[9], 10**9, sender=partner_owner)  # B's own shop
+    token.set_merchant(accounts[9], 10**9, "Till", sender=partner_owner)  # B's own shop
     return token
 
 
@@ -71,7 +71,7 @@ def exchange(project, stranger, token_a, token_b, partner_owner, owner, merchant
     """The alliance's exchange (deployed by an outsider: it has no owner), a merchant of B,
     and alice and bob holding 10,000 A points each with an unlimited allowance to it."""
     exchange = stranger.deploy(project.PartnerExchange)
-    token_b.set_merchant(exchange, EXCHANGE_CAP, sender=partner_owner)
+    token_b.set_merchant(exchange, EXCHANGE_CAP, "Till", sender=partner_owner)
     for holder in (alice, bob):
         token_a.mint(holder, 10_000, NO_REF, sender=merchant)
         token_a.approve(exchange, MAX_UINT256, sender=holder)
@@ -176,10 +176,10 @@ def test_terms_approval_and_usage_share_a_slot_without_touching_each_other(excha
     assert exchange.used(token_a, token_b) == 10
 
     exchange.set_route(token_a, token_b, 1, MAX_RATE_PART, 1, sender=partner_owner)  # a cap below the usage
-    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, True)
+    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, False)  # a new rate withdraws the approval
     assert exchange.used(token_a, token_b) == 10
-    exchange.approve_route(token_a, token_b, False, sender=owner)
-    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, False)
+    exchange.approve_route(token_a, token_b, True, sender=owner)
+    assert exchange.routes(token_a, token_b) == (1, MAX_RATE_PART, 1, True)
     assert exchange.used(token_a, token_b) == 10
 
     exchange.set_route(token_a, token_b, MAX_RATE_PART, 1, 12, sender=partner_owner)
@@ -331,11 +331,14 @@ def test_exchange_below_min_out_reverts(exchange, token_a, token_b, open_route, 
     assert token_b.balanceOf(alice) == 17
 
 
-def test_rate_cut_after_the_quote_is_caught_by_min_out(exchange, token_a, token_b, open_route, partner_owner, alice):
+def test_rate_cut_after_the_quote_is_caught_by_min_out(
+    exchange, token_a, token_b, open_route, owner, partner_owner, alice
+):
     open_route(3, 1)
     _, quoted = exchange.quote(token_a, token_b, 100)
 
     exchange.set_route(token_a, token_b, 2, 1, ROUTE_CAP, sender=partner_owner)  # lands first
+    exchange.approve_route(token_a, token_b, True, sender=owner)  # and A's owner agrees to it
 
     with ape.reverts(BELOW_MIN):
         exchange.exchange(token_a, token_b, 100, quoted, sender=alice)
@@ -439,12 +442,12 @@ def test_route_usage_lasts_to_the_last_second_of_to_tokens_cap_period(
     assert exchange.used(token_a, token_b) == 25
 
 
-@pytest.mark.parametrize("cap_period", [2**64, MAX_UINT256])
+@pytest.mark.parametrize("cap_period", [2**64 - 1])  # the longest a token accepts
 def test_route_into_a_token_whose_cap_period_outlasts_any_block(
     exchange, token_a, deploy_token, owner, partner_owner, merchant, alice, carol, chain, cap_period
 ):
     token_c = deploy_token(name="Cinema Stars", symbol="STAR", cap_period=cap_period, owner=partner_owner)
-    token_c.set_merchant(exchange, EXCHANGE_CAP, sender=partner_owner)
+    token_c.set_merchant(exchange, EXCHANGE_CAP, "Till", sender=partner_owner)
     exchange.set_route(token_a, token_c, 1, 1, 50, sender=partner_owner)
     exchange.approve_route(token_a, token_c, True, sender=owner)
 
@@ -471,7 +474,7 @@ def test_single_exchange_over_the_route_cap_reverts(exchange, token_a, token_b, 
 
 def test_route_caps_are_per_route(exchange, token_a, token_b, open_route, deploy_token, owner, partner_owner, merchant, alice):
     token_c = deploy_token(name="Cinema Stars", symbol="STAR", owner=partner_owner)
-    token_c.set_merchant(exchange, EXCHANGE_CAP, sender=partner_owner)
+    token_c.set_merchant(exchange, EXCHANGE_CAP, "Till", sender=partner_owner)
     exchange.set_route(token_a, token_c, 1, 1, 50, sender=partner_owner)
     exchange.approve_route(token_a, token_c, True, sender=owner)
     open_route(1, 1, cap=50)
@@ -486,7 +489,7 @@ def test_route_caps_are_per_route(exchange, token_a, token_b, open_route, deploy
 
 def test_to_tokens_merchant_cap_on_the_exchange_also_bounds_it(exchange, token_a, token_b, open_route, partner_owner, alice):
     open_route(1, 1, cap=1_000)
-    token_b.set_merchant(exchange, 40, sender=partner_owner)
+    token_b.set_merchant(exchange, 40, "Till", sender=partner_owner)
 
     exchange.exchange(token_a, token_b, 40, 0, sender=alice)
     assert token_b.mintable(exchange) == 0
@@ -499,7 +502,7 @@ def test_to_tokens_merchant_cap_on_the_exchange_also_bounds_it(exchange, token_a
 
 def test_exchange_that_is_not_a_merchant_of_to_token_reverts(exchange, token_a, token_b, open_route, partner_owner, alice):
     open_route(1, 1)
-    token_b.set_merchant(exchange, 0, sender=partner_owner)
+    token_b.set_merchant(exchange, 0, "Till", sender=partner_owner)
 
     with ape.reverts(NOT_A_MERCHANT):
         exchange.exchange(token_a, token_b, 10, 0, sender=alice)
@@ -664,3 +667,161 @@ def test_exchange_with_permit_checks_the_route(exchange, token_a, token_b, holde
     with ape.reverts(NO_RATE):
         exchange.exchange_with_permit(token_a, token_b, 10, 3, deadline, v, r, s, sender=holder)
     assert token_a.nonces(holder) == 0  # the permit was rolled back with the exchange
+
+
+# exchange_with_sig: the account signs, a relayer submits and pays the gas
+
+
+SIG_INVALID = "PartnerExchange: invalid exchange signature"
+SIG_EXPIRED = "PartnerExchange: exchange signature has expired"
+
+
+@pytest.fixture
+def relayer(accounts):
+    return accounts[9]
+
+
+@pytest.fixture
+def signed_exchange(exchange, token_a, token_b, open_route, holder, chain, deadline):
+    """Carol's allowance for the exchange (given once) and her signature for 30 A points at 1:3,
+    at least 10 B points out, with its arguments."""
+    open_route(1, 3)
+    token_a.approve(exchange, MAX_UINT256, sender=holder)
+    args = {"from_token": token_a, "to_token": token_b, "amount_in": 30, "min_out": 10, "deadline": deadline}
+    return args, sign_exchange(chain, exchange, holder, **args)
+
+
+def submit_exchange(exchange, account, args: dict, signature: bytes, sender):
+    return exchange.exchange_with_sig(
+        account, args["from_token"], args["to_token"], args["amount_in"], args["min_out"], args["deadline"], signature,
+        sender=sender,
+    )
+
+
+def test_relayer_exchanges_on_the_accounts_signature_and_pays_the_gas(
+    exchange, token_a, token_b, holder, relayer, signed_exchange
+):
+    args, signature = signed_exchange
+    holder_eth = holder.balance
+
+    tx = submit_exchange(exchange, holder, args, signature, relayer)
+
+    assert tx.return_value == 10
+    assert token_a.balanceOf(holder) == 970
+    assert token_b.balanceOf(holder) == 10
+    assert token_a.balanceOf(relayer) == token_b.balanceOf(relayer) == 0
+    assert exchange.nonces(holder) == 1
+    assert token_a.nonces(holder) == 0  # the exchange's nonces are its own
+    assert holder.balance == holder_eth
+    assert_logs(
+        tx,
+        token_a.Transfer(sender=holder, receiver=ZERO_ADDRESS, value=30),
+        token_b.Transfer(sender=ZERO_ADDRESS, receiver=holder, value=10),
+        token_b.Issued(merchant=exchange, to=holder, amount=10, epoch=token_b.currentEpoch(), ref=ref_of(token_a)),
+        exchange.Exchanged(account=holder, from_token=token_a, to_token=token_b, amount_in=30, amount_out=10),
+    )
+
+
+def test_a_replayed_exchange_signature_reverts(exchange, token_b, holder, relayer, signed_exchange):
+    args, signature = signed_exchange
+    submit_exchange(exchange, holder, args, signature, relayer)
+
+    with ape.reverts(SIG_INVALID):
+        submit_exchange(exchange, holder, args, signature, relayer)
+    assert token_b.balanceOf(holder) == 10
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda args: {"amount_in": 60},
+        lambda args: {"min_out": 1},
+        lambda args: {"deadline": args["deadline"] + 1},
+        lambda args: {"to_token": args["from_token"], "from_token": args["to_token"]},
+    ],
+    ids=["amount_in", "min_out", "deadline", "direction"],
+)
+def test_an_altered_field_reverts(exchange, token_a, holder, relayer, signed_exchange, alter):
+    args, signature = signed_exchange
+    altered = args | alter(args)
+
+    with ape.reverts(SIG_INVALID):
+        submit_exchange(exchange, holder, altered, signature, relayer)
+    assert token_a.balanceOf(holder) == 1_000
+
+
+def test_an_exchange_signed_for_another_account_reverts(exchange, token_a, holder, bob, relayer, signed_exchange):
+    args, signature = signed_exchange
+
+    with ape.reverts(SIG_INVALID):
+        submit_exchange(exchange, bob, args, signature, relayer)
+    assert token_a.balanceOf(bob) == 10_000
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [{"name": "Coffee Club Points"}, {"version": "2"}, {"chainId": 1}, {"verifyingContract": ZERO_ADDRESS}],
+    ids=["token-name", "version", "chain", "contract"],
+)
+def test_an_exchange_signed_for_another_domain_reverts(
+    exchange, token_a, holder, relayer, signed_exchange, chain, domain
+):
+    args, _ = signed_exchange
+    signature = sign_exchange(chain, exchange, holder, **args, **domain)
+
+    with ape.reverts(SIG_INVALID):
+        submit_exchange(exchange, holder, args, signature, relayer)
+    assert token_a.balanceOf(holder) == 1_000
+
+
+def test_an_expired_exchange_signature_reverts(exchange, holder, relayer, signed_exchange, chain):
+    args, signature = signed_exchange
+    chain.pending_timestamp = args["deadline"] + 1
+
+    with ape.reverts(SIG_EXPIRED):
+        submit_exchange(exchange, holder, args, signature, relayer)
+
+
+def test_an_exchange_signature_at_its_deadline_is_accepted(exchange, holder, relayer, signed_exchange, chain):
+    args, signature = signed_exchange
+    chain.pending_timestamp = args["deadline"]
+
+    assert submit_exchange(exchange, holder, args, signature, relayer).return_value == 10
+
+
+def test_a_signed_exchange_needs_the_accounts_allowance(
+    exchange, token_a, token_b, open_route, holder, relayer, chain, deadline
+):
+    open_route(1, 3)
+    args = {"from_token": token_a, "to_token": token_b, "amount_in": 30, "min_out": 10, "deadline": deadline}
+
+    with ape.reverts(NO_ALLOWANCE):
+        submit_exchange(exchange, holder, args, sign_exchange(chain, exchange, holder, **args), relayer)
+    assert exchange.nonces(holder) == 0  # rolled back with the exchange
+
+
+def test_a_signed_exchange_for_the_zero_account_reverts(exchange, token_a, token_b, relayer, deadline):
+    args = {"from_token": token_a, "to_token": token_b, "amount_in": 30, "min_out": 10, "deadline": deadline}
+
+    with ape.reverts("PartnerExchange: account is the zero address"):
+        submit_exchange(exchange, ZERO_ADDRESS, args, b"\x01" * 65, relayer)
+
+
+def test_a_signed_exchange_checks_route_and_min_out(
+    exchange, token_a, token_b, holder, relayer, signed_exchange, partner_owner, owner, chain
+):
+    args, _ = signed_exchange
+    greedy = dict(args, min_out=11)
+
+    with ape.reverts(BELOW_MIN):
+        submit_exchange(exchange, holder, greedy, sign_exchange(chain, exchange, holder, **greedy), relayer)
+    exchange.approve_route(token_a, token_b, False, sender=owner)
+    with ape.reverts(NOT_APPROVED):
+        submit_exchange(exchange, holder, args, sign_exchange(chain, exchange, holder, **args), relayer)
+
+
+def test_the_exchanges_domain_is_its_own(exchange, chain):
+    fields, name, version, chain_id, verifying_contract, salt, extensions = exchange.eip712Domain()
+
+    assert (name, version, chain_id, verifying_contract) == ("PartnerExchange", "1", chain.chain_id, exchange.address)
+    assert fields == b"\x0f"

@@ -50,8 +50,8 @@ def alliance(project, deploy_token, owner, merchant, alice, bob, carol, accounts
     exchange = stranger.deploy(project.PartnerExchange)
     holders = [alice, bob, carol]
     for key, token in tokens.items():
-        token.set_merchant(exchange, 10**12, sender=owners[key])
-        token.set_merchant(merchant, 10**12, sender=owners[key])
+        token.set_merchant(exchange, 10**12, "Till", sender=owners[key])
+        token.set_merchant(merchant, 10**12, "Till", sender=owners[key])
         token.mint_batch(holders, [START_BALANCE] * len(holders), NO_REF, sender=merchant)
         for holder in holders:
             token.approve(exchange, MAX_UINT256, sender=holder)

@@ -86,7 +86,7 @@ def program(deploy_token, owner, merchant, accounts):
     """A token with short epochs and validity, a merchant with a cap that never binds, and a
     spender that every holder has approved without limit (so allowances never decide a step)."""
     token = deploy_token(epoch_length=EPOCH_LENGTH, validity=VALIDITY, cap_period=CAP_PERIOD)
-    token.set_merchant(merchant, MERCHANT_CAP, sender=owner)
+    token.set_merchant(merchant, MERCHANT_CAP, "Till", sender=owner)
     holders = [accounts[i] for i in range(2, 6)]
     spender = accounts[6]
     for holder in holders:

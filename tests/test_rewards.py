@@ -1,4 +1,4 @@
-"""Issue 4, spending points: the rewards catalog (`add_reward`, `set_reward`, `rewards`) and `redeem`."""
+"""The rewards catalog (`add_reward`, `set_reward`, `rewards`) and `redeem`."""
 
 import ape
 import pytest
@@ -11,6 +11,7 @@ MAX_STOCK = 2**127 - 1
 
 NOT_OWNER_OR_THAT_MERCHANT = "rewards_catalog: caller is neither owner nor that merchant"
 NOT_OWNER_OR_REWARDS_MERCHANT = "rewards_catalog: caller is neither owner nor the reward's merchant"
+NO_CAP = "rewards_catalog: merchant holds no cap"
 UNKNOWN_REWARD = "rewards_catalog: unknown reward"
 PRICE_ZERO = "rewards_catalog: price is zero"
 PRICE_TOO_HIGH = "rewards_catalog: price exceeds 2**128 - 1"
@@ -43,15 +44,15 @@ def travel_to_epoch(token, chain, epoch: int) -> None:
 @pytest.fixture(scope="module")
 def other_merchant(accounts, token, owner):
     """A second merchant of the same program."""
-    token.set_merchant(accounts[8], 500, sender=owner)
+    token.set_merchant(accounts[8], 500, "Till", sender=owner)
     return accounts[8]
 
 
 @pytest.fixture(scope="module")
 def former_merchant(accounts, token, owner):
     """A merchant whose role the owner revoked (cap set back to 0)."""
-    token.set_merchant(accounts[9], 500, sender=owner)
-    token.set_merchant(accounts[9], 0, sender=owner)
+    token.set_merchant(accounts[9], 500, "Till", sender=owner)
+    token.set_merchant(accounts[9], 0, "Till", sender=owner)
     return accounts[9]
 
 
@@ -64,7 +65,7 @@ def roles(other_merchant, former_merchant):
 @pytest.fixture
 def reward(token, owner, merchant):
     """Reward 1: 30 points a unit, 10 in stock, honoured by `merchant`."""
-    token.add_reward(30, 10, merchant, sender=owner)
+    token.add_reward(30, 10, merchant, "Reward", sender=owner)
     return 1
 
 
@@ -74,63 +75,70 @@ def reward(token, owner, merchant):
 def test_owner_lists_a_reward_for_a_merchant(token, owner, merchant):
     assert token.reward_count() == 0
 
-    tx = token.add_reward(25, 10, merchant, sender=owner)
+    tx = token.add_reward(25, 10, merchant, "Free espresso", sender=owner)
 
     assert tx.return_value == 1
     assert token.reward_count() == 1
     assert token.rewards(1) == (merchant.address, 25, 10, True)
-    assert_logs(tx, token.RewardListed(reward_id=1, merchant=merchant, price=25, stock=10))
+    assert_logs(tx, token.RewardListed(reward_id=1, merchant=merchant, price=25, stock=10, name="Free espresso"))
 
 
 def test_merchant_lists_its_own_reward_and_ids_count_up(token, owner, merchant, other_merchant):
-    first = token.add_reward(100, 1, merchant, sender=owner)
-    second = token.add_reward(40, 7, merchant, sender=merchant)
-    third = token.add_reward(5, 0, other_merchant, sender=other_merchant)
+    first = token.add_reward(100, 1, merchant, "Reward", sender=owner)
+    second = token.add_reward(40, 7, merchant, "Breakfast combo", sender=merchant)
+    third = token.add_reward(5, 0, other_merchant, "", sender=other_merchant)
 
     assert [first.return_value, second.return_value, third.return_value] == [1, 2, 3]
     assert token.reward_count() == 3
     assert token.rewards(2) == (merchant.address, 40, 7, True)
     assert token.rewards(3) == (other_merchant.address, 5, 0, True)
-    assert_logs(second, token.RewardListed(reward_id=2, merchant=merchant, price=40, stock=7))
-    assert_logs(third, token.RewardListed(reward_id=3, merchant=other_merchant, price=5, stock=0))
+    assert_logs(second, token.RewardListed(reward_id=2, merchant=merchant, price=40, stock=7, name="Breakfast combo"))
+    assert_logs(third, token.RewardListed(reward_id=3, merchant=other_merchant, price=5, stock=0, name=""))
 
 
 @pytest.mark.parametrize(
-    "caller_name, merchant_name",
+    "caller_name, merchant_name, reason",
     [
-        ("stranger", "stranger"),  # not a merchant, for itself
-        ("stranger", "merchant"),  # not a merchant, for a merchant
-        ("other_merchant", "merchant"),  # a merchant, for another merchant
-        ("merchant", "stranger"),  # a merchant, for a non-merchant
-        ("former_merchant", "former_merchant"),  # a revoked merchant, for itself
-        ("alice", "alice"),  # a holder
+        ("stranger", "stranger", NO_CAP),  # not a merchant, for itself
+        ("stranger", "merchant", NOT_OWNER_OR_THAT_MERCHANT),  # not a merchant, for a merchant
+        ("other_merchant", "merchant", NOT_OWNER_OR_THAT_MERCHANT),  # a merchant, for another merchant
+        ("merchant", "stranger", NOT_OWNER_OR_THAT_MERCHANT),  # a merchant, for a non-merchant
+        ("former_merchant", "former_merchant", NO_CAP),  # a revoked merchant, for itself
+        ("alice", "alice", NO_CAP),  # a holder
+        ("owner", "stranger", NO_CAP),  # the owner, for an account that is not a merchant
+        ("owner", "former_merchant", NO_CAP),  # the owner, for a revoked merchant
     ],
 )
-def test_add_reward_by_anyone_else_reverts(token, request, caller_name, merchant_name, other_merchant, former_merchant):
+def test_add_reward_by_anyone_else_or_for_a_non_merchant_reverts(
+    token, request, caller_name, merchant_name, reason, other_merchant, former_merchant
+):
     caller = request.getfixturevalue(caller_name)
     listed_for = request.getfixturevalue(merchant_name)
 
-    with ape.reverts(NOT_OWNER_OR_THAT_MERCHANT):
-        token.add_reward(10, 1, listed_for, sender=caller)
+    with ape.reverts(reason):
+        token.add_reward(10, 1, listed_for, "Reward", sender=caller)
 
     assert token.reward_count() == 0
 
 
 def test_revoked_merchant_lost_the_right_it_had(token, owner, accounts):
     shop = accounts[9]
-    token.set_merchant(shop, 500, sender=owner)
-    token.add_reward(10, 1, shop, sender=shop)
+    token.set_merchant(shop, 500, "Till", sender=owner)
+    token.add_reward(10, 1, shop, "Reward", sender=shop)
 
-    token.set_merchant(shop, 0, sender=owner)
+    token.set_merchant(shop, 0, "Till", sender=owner)
 
-    with ape.reverts(NOT_OWNER_OR_THAT_MERCHANT):
-        token.add_reward(10, 1, shop, sender=shop)
+    with ape.reverts(NO_CAP):
+        token.add_reward(10, 1, shop, "Reward", sender=shop)
+    with ape.reverts(NO_CAP):
+        token.set_reward(1, 10, 5, True, sender=shop)
     assert token.reward_count() == 1
+    assert token.rewards(1) == (shop.address, 10, 1, True)
 
 
 def test_add_reward_for_the_zero_address_reverts(token, owner):
     with ape.reverts("rewards_catalog: merchant is the zero address"):
-        token.add_reward(10, 1, ZERO_ADDRESS, sender=owner)
+        token.add_reward(10, 1, ZERO_ADDRESS, "Reward", sender=owner)
 
 
 @pytest.mark.parametrize(
@@ -145,12 +153,12 @@ def test_add_reward_for_the_zero_address_reverts(token, owner):
 )
 def test_add_reward_with_out_of_range_terms_reverts(token, owner, merchant, price, stock, reason):
     with ape.reverts(reason):
-        token.add_reward(price, stock, merchant, sender=owner)
+        token.add_reward(price, stock, merchant, "Reward", sender=owner)
     assert token.reward_count() == 0
 
 
 def test_add_reward_at_the_largest_price_and_stock(token, owner, merchant):
-    token.add_reward(MAX_PRICE, MAX_STOCK, merchant, sender=owner)
+    token.add_reward(MAX_PRICE, MAX_STOCK, merchant, "Reward", sender=owner)
 
     assert token.rewards(1) == (merchant.address, MAX_PRICE, MAX_STOCK, True)
 
@@ -207,7 +215,7 @@ def test_rewards_of_an_unknown_id_is_all_zero(token, reward):
 
 def test_owner_can_withdraw_a_revoked_merchants_reward(token, owner, merchant, alice, reward):
     token.mint(alice, 100, NO_REF, sender=merchant)
-    token.set_merchant(merchant, 0, sender=owner)
+    token.set_merchant(merchant, 0, "Till", sender=owner)
 
     token.set_reward(reward, 30, 10, False, sender=owner)
 
@@ -281,11 +289,11 @@ def test_redeem_uses_up_the_stock_exactly(token, merchant, alice, reward):
 def test_redeem_at_the_largest_price_and_stock(token, owner, merchant, alice):
     # The largest price a holder can pay in one go is what one merchant may issue in one
     # period (the cap's 96 bits); the catalog itself stores prices up to 2**128 - 1.
-    token.add_reward(MAX_PRICE, MAX_STOCK, merchant, sender=owner)
+    token.add_reward(MAX_PRICE, MAX_STOCK, merchant, "Reward", sender=owner)
     assert token.rewards(1) == (merchant.address, MAX_PRICE, MAX_STOCK, True)
     payable = 2**96 - 1
     token.set_reward(1, payable, MAX_STOCK, True, sender=owner)
-    token.set_merchant(merchant, payable, sender=owner)
+    token.set_merchant(merchant, payable, "Till", sender=owner)
     token.mint(alice, payable, NO_REF, sender=merchant)
 
     tx = token.redeem(1, 1, payable, sender=alice)
@@ -394,8 +402,8 @@ def test_redeem_works_when_transfers_are_disabled(token, owner, merchant, alice,
 
 
 def test_redeem_names_the_rewards_merchant(token, owner, merchant, other_merchant, alice):
-    token.add_reward(10, 5, merchant, sender=merchant)
-    token.add_reward(20, 5, other_merchant, sender=owner)
+    token.add_reward(10, 5, merchant, "Reward", sender=merchant)
+    token.add_reward(20, 5, other_merchant, "Reward", sender=owner)
     token.mint(alice, 100, NO_REF, sender=merchant)
 
     tx = token.redeem(2, 1, 20, sender=alice)

@@ -35,7 +35,7 @@ def test_demo_reports_its_activity(played):
     assert outcome.code == 0, outcome.output
     assert "20 customers over 120 days" in outcome.output
     for kind in ("purchases", "campaign batches", "direct redemptions", "signed redemptions", "gifts", "exchanges",
-                 "corrections"):
+                 "relayed exchanges", "relayed permits", "corrections"):
         assert f" {kind}" in outcome.output, kind
     assert node.chain.head_timestamp() >= started + DAYS * 86_400
 
@@ -56,6 +56,11 @@ def test_every_kind_of_activity_is_on_chain(played):
     exchanged = node.chain.logs(manifest.exchange.address, [exchanged_topic], 0)
     directions = Counter(("0x" + log["topics"][2][-40:], "0x" + log["topics"][3][-40:]) for log in exchanged)
     assert set(directions) == {(coffee.lower(), airline.lower()), (airline.lower(), coffee.lower())}
+    # Some exchanges were signed by the account and sent by a till (`exchange_with_sig`).
+    senders = [node.chain.request("eth_getTransactionByHash", log["transactionHash"])["from"] for log in exchanged]
+    relayed_exchanges = sum(1 for log, sender in zip(exchanged, senders, strict=True)
+                            if sender != "0x" + log["topics"][1][-40:])
+    assert 0 < relayed_exchanges < len(exchanged)
 
     campaigns = Counter(log["transactionHash"] for log in node.chain.logs(
         coffee, [topic("Issued(address,address,uint256,uint256,bytes32)")], 0))

@@ -1,4 +1,5 @@
-"""The scripts' pure helpers: campaign files and their chunks, and the EIP-712 builders against a real token."""
+"""The scripts' pure helpers: campaign files and their chunks, signed redemptions, the caps' worst
+case in words, and the EIP-712 builders against a real token and exchange."""
 
 from pathlib import Path
 
@@ -7,10 +8,11 @@ from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from points.airdrop import Grant, campaign_key, plan_chunks, read_grants
+from points.caps import worst_case
 from points.errors import PointsError
 from points.signing import (
-    Signature, SignedRedemption, TokenDomain, load_signed_redemption, permit_typed_data, recover_signer,
-    redeem_typed_data, sign_typed_data,
+    EXCHANGE_DOMAIN_NAME, Signature, SignedRedemption, SigningDomain, exchange_typed_data, load_signed_redemption,
+    permit_typed_data, recover_signer, redeem_typed_data, sign_typed_data,
 )
 
 ALICE = "0x" + "a1" * 20
@@ -62,7 +64,7 @@ def test_chunk_refs_depend_on_campaign_position_and_rows(tmp_path):
 
 def test_signed_redemption_json_round_trip_and_errors():
     key = keccak(text="holder")
-    domain = TokenDomain(name="Coffee Club Points", chain_id=31337, address="0x" + "cc" * 20)
+    domain = SigningDomain(name="Coffee Club Points", chain_id=31337, address="0x" + "cc" * 20)
     holder = Account.from_key(key).address
     signature = sign_typed_data(key, redeem_typed_data(domain, holder, 3, 1, 120, 0, 2**40))
     message = SignedRedemption(chain_id=31337, token=domain.address, holder=holder, reward_id=3, quantity=1,
@@ -73,18 +75,55 @@ def test_signed_redemption_json_round_trip_and_errors():
     assert loaded == message
     assert recover_signer(loaded.typed_data(domain.name), loaded.parsed_signature()) == holder
     assert Signature.from_packed(signature.packed) == signature
-    with pytest.raises(PointsError, match=r"redeem\.json: signature: must be 0x followed by 130 hex digits"):
+    with pytest.raises(PointsError, match=r"redeem\.json: signature: must be 0x followed by hex digits for 65 to "
+                                          r"2,048 bytes"):
         load_signed_redemption(message.to_json().replace(message.signature, "0x1234"), "redeem.json")
     with pytest.raises(PointsError, match=r"redeem\.json is not JSON"):
         load_signed_redemption("{", "redeem.json")
 
 
+def _redemption(signature: str) -> SignedRedemption:
+    return SignedRedemption(chain_id=1, token="0x" + "cc" * 20, holder="0x" + "5a" * 20, reward_id=1, quantity=1,
+                            max_points=120, nonce=0, deadline=2**40, signature=signature)
+
+
+def test_a_smart_account_proof_longer_than_65_bytes_is_kept_whole():
+    # A 2-of-3 Safe sends its owners' signatures one after the other: 130 bytes for two.
+    proof = bytes(range(130))
+
+    redemption = load_signed_redemption(_redemption("0x" + proof.hex().upper()).to_json(), "redeem.json")
+
+    assert redemption.signature_bytes == proof
+    assert not redemption.is_ecdsa
+    with pytest.raises(PointsError, match="an ECDSA signature is 65 bytes, not 130"):
+        redemption.parsed_signature()
+    assert _redemption("0x" + "ab" * 2048).signature_bytes == bytes([0xAB]) * 2048
+
+
+@pytest.mark.parametrize("signature", ["0x" + "ab" * 64, "0x" + "ab" * 2049, "0x" + "a" * 131, "0x" + "zz" * 65])
+def test_a_signature_outside_65_to_2048_bytes_is_refused(signature):
+    with pytest.raises(PointsError, match="signature: must be 0x followed by hex digits for 65 to 2,048 bytes"):
+        load_signed_redemption(_redemption("0x" + "ab" * 65).to_json().replace("0x" + "ab" * 65, signature),
+                               "redeem.json")
+
+
+@pytest.mark.parametrize(("cap", "period", "words"), [
+    (50_000, 86_400, "cap 50,000 BEAN per day; at most 100,000 BEAN within any day-long window that crosses a reset"),
+    (20_000, 2_592_000, "cap 20,000 BEAN per 30 days; at most 40,000 BEAN within any 30-day window"),
+    (7, 604_800, "cap 7 BEAN per week; at most 14 BEAN within any week-long window"),
+    (1, 3_000, "cap 1 BEAN per 50 minutes; at most 2 BEAN within any 50-minute window"),
+    (3, 3_001, "cap 3 BEAN per 3,001 seconds; at most 6 BEAN within any 3,001-second window"),
+])
+def test_worst_case_of_a_cap_is_twice_it_in_the_periods_unit(cap, period, words):
+    assert worst_case(cap, period, "BEAN").startswith(words)
+
+
 def test_builders_match_the_token(deploy_token, owner, merchant, alice, bob, chain):
     token = deploy_token()
-    token.set_merchant(merchant, 1_000, sender=owner)
+    token.set_merchant(merchant, 1_000, "Downtown store", sender=owner)
     token.mint(alice, 500, bytes(32), sender=merchant)
-    reward_id = token.add_reward(100, 10, merchant, sender=owner).return_value
-    domain = TokenDomain(name=token.name(), chain_id=chain.chain_id, address=token.address)
+    reward_id = token.add_reward(100, 10, merchant, "Free espresso", sender=owner).return_value
+    domain = SigningDomain(name=token.name(), chain_id=chain.chain_id, address=token.address)
     deadline = chain.blocks.head.timestamp + 3_600
 
     permit = sign_typed_data(alice.private_key,
@@ -97,3 +136,23 @@ def test_builders_match_the_token(deploy_token, owner, merchant, alice, bob, cha
     assert token.allowance(alice, bob) == 70
     assert token.balanceOf(alice) == 300
     assert token.nonces(alice) == 2
+
+
+def test_exchange_builder_matches_the_exchange(project, deploy_token, owner, merchant, alice, bob, chain):
+    source, target = deploy_token(), deploy_token(name="Skyway Miles", symbol="MILE")
+    exchange = owner.deploy(project.PartnerExchange)
+    source.set_merchant(merchant, 1_000, "Downtown store", sender=owner)
+    target.set_merchant(exchange, 1_000, "Partner exchange", sender=owner)
+    exchange.set_route(source, target, 1, 2, 1_000, sender=owner)
+    exchange.approve_route(source, target, True, sender=owner)
+    source.mint(alice, 100, bytes(32), sender=merchant)
+    source.approve(exchange, 100, sender=alice)
+    domain = SigningDomain(EXCHANGE_DOMAIN_NAME, chain.chain_id, exchange.address)
+    deadline = chain.blocks.head.timestamp + 3_600
+
+    signature = sign_typed_data(alice.private_key, exchange_typed_data(
+        domain, alice.address, source.address, target.address, 100, 50, exchange.nonces(alice), deadline))
+    exchange.exchange_with_sig(alice, source, target, 100, 50, deadline, signature.packed, sender=bob)
+
+    assert (source.balanceOf(alice), target.balanceOf(alice)) == (0, 50)
+    assert exchange.nonces(alice) == 1

@@ -10,20 +10,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from eth_utils import keccak
+from eth_abi import decode
+from eth_utils import keccak, to_checksum_address
 
+from points.alliance import load_alliance
 from points.devchain import calldata
 from points.manifest import Manifest, load_manifest
 from points.settings import REPO_ROOT
-from points.signing import SignedRedemption, TokenDomain, redeem_typed_data, sign_typed_data
+from points.signing import SignedRedemption, SigningDomain, redeem_typed_data, sign_typed_data
 from tests.scripts_support import (
-    APE_RUN_TIMEOUT, Node, ape, ape_environment, ape_run, ape_run_all, anvil, deploy, dev_account,
+    APE_RUN_TIMEOUT, Node, Outcome, ape, ape_environment, ape_run, ape_run_all, anvil, deploy, dev_account,
 )
 
 OWNER = dev_account(0).address
 COFFEE_TILL = dev_account(1).address
 COFFEE_CAP = 50_000
 ISSUED_TOPIC = "0x" + keccak(text="Issued(address,address,uint256,uint256,bytes32)").hex()
+MERCHANT_SET_TOPIC = "0x" + keccak(text="MerchantSet(address,uint256,string)").hex()
+REWARD_LISTED_TOPIC = "0x" + keccak(text="RewardListed(uint256,address,uint256,uint256,string)").hex()
+ALLIANCE_FILE = REPO_ROOT / "config" / "alliance.yaml"
 ESPRESSO, ESPRESSO_PRICE = 1, 120
 BREAKFAST, BREAKFAST_PRICE = 2, 300
 
@@ -35,10 +40,14 @@ def node() -> Node:
 
 
 @pytest.fixture(scope="module")
-def manifest_file(node, tmp_path_factory) -> Path:
+def first_deploy(node, tmp_path_factory) -> tuple[Path, Outcome]:
     path = tmp_path_factory.mktemp("deployment") / "ethereum-local.json"
-    deploy(node, path)
-    return path
+    return path, deploy(node, path)
+
+
+@pytest.fixture(scope="module")
+def manifest_file(first_deploy) -> Path:
+    return first_deploy[0]
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +87,60 @@ def test_redeploy_sends_nothing(node, manifest_file, manifest):
     assert load_manifest(manifest_file) == manifest
 
 
+def merchants_on_chain(node: Node, token: str) -> dict[str, tuple[int, str]]:
+    """Each merchant's `(cap, name)` from its latest `MerchantSet`: the token keeps names only in events."""
+    return {
+        to_checksum_address("0x" + log["topics"][1][-40:]): decode(["uint256", "string"], data(log))
+        for log in node.chain.logs(token, [MERCHANT_SET_TOPIC], 0)
+    }
+
+
+def data(log: dict) -> bytes:
+    return bytes.fromhex(log["data"].removeprefix("0x"))
+
+
+def test_deploy_puts_the_files_names_on_chain(node, manifest):
+    alliance = load_alliance(ALLIANCE_FILE)
+
+    for key, program in alliance.programs.items():
+        token = manifest.programs[key].address
+        wanted = {merchant.address: (merchant.cap, merchant.name) for merchant in program.merchants}
+        wanted[manifest.exchange.address] = (alliance.exchange_cap(key), "Partner exchange")
+        assert merchants_on_chain(node, token) == wanted
+        listed = [decode(["uint256", "uint256", "string"], data(log))
+                  for log in node.chain.logs(token, [REWARD_LISTED_TOPIC], 0)]
+        assert listed == [(reward.price, reward.stock, reward.name) for reward in program.rewards]
+    assert merchants_on_chain(node, manifest.programs["coffee"].address)[COFFEE_TILL] == (COFFEE_CAP, "Downtown store")
+
+
+def test_deploy_states_each_caps_worst_case_across_a_reset(first_deploy, manifest):
+    _, outcome = first_deploy
+    lines = [line.strip() for line in outcome.output.splitlines()]
+
+    assert "Caps hold per fixed period: across a reset, twice a cap can be issued within seconds." in lines
+    assert (f"coffee: merchant {COFFEE_TILL} (Downtown store): cap 50,000 BEAN per day; at most 100,000 BEAN "
+            "within any day-long window that crosses a reset") in lines
+    assert (f"coffee: merchant {manifest.exchange.address} (Partner exchange): cap 30,000 BEAN per day; "
+            "at most 60,000 BEAN within any day-long window that crosses a reset") in lines
+    assert ("route coffee -> airline: cap 20,000 MILE per day; at most 40,000 MILE within any day-long window "
+            "that crosses a reset") in lines
+
+
+def test_a_renamed_merchant_is_renamed_on_chain_keeping_its_cap_and_usage(node, manifest_file, coffee, tmp_path):
+    renamed = tmp_path / "alliance.yaml"
+    renamed.write_text(ALLIANCE_FILE.read_text().replace("name: Airport kiosk", "name: Airport kiosk, gate B"))
+    kiosk = dev_account(2).address
+    issue(node, coffee, "0x" + "ab" * 20, 1_000, till=kiosk)
+    nonce = node.nonce(OWNER)
+
+    first = deploy(node, manifest_file, "--config", str(renamed))
+    again = deploy(node, manifest_file, "--config", str(renamed))
+
+    assert node.nonce(OWNER) == nonce + 1, first.output + again.output
+    assert merchants_on_chain(node, coffee)[kiosk] == (20_000, "Airport kiosk, gate B")
+    assert node.read(coffee, "mintable(address)", kiosk) == 19_000
+
+
 def test_mint_issues_with_a_hashed_ref(node, manifest_file, coffee):
     customer = "0x000000000000000000000000000000000000c0fe"
 
@@ -99,6 +162,11 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
     expired = sign_redemption(node, coffee, customer, BREAKFAST, deadline_offset=-1)
     expired_file = tmp_path / "expired.json"
     expired_file.write_text(expired.to_json())
+    # A smart account's proof is longer than 65 bytes; an account without code cannot have made one.
+    long_proof = tmp_path / "long-proof.json"
+    valid = sign_redemption(node, coffee, customer, ESPRESSO, deadline_offset=3_600)
+    long_proof.write_text(valid.model_copy(update={"signature": valid.signature + "00" * 65}).to_json())
+    revoked_reward = list_then_revoke_a_merchant(node, coffee)
     over_cap = tmp_path / "over-cap.csv"
     over_cap.write_text(f"{'0x' + '11' * 20},{COFFEE_CAP}\n{'0x' + '22' * 20},1\n")
     manifest = str(manifest_file)
@@ -114,11 +182,15 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
         ("redeem", "--manifest", manifest, "--program", "coffee", "--reward", str(BREAKFAST),
          "--account", "TEST::9"),
         ("relay-redeem", "--manifest", manifest, "--file", str(expired_file)),
+        ("relay-redeem", "--manifest", manifest, "--file", str(long_proof)),
+        ("redeem", "--manifest", manifest, "--program", "coffee", "--reward", str(revoked_reward),
+         "--account", "TEST::9"),
     ])
 
     errors = [outcome.error for outcome in outcomes]
     assert all(outcome.code == 1 for outcome in outcomes), errors
-    bad_address, over_the_cap, unknown_program, no_manifest, campaign_over_cap, poor, too_late = errors
+    (bad_address, over_the_cap, unknown_program, no_manifest, campaign_over_cap, poor, too_late, too_long,
+     of_a_revoked_merchant) = errors
     assert bad_address == "--to '0x1234' is not an address (0x followed by 40 hex digits)"
     assert over_the_cap.startswith(f"{COFFEE_CAP + 1} points are over what {COFFEE_TILL} may still issue in 'coffee'")
     assert "(its cap is 50000 per 86400 s)" in over_the_cap
@@ -127,7 +199,22 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
     assert campaign_over_cap.startswith(f"{COFFEE_CAP + 1} points are over what {COFFEE_TILL} may still issue")
     assert poor == f"{customer.address} holds 100 BEAN, not the {BREAKFAST_PRICE} BEAN the redemption costs"
     assert too_late.startswith("the signature expired at ")
+    assert too_long == (f"the signature is 130 bytes, but {customer.address} has no code: an account without code "
+                        "signs with its key, in 65 bytes")
+    assert of_a_revoked_merchant == (f"reward {revoked_reward} of 'coffee' cannot be redeemed: its merchant "
+                                     f"{POP_UP} was revoked")
     assert node.block_number() == block
+
+
+POP_UP = to_checksum_address("0x" + "bb" * 20)
+
+
+def list_then_revoke_a_merchant(node: Node, coffee: str) -> int:
+    """A pop-up stand's reward, listed while the stand was a merchant: its id."""
+    node.transact(OWNER, coffee, calldata("set_merchant(address,uint256,string)", POP_UP, 100, "Pop-up stand"))
+    node.transact(OWNER, coffee, calldata("add_reward(uint256,uint256,address,string)", 10, 5, POP_UP, "Sticker"))
+    node.transact(OWNER, coffee, calldata("set_merchant(address,uint256,string)", POP_UP, 0, "Pop-up stand"))
+    return node.read(coffee, "reward_count()")
 
 
 def test_airdrop_resumed_after_a_failure_halfway_issues_nothing_twice(node, manifest_file, tmp_path, coffee):
@@ -169,7 +256,7 @@ def sign_redemption(node: Node, token: str, customer, reward_id: int, deadline_o
     chain_id = int(node.chain.request("eth_chainId"), 16)
     deadline = node.chain.head_timestamp() + deadline_offset
     nonce = node.read(token, "nonces(address)", customer.address)
-    domain = TokenDomain(name="Bean Counter Coffee Rewards", chain_id=chain_id, address=token)
+    domain = SigningDomain(name="Bean Counter Coffee Rewards", chain_id=chain_id, address=token)
     typed = redeem_typed_data(domain, customer.address, reward_id, 1, BREAKFAST_PRICE, nonce, deadline)
     return SignedRedemption(
         chain_id=chain_id, token=token, holder=customer.address, reward_id=reward_id, quantity=1,

@@ -1,5 +1,7 @@
-"""The access matrix: every privileged function, called by every role that does not hold the
-privilege, reverts with its reason; the role that holds it succeeds."""
+"""The access matrix: every privileged function of a PointsToken, called by every role (owner,
+merchant, revoked merchant, pauser, stranger, pending owner, holder): the roles that hold the
+privilege succeed and emit its event; every other role reverts with its reason and changes
+nothing."""
 
 from types import SimpleNamespace
 
@@ -12,113 +14,172 @@ NOT_OWNER = "ownable: caller is not the owner"
 NOT_PAUSER = "pausers: caller is neither owner nor pauser"
 NOT_MERCHANT = "merchant_caps: caller is not a merchant"
 NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
+NOT_THAT_MERCHANT = "rewards_catalog: caller is neither owner nor that merchant"
+NOT_REWARDS_MERCHANT = "rewards_catalog: caller is neither owner nor the reward's merchant"
+NO_CAP = "rewards_catalog: merchant holds no cap"
+
+ROLES = ["owner", "merchant", "revoked_merchant", "pauser", "stranger", "pending_owner", "holder"]
+MERCHANT_REWARD = 1
+REVOKED_MERCHANTS_REWARD = 2
 
 
 @pytest.fixture(scope="module")
-def access(token, owner, merchant, pauser, new_owner, alice, bob, carol, stranger):
-    """The module's token with every role filled: `merchant` is a merchant, `pauser` a pauser,
-    `new_owner` the pending owner (not yet accepted) and `alice` a holder of 100 points."""
+def access(token, owner, merchant, pauser, new_owner, alice, accounts):
+    """The module's token with every role filled: `merchant` is a merchant with reward 1,
+    accounts[9] a revoked merchant with reward 2 (listed before its revocation), `pauser` a
+    pauser, `new_owner` the pending owner (not yet accepted) and `alice` a holder of 100 points."""
+    revoked = accounts[9]
     token.set_pauser(pauser, True, sender=owner)
+    token.set_merchant(revoked, 500, "Airport kiosk", sender=owner)
+    token.add_reward(10, 5, merchant, "Free espresso", sender=merchant)
+    token.add_reward(10, 5, revoked, "Bag of beans", sender=revoked)
+    token.set_merchant(revoked, 0, "Airport kiosk", sender=owner)
     token.transfer_ownership(new_owner, sender=owner)
     token.mint(alice, 100, ref("holder"), sender=merchant)
     return token
 
 
 @pytest.fixture
-def ctx(access, owner, merchant, pauser, new_owner, alice, stranger):
-    return SimpleNamespace(
-        token=access, owner=owner, merchant=merchant, pauser=pauser, new_owner=new_owner, alice=alice, stranger=stranger
-    )
+def ctx(access, owner, merchant, pauser, new_owner, alice, stranger, accounts):
+    accounts_by_role = {
+        "owner": owner,
+        "merchant": merchant,
+        "revoked_merchant": accounts[9],
+        "pauser": pauser,
+        "stranger": stranger,
+        "pending_owner": new_owner,
+        "holder": alice,
+    }
+    return SimpleNamespace(token=access, role=accounts_by_role, alice=alice, stranger=stranger, merchant=merchant)
 
 
-ROLES = {
-    "stranger": lambda c: c.stranger,
-    "merchant": lambda c: c.merchant,
-    "pauser": lambda c: c.pauser,
-    "pending_owner": lambda c: c.new_owner,
-    "holder": lambda c: c.alice,
-    "owner": lambda c: c.owner,
-}
+def _own_reward(c, who) -> int:
+    """The reward a caller would change: its own where it has one."""
+    return REVOKED_MERCHANTS_REWARD if who == c.role["revoked_merchant"] else MERCHANT_REWARD
 
-# function => (call given the context and the caller, the role that may call it, the event it emits)
-PRIVILEGED = {
-    "set_merchant": (lambda c, who: c.token.set_merchant(c.stranger, 10, sender=who), "owner", "MerchantSet"),
-    "set_pauser": (lambda c, who: c.token.set_pauser(c.stranger, True, sender=who), "owner", "PauserSet"),
-    "set_transferable": (lambda c, who: c.token.set_transferable(False, sender=who), "owner", "TransferableSet"),
-    "revoke": (lambda c, who: c.token.revoke(c.alice, 1, ref("correction"), sender=who), "owner", "Revoked"),
+
+def _listed_for(c, who):
+    """The merchant a caller would list a reward for: itself, except the owner (for `merchant`)."""
+    return c.merchant if who == c.role["owner"] else who
+
+
+# function => (call given the context and the caller, the event it emits, role => revert reason or
+# None where the role may call it). Every function names every role.
+MATRIX = {
+    "set_merchant": (
+        lambda c, who: c.token.set_merchant(c.stranger, 10, "New till", sender=who),
+        "MerchantSet",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+    ),
+    "set_pauser": (
+        lambda c, who: c.token.set_pauser(c.stranger, True, sender=who),
+        "PauserSet",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+    ),
+    "set_transferable": (
+        lambda c, who: c.token.set_transferable(False, sender=who),
+        "TransferableSet",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+    ),
+    "revoke": (
+        lambda c, who: c.token.revoke(c.alice, 1, ref("correction"), sender=who),
+        "Revoked",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+    ),
     "transfer_ownership": (
         lambda c, who: c.token.transfer_ownership(c.stranger, sender=who),
-        "owner",
         "OwnershipTransferStarted",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
     ),
-    "pause": (lambda c, who: c.token.pause(sender=who), "pauser", "Paused"),
-    "unpause": (lambda c, who: c.token.unpause(sender=who), "pauser", "Unpaused"),
-    "mint": (lambda c, who: c.token.mint(c.alice, 1, ref("order"), sender=who), "merchant", "Issued"),
+    "accept_ownership": (
+        lambda c, who: c.token.accept_ownership(sender=who),
+        "OwnershipTransferred",
+        {role: None if role == "pending_owner" else NOT_NEW_OWNER for role in ROLES},
+    ),
+    "pause": (
+        lambda c, who: c.token.pause(sender=who),
+        "Paused",
+        {role: None if role in ("owner", "pauser") else NOT_PAUSER for role in ROLES},
+    ),
+    "unpause": (
+        lambda c, who: c.token.unpause(sender=who),
+        "Unpaused",
+        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+    ),
+    "mint": (
+        lambda c, who: c.token.mint(c.alice, 1, ref("order"), sender=who),
+        "Issued",
+        {role: None if role == "merchant" else NOT_MERCHANT for role in ROLES},
+    ),
     "mint_batch": (
         lambda c, who: c.token.mint_batch([c.alice], [1], ref("campaign"), sender=who),
-        "merchant",
         "Issued",
+        {role: None if role == "merchant" else NOT_MERCHANT for role in ROLES},
     ),
-    "accept_ownership": (lambda c, who: c.token.accept_ownership(sender=who), "pending_owner", "OwnershipTransferred"),
+    "add_reward": (
+        lambda c, who: c.token.add_reward(10, 1, _listed_for(c, who), "Muffin", sender=who),
+        "RewardListed",
+        {role: None if role in ("owner", "merchant") else NO_CAP for role in ROLES},
+    ),
+    "set_reward": (
+        lambda c, who: c.token.set_reward(_own_reward(c, who), 12, 4, False, sender=who),
+        "RewardUpdated",
+        {
+            role: None if role in ("owner", "merchant") else NO_CAP if role == "revoked_merchant" else NOT_REWARDS_MERCHANT
+            for role in ROLES
+        },
+    ),
 }
 
-OWNER_ONLY = ["set_merchant", "set_pauser", "set_transferable", "revoke", "transfer_ownership"]
-
-# (function, unprivileged caller, expected reason)
-MATRIX = (
-    [(f, r, NOT_OWNER) for f in OWNER_ONLY for r in ("stranger", "merchant", "pauser", "pending_owner", "holder")]
-    + [(f, r, NOT_PAUSER) for f in ("pause", "unpause") for r in ("stranger", "merchant", "pending_owner", "holder")]
-    + [
-        (f, r, NOT_MERCHANT)
-        for f in ("mint", "mint_batch")
-        for r in ("stranger", "pauser", "pending_owner", "holder", "owner")
-    ]
-    + [("accept_ownership", r, NOT_NEW_OWNER) for r in ("stranger", "merchant", "pauser", "holder", "owner")]
-)
+CASES = [(function, role) for function in MATRIX for role in ROLES]
 
 
 def prepare(c, function):
     """Puts the token in a state where `function` would succeed for its rightful caller."""
     if function == "unpause":
-        c.token.pause(sender=c.owner)
+        c.token.pause(sender=c.role["owner"])
 
 
-@pytest.mark.parametrize("function, role, reason", MATRIX, ids=[f"{f}-by-{r}" for f, r, _ in MATRIX])
-def test_unprivileged_caller_reverts(ctx, function, role, reason):
-    call, _, _ = PRIVILEGED[function]
+def state(c) -> tuple:
+    token = c.token
+    return (
+        token.owner(),
+        token.pending_owner(),
+        token.paused(),
+        token.transferable(),
+        token.balanceOf(c.alice),
+        token.merchant_cap(c.stranger),
+        token.is_pauser(c.stranger),
+        token.reward_count(),
+        token.rewards(MERCHANT_REWARD),
+        token.rewards(REVOKED_MERCHANTS_REWARD),
+    )
+
+
+@pytest.mark.parametrize("function, role", CASES, ids=[f"{f}-by-{r}" for f, r in CASES])
+def test_access(ctx, function, role):
+    call, event, outcomes = MATRIX[function]
     prepare(ctx, function)
-    paused = ctx.token.paused()
+    before = state(ctx)
 
-    with ape.reverts(reason):
-        call(ctx, ROLES[role](ctx))
-
-    # Nothing changed.
-    assert ctx.token.owner() == ctx.owner
-    assert ctx.token.pending_owner() == ctx.new_owner
-    assert ctx.token.paused() == paused
-    assert ctx.token.balanceOf(ctx.alice) == 100
-
-
-@pytest.mark.parametrize("function", list(PRIVILEGED))
-def test_privileged_caller_succeeds(ctx, function):
-    call, role, event = PRIVILEGED[function]
-    prepare(ctx, function)
-
-    receipt = call(ctx, ROLES[role](ctx))
-
-    assert not receipt.failed
-    assert event in [log.event_name for log in receipt.events]
+    if (reason := outcomes[role]) is None:
+        receipt = call(ctx, ctx.role[role])
+        assert event in [log.event_name for log in receipt.events]
+    else:
+        with ape.reverts(reason):
+            call(ctx, ctx.role[role])
+        assert state(ctx) == before
 
 
-@pytest.mark.parametrize("function", ["pause", "unpause"])
-def test_the_owner_may_also_pause_and_unpause(ctx, function):
-    call, _, _ = PRIVILEGED[function]
-    prepare(ctx, function)
-
-    call(ctx, ctx.owner)
-
-    assert ctx.token.paused() is (function == "pause")
+def test_the_matrix_names_every_role_for_every_function():
+    assert all(set(outcomes) == set(ROLES) for _, _, outcomes in MATRIX.values())
 
 
-def test_the_matrix_covers_every_privileged_function():
-    assert {f for f, _, _ in MATRIX} == set(PRIVILEGED)
+def test_the_matrix_covers_every_state_changing_function_that_checks_a_role(access):
+    # Everything else a holder may call (transfers, approvals, burns, redemptions) needs no role.
+    unprivileged = {
+        "transfer", "transferFrom", "transferAtEpoch", "transferFromAtEpoch", "approve", "permit", "burn",
+        "burn_from", "redeem", "redeem_with_sig",
+    }
+    state_changing = {abi.name for abi in access.contract_type.mutable_methods}
+    assert state_changing - unprivileged == set(MATRIX)

@@ -476,7 +476,7 @@ def test_every_slot_of_the_ring_in_use(ledger, mint_in, mine_at, alice, bob):
 
 def test_validity_of_one_epoch(deploy_token, owner, merchant, alice, chain):
     short = deploy_token(validity=1)
-    short.set_merchant(merchant, 100, sender=owner)
+    short.set_merchant(merchant, 100, "Till", sender=owner)
     short.mint(alice, 10, ref("short"), sender=merchant)
 
     chain.mine(timestamp=epoch_time(short, 1) - 1)
@@ -489,7 +489,7 @@ def test_validity_of_one_epoch(deploy_token, owner, merchant, alice, chain):
 
 def test_validity_of_64_epochs(deploy_token, owner, merchant, alice, bob, chain):
     long = deploy_token(validity=64)
-    long.set_merchant(merchant, 1_000, sender=owner)
+    long.set_merchant(merchant, 1_000, "Till", sender=owner)
     for epoch in (0, 1, 63):
         if epoch:
             chain.pending_timestamp = epoch_time(long, epoch)

@@ -19,7 +19,7 @@ CAP = 100
 def shop(token, owner, merchant, alice, bob, carol, stranger):
     """The module's token; `merchant` may mint 1,000,000 per period and `carol` is a small
     merchant with a cap of 100."""
-    token.set_merchant(carol, CAP, sender=owner)
+    token.set_merchant(carol, CAP, "Till", sender=owner)
     return token
 
 
@@ -32,7 +32,7 @@ def cap_bits(shop, owner, stranger):
     """The width of the largest cap the contract stores, as its revert reason states it
     (caps are packed with the period's issuance, so the bound is the implementation's)."""
     with pytest.raises(ContractLogicError) as info:
-        shop.set_merchant(stranger, MAX_UINT256, sender=owner)
+        shop.set_merchant(stranger, MAX_UINT256, "Till", sender=owner)
     match = CAP_TOO_LARGE.fullmatch(info.value.revert_message)
     assert match, info.value.revert_message
     bits = int(match.group(1))
@@ -45,18 +45,34 @@ def test_event_layouts_match_the_spec(shop):
         "Issued(address,address,uint256,uint256,bytes32)",
         [("merchant", True), ("to", True), ("amount", False), ("epoch", False), ("ref", False)],
     )
-    assert event_layout(shop.MerchantSet) == ("MerchantSet(address,uint256)", [("merchant", True), ("cap", False)])
+    assert event_layout(shop.MerchantSet) == (
+        "MerchantSet(address,uint256,string)",
+        [("merchant", True), ("cap", False), ("name", False)],
+    )
+    assert event_layout(shop.RewardListed) == (
+        "RewardListed(uint256,address,uint256,uint256,string)",
+        [("reward_id", True), ("merchant", True), ("price", False), ("stock", False), ("name", False)],
+    )
 
 
 # set_merchant
 
 
 def test_set_merchant_grants_a_cap(shop, owner, stranger):
-    receipt = shop.set_merchant(stranger, 250, sender=owner)
+    receipt = shop.set_merchant(stranger, 250, "Downtown store", sender=owner)
 
     assert shop.merchant_cap(stranger) == 250
     assert shop.mintable(stranger) == 250
-    assert_events(receipt, shop.MerchantSet(merchant=stranger, cap=250))
+    assert_events(receipt, shop.MerchantSet(merchant=stranger, cap=250, name="Downtown store"))
+
+
+def test_set_merchant_renames_a_merchant_with_the_longest_name(shop, owner, stranger):
+    shop.set_merchant(stranger, 250, "Downtown store", sender=owner)
+    longest = "Ü" * 32  # 64 bytes of UTF-8: String[64] counts bytes
+
+    receipt = shop.set_merchant(stranger, 250, longest, sender=owner)
+
+    assert_events(receipt, shop.MerchantSet(merchant=stranger, cap=250, name=longest))
 
 
 def test_a_non_merchant_has_no_cap(shop, stranger, owner):
@@ -67,12 +83,12 @@ def test_a_non_merchant_has_no_cap(shop, stranger, owner):
 
 def test_set_merchant_rejects_the_zero_address(shop, owner):
     with ape.reverts("merchant_caps: merchant is the zero address"):
-        shop.set_merchant(ZERO_ADDRESS, 1, sender=owner)
+        shop.set_merchant(ZERO_ADDRESS, 1, "Till", sender=owner)
 
 
 def test_set_merchant_accepts_the_largest_cap(shop, owner, stranger, alice, cap_bits):
     largest = 2**cap_bits - 1
-    shop.set_merchant(stranger, largest, sender=owner)
+    shop.set_merchant(stranger, largest, "Till", sender=owner)
     assert shop.merchant_cap(stranger) == largest
 
     shop.mint(alice, largest, ref("max"), sender=stranger)
@@ -83,12 +99,12 @@ def test_set_merchant_accepts_the_largest_cap(shop, owner, stranger, alice, cap_
 
 def test_set_merchant_rejects_a_cap_over_the_largest(shop, owner, stranger, cap_bits):
     with ape.reverts(f"merchant_caps: cap exceeds 2**{cap_bits} - 1"):
-        shop.set_merchant(stranger, 2**cap_bits, sender=owner)
+        shop.set_merchant(stranger, 2**cap_bits, "Till", sender=owner)
     assert shop.merchant_cap(stranger) == 0
 
 
 def test_the_owner_may_be_a_merchant(shop, owner, alice):
-    shop.set_merchant(owner, 10, sender=owner)
+    shop.set_merchant(owner, 10, "Till", sender=owner)
     shop.mint(alice, 10, ref("owner-as-merchant"), sender=owner)
 
     assert shop.balanceOf(alice) == 10
@@ -305,9 +321,9 @@ def test_caps_are_per_merchant(shop, carol, merchant, alice):
 def test_revoking_a_merchant_with_cap_zero(shop, owner, carol, alice):
     shop.mint(alice, 10, ref("before"), sender=carol)
 
-    receipt = shop.set_merchant(carol, 0, sender=owner)
+    receipt = shop.set_merchant(carol, 0, "Till", sender=owner)
 
-    assert_events(receipt, shop.MerchantSet(merchant=carol, cap=0))
+    assert_events(receipt, shop.MerchantSet(merchant=carol, cap=0, name="Till"))
     assert shop.merchant_cap(carol) == 0
     assert shop.mintable(carol) == 0
     with ape.reverts(NOT_A_MERCHANT):
@@ -319,7 +335,7 @@ def test_revoking_a_merchant_with_cap_zero(shop, owner, carol, alice):
 
 
 def test_a_revoked_merchant_stays_revoked_in_later_periods(shop, owner, carol, alice, chain):
-    shop.set_merchant(carol, 0, sender=owner)
+    shop.set_merchant(carol, 0, "Till", sender=owner)
     next_tx_at(chain, period_time(shop, 5))
 
     with ape.reverts(NOT_A_MERCHANT):
@@ -330,7 +346,7 @@ def test_a_revoked_merchant_stays_revoked_in_later_periods(shop, owner, carol, a
 def test_raising_the_cap_mid_period_keeps_what_was_issued(shop, owner, carol, alice):
     shop.mint(alice, 70, ref("1"), sender=carol)
 
-    shop.set_merchant(carol, 150, sender=owner)
+    shop.set_merchant(carol, 150, "Till", sender=owner)
 
     assert shop.merchant_cap(carol) == 150
     assert shop.mintable(carol) == 80
@@ -342,7 +358,7 @@ def test_raising_the_cap_mid_period_keeps_what_was_issued(shop, owner, carol, al
 def test_lowering_the_cap_below_what_was_issued(shop, owner, carol, alice, chain):
     shop.mint(alice, 70, ref("1"), sender=carol)
 
-    shop.set_merchant(carol, 50, sender=owner)
+    shop.set_merchant(carol, 50, "Till", sender=owner)
 
     assert shop.mintable(carol) == 0
     with ape.reverts(OVER_CAP):
@@ -356,7 +372,7 @@ def test_lowering_the_cap_below_what_was_issued(shop, owner, carol, alice, chain
 
 def test_revoking_and_regranting_in_the_same_period_keeps_the_count(shop, owner, carol, alice):
     shop.mint(alice, 70, ref("1"), sender=carol)
-    shop.set_merchant(carol, 0, sender=owner)
-    shop.set_merchant(carol, CAP, sender=owner)
+    shop.set_merchant(carol, 0, "Till", sender=owner)
+    shop.set_merchant(carol, CAP, "Till", sender=owner)
 
     assert shop.mintable(carol) == 30

@@ -81,8 +81,8 @@ def test_transfer_ownership_only_nominates(roles, owner, new_owner, stranger):
     assert_events(receipt, roles.OwnershipTransferStarted(previous_owner=owner, new_owner=new_owner))
     # Until it accepts, the nominee has no power and the owner keeps all of it.
     with ape.reverts(NOT_OWNER):
-        roles.set_merchant(stranger, 1, sender=new_owner)
-    roles.set_merchant(stranger, 1, sender=owner)
+        roles.set_merchant(stranger, 1, "Till", sender=new_owner)
+    roles.set_merchant(stranger, 1, "Till", sender=owner)
     assert roles.merchant_cap(stranger) == 1
 
 
@@ -94,10 +94,10 @@ def test_accept_ownership_hands_over(roles, owner, new_owner, stranger):
     assert roles.owner() == new_owner
     assert roles.pending_owner() == ZERO_ADDRESS
     assert_events(receipt, roles.OwnershipTransferred(previous_owner=owner, new_owner=new_owner))
-    roles.set_merchant(stranger, 5, sender=new_owner)
+    roles.set_merchant(stranger, 5, "Till", sender=new_owner)
     assert roles.merchant_cap(stranger) == 5
     with ape.reverts(NOT_OWNER):
-        roles.set_merchant(stranger, 6, sender=owner)
+        roles.set_merchant(stranger, 6, "Till", sender=owner)
     # The pause right follows the ownership too.
     with ape.reverts(NOT_PAUSER):
         roles.pause(sender=owner)
@@ -174,25 +174,27 @@ def test_set_pauser(roles, owner, pauser):
     assert_events(receipt, roles.PauserSet(account=pauser, enabled=True))
 
 
-def test_a_pauser_pauses_and_unpauses(roles, owner, pauser):
+def test_a_pauser_pauses_and_the_owner_unpauses(roles, owner, pauser):
     roles.set_pauser(pauser, True, sender=owner)
 
     receipt = roles.pause(sender=pauser)
     assert roles.paused() is True
     assert_events(receipt, roles.Paused(account=pauser))
 
-    receipt = roles.unpause(sender=pauser)
+    receipt = roles.unpause(sender=owner)
     assert roles.paused() is False
-    assert_events(receipt, roles.Unpaused(account=pauser))
+    assert_events(receipt, roles.Unpaused(account=owner))
 
 
-def test_a_pauser_lifts_the_owners_pause(roles, owner, pauser):
+@pytest.mark.parametrize("paused_by", ["owner", "pauser"])
+def test_a_pauser_cannot_lift_a_pause(roles, owner, pauser, request, paused_by):
     roles.set_pauser(pauser, True, sender=owner)
-    roles.pause(sender=owner)
+    roles.pause(sender=request.getfixturevalue(paused_by))
 
-    roles.unpause(sender=pauser)
+    with ape.reverts(NOT_OWNER):
+        roles.unpause(sender=pauser)
 
-    assert roles.paused() is False
+    assert roles.paused() is True
 
 
 def test_a_removed_pauser_may_no_longer_pause(roles, owner, pauser):
@@ -270,7 +272,7 @@ def test_points_still_expire_while_paused(roles, owner, alice, chain):
 def test_owner_configuration_works_while_paused(roles, owner, new_owner, pauser, stranger):
     roles.pause(sender=owner)
 
-    roles.set_merchant(stranger, 7, sender=owner)
+    roles.set_merchant(stranger, 7, "Till", sender=owner)
     roles.set_pauser(pauser, True, sender=owner)
     roles.set_transferable(False, sender=owner)
     roles.transfer_ownership(new_owner, sender=owner)
@@ -378,7 +380,7 @@ def test_other_actions_work_when_not_transferable(ctx, action):
 
 def test_a_program_deployed_non_transferable(deploy_token, owner, merchant, alice, bob):
     closed = deploy_token(transferable=False)
-    closed.set_merchant(merchant, 100, sender=owner)
+    closed.set_merchant(merchant, 100, "Till", sender=owner)
     closed.mint(alice, 10, ref("x"), sender=merchant)
 
     assert closed.transferable() is False

@@ -32,6 +32,11 @@ _AMOUNT_MASK: constant(uint256) = (1 << 192) - 1
 EPOCH_TYPE_TIME_BASED: constant(uint8) = 1
 
 
+# @dev Block timestamps are 64-bit in every Ethereum client; a longer
+# epoch would never end, and would overflow `getNearestExpiryOf`.
+_MAX_EPOCH_LENGTH: constant(uint256) = (1 << 64) - 1
+
+
 # @dev The first second of epoch 0, the length of an epoch in
 # seconds, and how many epochs points stay valid.
 epoch_start: public(immutable(uint256))
@@ -73,6 +78,7 @@ def __init__(epoch_length_: uint256, validity_: uint256):
     @param validity_ How many epochs minted points stay valid.
     """
     assert epoch_length_ != 0, "expiring_ledger: epoch length is zero"
+    assert epoch_length_ <= _MAX_EPOCH_LENGTH, "expiring_ledger: epoch length exceeds 2**64 - 1 seconds"
     assert validity_ != 0, "expiring_ledger: validity is zero"
     assert validity_ <= MAX_VALIDITY, "expiring_ledger: validity exceeds 64 epochs"
     epoch_start = block.timestamp
@@ -184,6 +190,7 @@ def getNearestExpiryOf(account: address) -> (uint256, uint256):
         amount: uint256 = self._group_amount(self._groups[account][epoch % VALIDITY], epoch)
         if amount != 0:
             return amount, self._expiry_of(epoch)
+        # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     return 0, 0
 
@@ -191,32 +198,60 @@ def getNearestExpiryOf(account: address) -> (uint256, uint256):
 @internal
 @view
 def _current_epoch() -> uint256:
+    """
+    @dev Returns the epoch of the current block.
+    @return uint256 The epochs elapsed since `epoch_start`.
+    """
+    # `EPOCH_LENGTH` is non-zero (checked at deployment).
     return unsafe_div(block.timestamp - epoch_start, EPOCH_LENGTH)
 
 
 @internal
 @view
 def _is_expired(epoch: uint256, current: uint256) -> bool:
+    """
+    @dev Returns whether points minted in `epoch` are expired in `current`.
+    @param epoch The epoch the points were minted in.
+    @param current The current epoch.
+    @return bool True from the first second of epoch `epoch + VALIDITY`.
+    """
     return epoch + VALIDITY <= current
 
 
 @internal
 @view
 def _oldest_live_epoch(current: uint256) -> uint256:
+    """
+    @dev Returns the oldest epoch whose points are unexpired in `current`.
+    @param current The current epoch.
+    @return uint256 `current - VALIDITY + 1`, or 0 early on.
+    """
     if current < VALIDITY:
         return 0
+    # `current` >= `VALIDITY` here, and the sum is at most `current`.
     return unsafe_add(unsafe_sub(current, VALIDITY), 1)
 
 
 @internal
 @view
 def _expiry_of(epoch: uint256) -> uint256:
+    """
+    @dev Returns the first second at which points minted in `epoch` are expired.
+    @param epoch The epoch the points were minted in.
+    @return uint256 The first second of epoch `epoch + VALIDITY`.
+    """
     return epoch_start + (epoch + VALIDITY) * EPOCH_LENGTH
 
 
 @internal
 @pure
 def _group_amount(packed: uint256, epoch: uint256) -> uint256:
+    """
+    @dev Returns the amount a packed ring slot holds for `epoch`.
+    @param packed The slot's packed (epoch tag, amount).
+    @param epoch The epoch asked about.
+    @return uint256 The amount; 0 when the slot holds another epoch's group.
+    """
     if packed >> _TAG_SHIFT != epoch:
         return 0
     return packed & _AMOUNT_MASK
@@ -225,19 +260,32 @@ def _group_amount(packed: uint256, epoch: uint256) -> uint256:
 @internal
 @pure
 def _pack(epoch: uint256, amount: uint256) -> uint256:
+    """
+    @dev Packs a group as `epoch << 192 | amount`.
+    @param epoch The group's epoch.
+    @param amount The group's amount, below 2**192.
+    @return uint256 The packed group.
+    """
     return (epoch << _TAG_SHIFT) | amount
 
 
 @internal
 @view
 def _balance_of(account: address) -> uint256:
+    """
+    @dev Returns the sum of `account`'s live groups.
+    @param account The 20-byte holder address.
+    @return uint256 The unexpired balance.
+    """
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
     total: uint256 = 0
     for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
         if epoch > current:
             break
+        # Each group is part of its epoch's supply, and the live supplies sum below 2**256.
         total = unsafe_add(total, self._group_amount(self._groups[account][epoch % VALIDITY], epoch))
+        # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     return total
 
@@ -245,13 +293,19 @@ def _balance_of(account: address) -> uint256:
 @internal
 @view
 def _live_sum_supply() -> uint256:
+    """
+    @dev Returns the sum of the live epochs' supply.
+    @return uint256 The unexpired supply.
+    """
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
     total: uint256 = 0
     for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
         if epoch > current:
             break
+        # At most 64 supplies, each below 2**192: the sum stays below 2**198.
         total = unsafe_add(total, self._group_amount(self._supply[epoch % VALIDITY], epoch))
+        # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     return total
 
@@ -263,10 +317,14 @@ def _credit(account: address, epoch: uint256, amount: uint256):
          the ring slot when it still holds an expired group. The
          caller guarantees `epoch` is live and the per-epoch supply
          (which bounds every group) fits in 192 bits.
+    @param account The 20-byte holder address.
+    @param epoch The live epoch of the points.
+    @param amount The number of points.
     """
     slot: uint256 = epoch % VALIDITY
     packed: uint256 = self._groups[account][slot]
     if packed >> _TAG_SHIFT == epoch:
+        # The group stays within its epoch's supply, below 2**192: no carry into the tag.
         self._groups[account][slot] = unsafe_add(packed, amount)
     else:
         self._groups[account][slot] = self._pack(epoch, amount)
@@ -274,6 +332,12 @@ def _credit(account: address, epoch: uint256, amount: uint256):
 
 @internal
 def _add_supply(epoch: uint256, amount: uint256):
+    """
+    @dev Adds `amount` to the supply of `epoch`, refusing a supply that
+         would not fit its 192 bits.
+    @param epoch The current epoch.
+    @param amount The points minted.
+    """
     slot: uint256 = epoch % VALIDITY
     packed: uint256 = self._supply[slot]
     supply: uint256 = amount
@@ -287,6 +351,8 @@ def _add_supply(epoch: uint256, amount: uint256):
 def _mint(receiver: address, amount: uint256) -> uint256:
     """
     @dev Issues `amount` points of the current epoch to `receiver`.
+    @param receiver The 20-byte receiver address.
+    @param amount The number of points.
     @return uint256 The epoch the points belong to.
     """
     assert receiver != empty(address), "expiring_ledger: mint to the zero address"
@@ -302,6 +368,8 @@ def _mint_many(receivers: DynArray[address, 256], amounts: DynArray[uint256, 256
     """
     @dev Issues `amounts[i]` current-epoch points to each `receivers[i]`,
          updating the epoch's supply once for the whole batch.
+    @param receivers The 20-byte receiver addresses.
+    @param amounts The number of points for each receiver.
     @return uint256 The epoch the points belong to.
     @return uint256 The points issued in all.
     """
@@ -326,6 +394,9 @@ def _debit_oldest_first(owner: address, receiver: address, amount: uint256):
          own epoch or, when `receiver` is the zero address, burns it.
          Emits one `Transfer`. Reads and writes at most `VALIDITY`
          groups.
+    @param owner The 20-byte address the points leave.
+    @param receiver The 20-byte receiver, or the zero address to burn.
+    @param amount The number of points.
     """
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
@@ -338,12 +409,16 @@ def _debit_oldest_first(owner: address, receiver: address, amount: uint256):
         held: uint256 = self._group_amount(packed, epoch)
         if held != 0:
             taken: uint256 = min(held, remaining)
+            # `taken` <= the group's amount, which sits below the tag: no borrow.
             self._groups[owner][slot] = unsafe_sub(packed, taken)
             if receiver == empty(address):
+                # The group is part of its epoch's supply, so the supply holds `taken`.
                 self._supply[slot] = unsafe_sub(self._supply[slot], taken)
             else:
                 self._credit(receiver, epoch, taken)
+            # `taken` <= `remaining` by `min`.
             remaining = unsafe_sub(remaining, taken)
+        # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     assert remaining == 0, "expiring_ledger: amount exceeds unexpired balance"
     log Transfer(sender=owner, receiver=receiver, value=amount)
@@ -354,6 +429,10 @@ def _move_at_epoch(owner: address, receiver: address, epoch: uint256, amount: ui
     """
     @dev Moves `amount` points of the named `epoch` only (ERC-7818's
          `transferAtEpoch`).
+    @param owner The 20-byte address the points leave.
+    @param receiver The 20-byte receiver address.
+    @param epoch The live epoch whose points move.
+    @param amount The number of points.
     """
     current: uint256 = self._current_epoch()
     assert epoch <= current, "expiring_ledger: epoch has not started"
@@ -361,6 +440,7 @@ def _move_at_epoch(owner: address, receiver: address, epoch: uint256, amount: ui
     slot: uint256 = epoch % VALIDITY
     packed: uint256 = self._groups[owner][slot]
     assert self._group_amount(packed, epoch) >= amount, "expiring_ledger: amount exceeds balance at epoch"
+    # The assertion above keeps the amount field non-negative: no borrow from the tag.
     self._groups[owner][slot] = unsafe_sub(packed, amount)
     self._credit(receiver, epoch, amount)
     log Transfer(sender=owner, receiver=receiver, value=amount)

@@ -4,8 +4,9 @@
 @custom:contract-name pausers
 @license GNU Affero General Public License v3.0 only
 @notice The owner names pausers: accounts (an incident-response key, a
-        monitoring bot) that may stop and restart every holder and merchant
-        action without holding the owner's key.
+        monitoring bot) that may stop every holder and merchant action
+        without holding the owner's key. Only the owner lifts a pause, so
+        that a single leaked pauser key cannot undo an incident response.
 """
 
 
@@ -16,9 +17,11 @@ from snekmate.utils import pausable
 uses: pausable
 
 
+# @dev Account => whether it may pause.
 is_pauser: public(HashMap[address, bool])
 
 
+# @dev Emitted when the owner grants or removes the pauser role.
 event PauserSet:
     account: indexed(address)
     enabled: bool
@@ -35,7 +38,7 @@ def set_pauser(account: address, enabled: bool):
     @dev Grants or removes the pauser role.
     @notice Only the owner may call this.
     @param account The 20-byte account address.
-    @param enabled Whether `account` may pause and unpause.
+    @param enabled Whether `account` may pause.
     """
     ownable._check_owner()
     assert account != empty(address), "pausers: account is the zero address"
@@ -57,13 +60,17 @@ def pause():
 def unpause():
     """
     @dev Lifts the pause.
-    @notice Only the owner or a pauser may call this.
+    @notice Only the owner may call this: a pauser's key cannot undo
+            an incident response.
     """
-    self._check_pauser()
+    ownable._check_owner()
     pausable._unpause()
 
 
 @internal
 @view
 def _check_pauser():
+    """
+    @dev Reverts unless the caller is the owner or a pauser.
+    """
     assert msg.sender == ownable.owner or self.is_pauser[msg.sender], "pausers: caller is neither owner nor pauser"
