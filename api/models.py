@@ -86,16 +86,27 @@ class Movement(BaseModel):
                                                  "rewarding merchant of a redemption, the other program of an "
                                                  "exchange")
     epoch: int | None = Field(description="the epoch of the points issued or expired")
+    counterparty_name: str | None = Field(description="the counterparty's name when it is one of the program's "
+                                                      "merchants (the issuing or rewarding merchant, a merchant's "
+                                                      "transfer): its latest MerchantSet's; null otherwise")
     reward_id: int | None
+    reward_name: str | None = Field(description="the redeemed reward's name; null for other kinds")
     block: int
     log_index: int = Field(description="-1 for an expiry, which no log marks")
     tx_hash: str | None = Field(description="null for an expiry")
     time: datetime
 
 
+MerchantName = Annotated[str, Field(description="the merchant's public label, from its latest MerchantSet; '' "
+                                               "when none named it")]
+RewardName = Annotated[str, Field(description="the reward's public label, from its RewardListed; '' when none "
+                                             "named it")]
+
+
 class Merchant(BaseModel):
     program: str
     merchant: str
+    name: MerchantName
     cap: Uint256Text = Field(description="points the merchant may mint per cap period")
     issued: int
     redeemed: int
@@ -104,7 +115,9 @@ class Merchant(BaseModel):
 class Reward(BaseModel):
     program: str
     reward_id: int
+    name: RewardName
     merchant: str
+    merchant_name: MerchantName
     price: Uint256Text
     stock: Uint256Text
     active: bool
@@ -116,7 +129,9 @@ class Redemption(BaseModel):
     program: str
     holder: str
     reward_id: int
+    reward_name: RewardName
     merchant: str
+    merchant_name: MerchantName
     quantity: int
     points: int
     block: int

@@ -40,6 +40,7 @@ IDLE_WINDOW_SECONDS = 1.0
 # Anvil's first two development accounts (mnemonic "test test ... junk").
 OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 MERCHANT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+MERCHANT_NAME = "Campaign desk"
 TOKEN_CONSTRUCTOR = ["string", "string", "uint256", "uint256", "uint256", "bool", "address"]
 
 
@@ -120,7 +121,8 @@ class HistoryWriter:
                                                True, OWNER]).hex()
         self.token, self.token_block = self._deploy(token_bytecode + arguments)
         self.chain.batch([self._transaction(OWNER, self.token,
-                                            calldata("set_merchant(address,uint256)", MERCHANT, 2**95))])
+                                            calldata("set_merchant(address,uint256,string)", MERCHANT, 2**95,
+                                                     MERCHANT_NAME))])
 
     def sync_nonces(self) -> None:
         """Reads the senders' nonces from the chain: Anvil numbers a batch's transactions from the

@@ -1,8 +1,9 @@
 """The contracts' events and a fast decoder for raw logs.
 
-Every field of every event is a static ABI type, so a log decodes by slicing its topics and
-32-byte data words; no per-log ABI machinery. `tests/test_indexer_events.py` checks these specs
-against the compiled contracts' ABI.
+Every field but the merchants' and rewards' names is a static ABI type, so a log decodes by
+slicing its topics and 32-byte data words; no per-log ABI machinery. A name (`string`, never
+indexed) is the one dynamic field: its data word is the offset of its length and bytes.
+`tests/test_indexer_events.py` checks these specs against the compiled contracts' ABI.
 """
 
 import json
@@ -55,9 +56,9 @@ TOKEN_EVENTS: tuple[EventSpec, ...] = (
     _event("Revoked", ("account", "address", True), ("amount", "uint256"), ("ref", "bytes32")),
     _event("Redeemed", ("holder", "address", True), ("reward_id", "uint256", True), ("merchant", "address", True),
            ("quantity", "uint256"), ("points", "uint256")),
-    _event("MerchantSet", ("merchant", "address", True), ("cap", "uint256")),
+    _event("MerchantSet", ("merchant", "address", True), ("cap", "uint256"), ("name", "string")),
     _event("RewardListed", ("reward_id", "uint256", True), ("merchant", "address", True), ("price", "uint256"),
-           ("stock", "uint256")),
+           ("stock", "uint256"), ("name", "string")),
     _event("RewardUpdated", ("reward_id", "uint256", True), ("price", "uint256"), ("stock", "uint256"),
            ("active", "bool")),
     _event("TransferableSet", ("transferable", "bool")),
@@ -76,7 +77,17 @@ EXCHANGE_EVENTS: tuple[EventSpec, ...] = (
            ("amount_in", "uint256"), ("amount_out", "uint256")),
 )
 
-EVENTS_BY_TOPIC: dict[str, EventSpec] = {spec.topic0: spec for spec in TOKEN_EVENTS + EXCHANGE_EVENTS}
+# The same two events as the first contracts logged them, without a name: a database of such a
+# deployment, migrated to the schema with names, goes on following it (its names stay '').
+V1_TOKEN_EVENTS: tuple[EventSpec, ...] = (
+    _event("MerchantSet", ("merchant", "address", True), ("cap", "uint256")),
+    _event("RewardListed", ("reward_id", "uint256", True), ("merchant", "address", True), ("price", "uint256"),
+           ("stock", "uint256")),
+)
+
+EVENTS_BY_TOPIC: dict[str, EventSpec] = {
+    spec.topic0: spec for spec in TOKEN_EVENTS + EXCHANGE_EVENTS + V1_TOKEN_EVENTS
+}
 
 
 # EIP-55 upper-cases each letter of the address whose nibble in the hash is 8 or more. Done on the
@@ -110,6 +121,10 @@ def _field_reader(kind: str, topic: int | None, word: int) -> FieldReader:
     a backfill reads every field of hundreds of thousands of logs."""
     start = 2 + 64 * word
     end = start + 64
+    if kind == "string":
+        if topic is not None:
+            raise ValueError("an indexed string is logged as its hash: no event here has one")
+        return lambda topics, data: _text(data, 2 + 2 * int(data[start:end], 16))
     if kind == "address":
         if topic is not None:
             return lambda topics, data: checksum(topics[topic][26:])
@@ -125,6 +140,17 @@ def _field_reader(kind: str, topic: int | None, word: int) -> FieldReader:
     if topic is not None:
         return lambda topics, data: int(topics[topic], 16)
     return lambda topics, data: int(data[start:end], 16)
+
+
+def _text(data: str, at: int) -> str:
+    """The string whose length word starts at hex position `at` of `data`.
+
+    Contracts take any bytes for a name: invalid UTF-8 reads as U+FFFD, and so does NUL, which
+    PostgreSQL's text refuses (a name with one would otherwise stop the indexer).
+    """
+    length = int(data[at : at + 64], 16)
+    text = bytes.fromhex(data[at + 64 : at + 64 + 2 * length]).decode("utf-8", errors="replace")
+    return text.replace("\x00", "\ufffd")
 
 
 def _field_readers(spec: EventSpec) -> tuple[tuple[str, FieldReader], ...]:

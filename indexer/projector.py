@@ -155,13 +155,15 @@ class Projector:
         elif name == "Revoked":
             self._daily(program, timestamp, "revoked", _checked(args["amount"]))
         elif name == "MerchantSet":
-            self._merchant(program, args["merchant"])
-            self.state.update("merchant", (program, args["merchant"]), cap=args["cap"])
+            merchant = self._merchant(program, args["merchant"])
+            merchant["cap"] = args["cap"]
+            # The latest name wins; the first contracts' MerchantSet carried none (V1_TOKEN_EVENTS).
+            merchant["name"] = args.get("name", merchant["name"])
         elif name == "RewardListed":
             self.state.put("reward", (program, args["reward_id"]), {
                 "program": program, "reward_id": args["reward_id"], "merchant": args["merchant"],
                 "price": args["price"], "stock": args["stock"], "active": True,
-                "redemptions": 0, "points_redeemed": 0,
+                "redemptions": 0, "points_redeemed": 0, "name": args.get("name", ""),
             })
         elif name == "RewardUpdated":
             self.state.update("reward", (program, args["reward_id"]), price=args["price"], stock=args["stock"],
@@ -311,7 +313,7 @@ class Projector:
         row = self.state.touch("merchant", key)
         if row is None:
             row = self.state.tables["merchant"][key] = {"program": program, "merchant": merchant, "cap": 0,
-                                                        "issued": 0, "redeemed": 0}
+                                                        "issued": 0, "redeemed": 0, "name": ""}
         if column is not None:
             row[column] += amount
         return row

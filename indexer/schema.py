@@ -37,6 +37,11 @@ def _uint256() -> Column:  # type: ignore[type-arg]
     return Column(Uint256, nullable=False)
 
 
+def _label() -> Column:  # type: ignore[type-arg]
+    """A public label from the chain; '' until an event names the row (migration 0005's rows)."""
+    return Column(String, nullable=False, server_default="")
+
+
 # Fact tables are clustered on their primary key in SQLite: a table with a rowid keeps its rows
 # in one B-tree and its key in another, and writes both (migration 0004 says what it saves, and
 # why the state tables keep their rowid). PostgreSQL ignores this option.
@@ -164,6 +169,8 @@ class Merchant(SQLModel, table=True):
     cap: int = Field(sa_column=_uint256())
     issued: int = Field(sa_column=_big())
     redeemed: int = Field(sa_column=_big())
+    # The name of the merchant's latest MerchantSet.
+    name: str = Field(default="", sa_column=_label())
 
 
 class Reward(SQLModel, table=True):
@@ -175,6 +182,8 @@ class Reward(SQLModel, table=True):
     active: bool
     redemptions: int = Field(sa_column=_big())
     points_redeemed: int = Field(sa_column=_big())
+    # The name it was listed with: a reward's name never changes.
+    name: str = Field(default="", sa_column=_label())
 
 
 class Redemption(SQLModel, table=True):

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
+from points.alliance import load_alliance
 from points.devchain import as_address, calldata, words
 from points.manifest import Manifest
-from points.settings import Settings
+from points.settings import REPO_ROOT, Settings
 from tests.api_support import serve_api
 from tests.scripts_support import Node, indexer
 
@@ -196,6 +197,65 @@ def test_rewards_stock_and_redemptions_match_the_chain(indexed, client):
         assert reward["points_redeemed"] == sum(r["points"] for r in of_reward)
     positions = [(r["block"], r["log_index"]) for r in redemptions]
     assert positions == sorted(positions, reverse=True)
+
+
+def test_merchants_and_rewards_have_the_names_the_deployment_put_on_chain(indexed, client):
+    alliance = load_alliance(REPO_ROOT / "config" / "alliance.yaml")
+    merchants = {(m["program"], m["merchant"]): m["name"] for m in walk(client, "/v1/merchants", limit=3)}
+    rewards = walk(client, "/v1/rewards", limit=3)
+
+    for key, program in alliance.programs.items():
+        address = indexed.manifest.programs[key].address
+        for merchant in program.merchants:
+            assert merchants[(address, merchant.address)] == merchant.name != ""
+        listed = [reward for reward in rewards if reward["program"] == address]
+        assert [reward["name"] for reward in listed] == [reward.name for reward in program.rewards]
+        assert [reward["merchant_name"] for reward in listed] == [
+            merchants[(address, reward.merchant)] for reward in program.rewards]
+
+
+def _names(client: TestClient) -> tuple[dict[tuple[str, str], str], dict[tuple[str, int], str]]:
+    """Merchants' names by (program, merchant) and rewards' by (program, reward id), as the API lists them."""
+    return ({(m["program"], m["merchant"]): m["name"] for m in walk(client, "/v1/merchants", limit=1000)},
+            {(r["program"], r["reward_id"]): r["name"] for r in walk(client, "/v1/rewards", limit=1000)})
+
+
+def test_redemptions_name_their_reward_and_merchant(client):
+    merchants, rewards = _names(client)
+    redemptions = walk(client, "/v1/redemptions", limit=50)
+
+    assert redemptions
+    for redemption in redemptions:
+        assert redemption["reward_name"] == rewards[(redemption["program"], redemption["reward_id"])] != ""
+        assert redemption["merchant_name"] == merchants[(redemption["program"], redemption["merchant"])] != ""
+
+
+def test_history_names_the_redeemed_reward_and_the_issuing_merchant(client):
+    merchants, rewards = _names(client)
+    holder = client.get("/v1/redemptions", params={"limit": 1}).json()["items"][0]["holder"]
+
+    history = walk(client, f"/v1/accounts/{holder}/history", limit=100)
+
+    redeemed = [item for item in history if item["kind"] == "redeemed"]
+    issued = [item for item in history if item["kind"] == "issued"]
+    assert redeemed and issued
+    for item in redeemed:
+        assert item["reward_name"] == rewards[(item["program"], item["reward_id"])] != ""
+        assert item["counterparty_name"] == merchants[(item["program"], item["counterparty"])]
+    for item in issued:
+        assert item["counterparty_name"] == merchants[(item["program"], item["counterparty"])] != ""
+        assert item["reward_name"] is None
+    assert all(item["reward_name"] is None and item["counterparty_name"] is None
+               for item in history if item["kind"] in ("exchanged", "expired"))
+
+
+def test_the_openapi_document_describes_the_names(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    assert "name" in schemas["Merchant"]["required"]
+    assert {"name", "merchant_name"} <= set(schemas["Reward"]["required"])
+    assert {"reward_name", "merchant_name"} <= set(schemas["Redemption"]["required"])
+    assert {"counterparty_name", "reward_name"} <= set(schemas["Movement"]["required"])
 
 
 def test_redemptions_filter_by_holder_and_merchant(indexed, client):

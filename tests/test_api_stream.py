@@ -85,6 +85,11 @@ def test_account_feed_pushes_its_new_movements_only(live):
     assert [(event["data"]["kind"], event["data"]["amount"]) for event in events] == [("issued", 11), ("issued", 13)]
     assert {event["data"]["account"].lower() for event in events} == {customer}
     assert all(event["data"]["tx_hash"] and event["id"] for event in events)
+    # Each says by name which till issued it, as the account's history does.
+    merchants = {(merchant["program"], merchant["merchant"]): merchant["name"]
+                 for merchant in httpx.get(f"{base_url}/v1/merchants").json()["items"]}
+    assert all(event["data"]["counterparty_name"] == merchants[(event["data"]["program"], event["data"]["counterparty"])]
+               != "" for event in events)
 
 
 def test_program_feed_and_resume_after_the_last_event(live):

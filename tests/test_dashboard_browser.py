@@ -178,6 +178,16 @@ def test_overview_shows_the_apis_numbers(system, page, screenshots):
             expect(row.locator("[data-field=cap]")).to_have_text(points(int(merchant["cap"])))
             expect(row.locator("[data-field=issued]")).to_have_text(points(merchant["issued"]))
             expect(row.locator("[data-field=redeemed]")).to_have_text(points(merchant["redeemed"]))
+            # By its name on chain, the address kept in the tooltip and below.
+            expect(row.locator(".named a")).to_have_text(merchant["name"])
+            expect(row.locator(".named a")).to_have_attribute("title", merchant["merchant"])
+            expect(row.locator(".named small")).to_have_text(f"{merchant['merchant'][:6]}…{merchant['merchant'][-4:]}")
+        rewards = api.items("/rewards", program=program["address"])
+        assert rewards and all(reward["name"] for reward in rewards), "the demo names every reward"
+        catalog = section.locator("table.rewards tbody tr")
+        expect(catalog.locator("[data-field=name]")).to_have_text([reward["name"] for reward in rewards])
+        expect(catalog.locator(".named a")).to_have_text([reward["merchant_name"] for reward in rewards])
+        expect(catalog.locator("[data-field=stock]")).to_have_text([points(int(reward["stock"])) for reward in rewards])
         daily = api.items("/stats/daily", program=program["address"])
         expect(section.locator("[data-field=last-supply]")).to_have_text(points(daily[-1]["supply"]))
         expect(section.locator("canvas")).to_have_count(2)
@@ -231,6 +241,22 @@ def test_a_holder_link_opens_the_account_page(system, page, screenshots):
     assert [row.get_attribute("data-tx") for row in rows.locator("td:last-child code").all()] == \
         [movement["tx_hash"] for movement in history if movement["tx_hash"]]
     page.screenshot(path=screenshots / "account.png", full_page=True)
+
+
+def test_a_redemption_names_its_reward_and_merchant(system, page, screenshots):
+    _, _, api = system
+    holder = api.items("/redemptions", limit=1)[0]["holder"]
+    redeemed = [movement for movement in api.items(f"/accounts/{holder}/history", limit=100)
+                if movement["kind"] == "redeemed"]
+
+    page.goto(f"{api.url}/#/account/{holder}")
+
+    rows = page.locator("section.history tbody tr").filter(has=page.locator(".kind.redeemed"))
+    expect(rows.locator(".reward")).to_have_text([movement["reward_name"] for movement in redeemed])
+    expect(rows.locator(".reward").first).to_have_attribute("title", f"reward #{redeemed[0]['reward_id']}")
+    expect(rows.first.locator(".reward ~ a")).to_have_text(redeemed[0]["counterparty_name"])
+    expect(rows.first.locator(".reward ~ a")).to_have_attribute("data-account", redeemed[0]["counterparty"])
+    page.screenshot(path=screenshots / "account-redemptions.png", full_page=True)
 
 
 def test_a_mint_appears_without_reloading(system, page, screenshots):

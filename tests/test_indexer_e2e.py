@@ -5,6 +5,7 @@ the chain and the known activity, more activity is indexed incrementally, and ba
 a clear error.
 """
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -18,8 +19,11 @@ from sqlalchemy import create_engine
 
 from indexer.schema import DEFERRED_INDEXES
 from indexer.schema_versions import alembic_config, head_revision
+from indexer.store import Store
+from points.alliance import load_alliance
 from points.devchain import calldata, words
 from points.manifest import Manifest
+from points.settings import REPO_ROOT
 from tests.scripts_support import Node, ape_run, indexer
 
 
@@ -88,6 +92,21 @@ def test_rewards_stock_and_redemptions_add_up(indexed):
             "rewards(uint256)", reward_id)}, "latest"))
         assert int(stock) == chain_stock
         assert redemptions == redeemed.get(f"{program}:{reward_id}", 0)
+
+
+def test_merchants_and_rewards_have_the_names_the_deployment_put_on_chain(indexed):
+    _, manifest, _, database = indexed
+    alliance = load_alliance(REPO_ROOT / "config" / "alliance.yaml")
+    with sqlite3.connect(database) as connection:
+        merchants = dict(connection.execute("SELECT program || ':' || merchant, name FROM merchant").fetchall())
+        rewards = connection.execute("SELECT program, name FROM reward ORDER BY program, reward_id").fetchall()
+
+    for key, program in alliance.programs.items():
+        address = manifest.programs[key].address
+        assert all(entry.name for entry in [*program.merchants, *program.rewards]), "the demo names every one"
+        for merchant in program.merchants:
+            assert merchants[f"{address}:{merchant.address}"] == merchant.name
+        assert [name for of, name in rewards if of == address] == [reward.name for reward in program.rewards]
 
 
 def test_more_activity_is_indexed_incrementally(indexed):
@@ -174,6 +193,16 @@ def _copy_rows(source: Path, target: Path) -> None:
             connection.execute(f"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM source.{name}")
 
 
+def _unnamed_copy(database: Path, copy: Path) -> Path:
+    """A copy of the database whose merchants and rewards have no names, as rows from before
+    revision 0005 have once migrated."""
+    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("UPDATE merchant SET name = ''")
+        target.execute("UPDATE reward SET name = ''")
+    return copy
+
+
 def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(indexed, tmp_path):
     node, _, manifest_file, database = indexed
     old = tmp_path / "old.db"
@@ -185,7 +214,7 @@ def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(inde
 
     assert migrated.returncode == 0, migrated.stderr
     assert f"0003 -> {head_revision()}" in migrated.stderr
-    assert _contents(old) == _contents(database)
+    assert _contents(old) == _contents(_unnamed_copy(database, tmp_path / "unnamed.db"))
     assert _schema(old) == _schema(database)
     assert all("WITHOUT ROWID" in sql for name, sql in _schema(old) if name in WITHOUT_ROWID)
     assert "ix_rawevent_contract" not in {name for name, _ in _schema(old)}
@@ -195,12 +224,36 @@ def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(inde
 def test_downgrading_to_revision_0003_restores_its_schema_and_keeps_every_row(indexed, tmp_path):
     _, _, _, database = indexed
     downgraded, reference = tmp_path / "downgraded.db", tmp_path / "0003.db"
-    _alembic(reference, command.upgrade, "0003")
-    _alembic(downgraded, command.upgrade, "0003")
-    _copy_rows(database, downgraded)
+    for revision_0003 in (reference, downgraded):
+        _alembic(revision_0003, command.upgrade, "0003")
+        _copy_rows(database, revision_0003)
     _alembic(downgraded, command.upgrade, "head")
 
     _alembic(downgraded, command.downgrade, "0003")
 
     assert _schema(downgraded) == _schema(reference)
-    assert _contents(downgraded) == _contents(database)
+    assert _contents(downgraded) == _contents(reference)
+
+
+def test_a_revision_0004_database_gets_empty_names_in_rows_and_journal(tmp_path):
+    old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
+    _alembic(old, command.upgrade, "0004")
+    with sqlite3.connect(old) as connection:
+        connection.execute("INSERT INTO reward VALUES ('0xp', 1, '0xm', '120', '5', 1, 2, 240)")
+        connection.execute(
+            "INSERT INTO undo (batch_id, table_name, key, old) VALUES (1, 'reward', '[[\"0xp\",1],[\"0xp\",2]]', "
+            "'[{\"program\":\"0xp\",\"reward_id\":1,\"merchant\":\"0xm\",\"price\":120,\"stock\":7,"
+            "\"active\":true,\"redemptions\":0,\"points_redeemed\":0},null]')")
+    store = Store(f"sqlite:///{fresh}")
+    store.prepare(31337)
+    store.close()
+
+    migrated = indexer("migrate", "--db", f"sqlite:///{old}")
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"0004 -> {head_revision()}" in migrated.stderr
+    assert _schema(old) == _schema(fresh)
+    with sqlite3.connect(old) as connection:
+        assert connection.execute("SELECT reward_id, stock, name FROM reward").fetchall() == [(1, "5", "")]
+        [(journal,)] = connection.execute("SELECT old FROM undo").fetchall()
+    assert json.loads(journal)[0]["name"] == "" and json.loads(journal)[1] is None

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from hypothesis import given
@@ -18,6 +19,7 @@ from indexer.events import (
     EXCHANGE_EVENTS,
     EVENTS_BY_TOPIC,
     TOKEN_EVENTS,
+    V1_TOKEN_EVENTS,
     EventSpec,
     UnknownEvent,
     checksum,
@@ -34,6 +36,9 @@ MAX_RATE_PART = 2**32 - 1
 MAX_ROUTE_CAP = 2**63 - 1
 ORDER_REF = keccak(text="order-1234")  # a ref whose first bit is set
 CORRECTION_REF = keccak(text="correction-7")
+# Names at String[64]'s limit, in UTF-8 bytes: the decoder reads a length and bytes, not characters.
+LONG_NAME = "Caf\u00e9 " + "x" * 58
+REWARD_NAME = "Free espresso \u2615 " + "y" * 46
 
 
 @given(st.binary(min_size=20, max_size=20), st.booleans())
@@ -63,7 +68,7 @@ def test_specs_are_the_compiled_abi(project, contract, specs):
 
 
 def test_no_two_specs_share_a_topic():
-    assert len(EVENTS_BY_TOPIC) == len(TOKEN_EVENTS + EXCHANGE_EVENTS)
+    assert len(EVENTS_BY_TOPIC) == len(TOKEN_EVENTS + EXCHANGE_EVENTS + V1_TOKEN_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ def activity(project, chain, accounts, deploy_token, owner, merchant, alice, bob
     token_b = deploy_token(name="Sky Miles", symbol="MILE", transferable=False, owner=partner_owner)
     exchange = owner.deploy(project.PartnerExchange)
 
-    token_a.set_merchant(merchant, MAX_MERCHANT_CAP, sender=owner)
+    token_a.set_merchant(merchant, MAX_MERCHANT_CAP, "Downtown store", sender=owner)
+    token_a.set_merchant(merchant, MAX_MERCHANT_CAP, LONG_NAME, sender=owner)
     token_a.mint(alice, 1_000, ORDER_REF, sender=merchant)
     token_a.mint_batch([alice, bob], [200, 300], ORDER_REF, sender=merchant)
     token_a.transfer(bob, 50, sender=alice)
@@ -95,8 +101,8 @@ def activity(project, chain, accounts, deploy_token, owner, merchant, alice, bob
     token_a.burn(5, sender=bob)
     token_a.revoke(bob, 7, CORRECTION_REF, sender=owner)
 
-    token_a.add_reward(MAX_PRICE, MAX_STOCK, merchant, sender=owner)
-    token_a.add_reward(30, 10, merchant, sender=owner)
+    token_a.add_reward(MAX_PRICE, MAX_STOCK, merchant, REWARD_NAME, sender=owner)
+    token_a.add_reward(30, 10, merchant, "", sender=owner)
     token_a.set_reward(1, MAX_PRICE - 1, 0, False, sender=merchant)
     token_a.redeem(2, 3, 90, sender=alice)
 
@@ -104,15 +110,17 @@ def activity(project, chain, accounts, deploy_token, owner, merchant, alice, bob
     token_a.set_transferable(True, sender=owner)
     token_a.set_pauser(pauser, True, sender=owner)
     token_a.pause(sender=pauser)
-    token_a.unpause(sender=pauser)
+    token_a.unpause(sender=owner)  # a pauser may pause but not unpause
     token_a.set_pauser(pauser, False, sender=owner)
 
-    token_b.set_merchant(exchange, MAX_MERCHANT_CAP, sender=partner_owner)
+    token_b.set_merchant(exchange, MAX_MERCHANT_CAP, "Partner exchange", sender=partner_owner)
     exchange.set_route(token_a, token_b, MAX_RATE_PART, MAX_RATE_PART - 2, MAX_ROUTE_CAP, sender=partner_owner)
     exchange.approve_route(token_a, token_b, False, sender=owner)
     exchange.approve_route(token_a, token_b, True, sender=owner)
     token_a.approve(exchange, 500, sender=alice)
     exchange.exchange(token_a, token_b, 100, 0, sender=alice)
+    # New terms withdraw the sending side's approval, in the same transaction.
+    exchange.set_route(token_a, token_b, MAX_RATE_PART, MAX_RATE_PART - 1, MAX_ROUTE_CAP, sender=partner_owner)
 
     token_a.transfer_ownership(new_owner, sender=owner)
     token_a.accept_ownership(sender=new_owner)
@@ -171,6 +179,56 @@ def test_a_uint256_above_2_to_the_255_decodes_exactly(raw_logs, alice, bob):
     approvals = [decoded.args for decoded in map(decode_log, raw_logs) if decoded.name == "Approval"]
 
     assert {"owner": alice.address, "spender": bob.address, "value": BIG_ALLOWANCE} in approvals
+
+
+def test_names_decode_to_the_text_set_on_chain(raw_logs, merchant):
+    decoded = [log.args for log in map(decode_log, raw_logs)]
+
+    assert [args["name"] for args in decoded if "cap" in args and args.get("merchant") == merchant.address] == [
+        "Downtown store", LONG_NAME]
+    assert [args["name"] for args in decoded if "price" in args and "active" not in args] == [REWARD_NAME, ""]
+
+
+def _log(signature: str, topics: list[str], data: bytes) -> dict[str, Any]:
+    """A log as a node sends it, built by hand."""
+    return {"address": "0x" + "11" * 20, "topics": ["0x" + keccak(text=signature).hex(), *topics],
+            "data": "0x" + data.hex(), "blockNumber": "0x1", "logIndex": "0x0", "transactionHash": "0x" + "22" * 32}
+
+
+MERCHANT_TOPIC = "0x" + "00" * 12 + "33" * 20
+
+
+def test_a_route_set_with_new_terms_is_followed_by_its_withdrawn_approval(raw_logs, activity):
+    last_route_set = [log for log in map(decode_log, raw_logs) if log.name == "RouteSet"][-1]
+    same_transaction = [log for log in map(decode_log, raw_logs) if log.tx_hash == last_route_set.tx_hash]
+
+    assert [(log.name, log.args.get("enabled")) for log in same_transaction] == [
+        ("RouteSet", None), ("RouteApproved", False)]
+    assert same_transaction[1].args["from_token"] == activity.token_a.address
+
+
+def test_a_name_decodes_after_the_static_fields_whatever_its_bytes():
+    listed = _log("RewardListed(uint256,address,uint256,uint256,string)", ["0x" + "00" * 31 + "07", MERCHANT_TOPIC],
+                  encode(["uint256", "uint256", "string"], [2**128 - 1, 5, "Bag of house beans \U0001f98a"]))
+    # Contracts take any bytes as a String: a name that is not UTF-8, or holds NUL, still decodes, and
+    # NUL (which PostgreSQL's text refuses) reads as U+FFFD.
+    odd = _log("MerchantSet(address,uint256,string)", [MERCHANT_TOPIC],
+               encode(["uint256", "bytes"], [3, b"Till\x00\xff 2"]))
+
+    assert decode_log(listed).args == {"reward_id": 7, "merchant": to_checksum_address("0x" + "33" * 20),
+                                       "price": 2**128 - 1, "stock": 5, "name": "Bag of house beans \U0001f98a"}
+    assert decode_log(odd).args["name"] == "Till\ufffd\ufffd 2"
+    assert json.loads(decode_log(odd).args_json)["name"] == "Till\ufffd\ufffd 2"
+
+
+def test_the_first_contracts_unnamed_events_still_decode():
+    merchant_set = _log("MerchantSet(address,uint256)", [MERCHANT_TOPIC], encode(["uint256"], [500]))
+    listed = _log("RewardListed(uint256,address,uint256,uint256)", ["0x" + "00" * 31 + "01", MERCHANT_TOPIC],
+                  encode(["uint256", "uint256"], [120, 50]))
+
+    assert (decode_log(merchant_set).name, decode_log(merchant_set).args) == (
+        "MerchantSet", {"merchant": to_checksum_address("0x" + "33" * 20), "cap": 500})
+    assert (decode_log(listed).name, "name" in decode_log(listed).args) == ("RewardListed", False)
 
 
 def test_a_log_of_another_event_is_refused():

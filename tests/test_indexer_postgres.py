@@ -7,6 +7,7 @@ port. PostgreSQL refuses to run as root, so when the tests do (as in some contai
 server's processes run as `nobody`.
 """
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -21,11 +22,12 @@ from alembic import command
 from sqlalchemy import create_engine
 
 from indexer.schema_versions import alembic_config, head_revision
-from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
+from indexer.store import FACTS_BY_NAME, STATE_BY_NAME, Store
 from points.devchain import calldata, words
 from points.manifest import Manifest
 from benchmarks.postgres_server import postgres_bin, postgres_server
 from tests.scripts_support import Node, ape_run, indexer
+from tests.test_indexer_store import check_a_rollback_restores_names
 
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
 
@@ -167,3 +169,46 @@ def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(inde
     assert _indexes(old) == _indexes(indexed.server_url)
     with psycopg.connect(old.replace("+psycopg", "")) as connection:
         assert connection.execute("SELECT block, log_index, contract FROM rawevent").fetchall() == [(1, 0, "0xc")]
+
+
+def _new_database(server_url: str, name: str) -> str:
+    """An empty database of its own on the test's server; its URL."""
+    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _columns(url: str, *tables: str) -> set[tuple[Any, ...]]:
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
+        return set(connection.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = ANY(%s)", (list(tables),)).fetchall())
+
+
+def test_a_rollback_restores_a_renamed_merchants_name(postgres):
+    check_a_rollback_restores_names(_new_database(postgres, "names_rollback"))
+
+
+def test_a_revision_0004_database_gets_empty_names_in_rows_and_journal(postgres):
+    old, fresh = _new_database(postgres, "revision_0004"), _new_database(postgres, "fresh_head")
+    engine = create_engine(old)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        connection.exec_driver_sql("INSERT INTO merchant VALUES ('0xp', '0xm', '500', 7, 3)")
+        connection.exec_driver_sql(
+            "INSERT INTO undo (batch_id, table_name, key, old) VALUES (1, 'merchant', '[[\"0xp\",\"0xm\"]]', "
+            "'[{\"program\":\"0xp\",\"merchant\":\"0xm\",\"cap\":400,\"issued\":7,\"redeemed\":3},null]')")
+    engine.dispose()
+    fresh_store = Store(fresh)
+    fresh_store.prepare(31337)
+    fresh_store.close()
+
+    migrated = indexer("migrate", "--db", old)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert _columns(old, "merchant", "reward") == _columns(fresh, "merchant", "reward")
+    with psycopg.connect(old.replace("+psycopg", "")) as connection:
+        assert connection.execute("SELECT merchant, cap, name FROM merchant").fetchall() == [("0xm", "500", "")]
+        [(journal,)] = connection.execute("SELECT old FROM undo").fetchall()
+    assert json.loads(journal) == [{"program": "0xp", "merchant": "0xm", "cap": 400, "issued": 7, "redeemed": 3,
+                                    "name": ""}, None]

@@ -4,30 +4,41 @@ from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Integer, Select, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, func, select, tuple_
 
 from api.dependencies import database
 from api.models import Merchant, Redemption, Reward
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.responses import uint256_text
+from api.routes.movements import MERCHANTS, REWARDS
 from api.timestamps import utc
-from indexer.schema import Merchant as MerchantTable
 from indexer.schema import Redemption as RedemptionTable
-from indexer.schema import Reward as RewardTable
 
 router = APIRouter(tags=["merchants and rewards"])
-MERCHANTS = MerchantTable.__table__  # type: ignore[attr-defined]
-REWARDS = RewardTable.__table__  # type: ignore[attr-defined]
 REDEMPTIONS = RedemptionTable.__table__  # type: ignore[attr-defined]
 ProgramFilter = Annotated[Address | None, Query(description="only this program's (token address)")]
 LIMIT = bindparam("limit", type_=Integer)
+# Names by primary key; '' where no row names the merchant (a reward listed by the owner for an
+# address that never was a merchant).
+MERCHANT_NAME = func.coalesce(MERCHANTS.c.name, "").label("merchant_name")
+REWARD_NAME = func.coalesce(REWARDS.c.name, "").label("reward_name")
+
+
+def _merchant_of(table: Table) -> ColumnElement[bool]:
+    """Joins `table`'s (program, merchant) to the merchant's row."""
+    return (MERCHANTS.c.program == table.c.program) & (MERCHANTS.c.merchant == table.c.merchant)
 
 
 @cache
 def redemptions_query(after: bool, program: bool, merchant: bool, holder: bool) -> Select[Any]:
     key = (REDEMPTIONS.c.block, REDEMPTIONS.c.log_index)
-    query = select(REDEMPTIONS).order_by(*(column.desc() for column in key)).limit(LIMIT)
+    named = (REDEMPTIONS
+             .outerjoin(REWARDS, (REWARDS.c.program == REDEMPTIONS.c.program)
+                        & (REWARDS.c.reward_id == REDEMPTIONS.c.reward_id))
+             .outerjoin(MERCHANTS, _merchant_of(REDEMPTIONS)))
+    query = (select(REDEMPTIONS, REWARD_NAME, MERCHANT_NAME).select_from(named)
+             .order_by(*(column.desc() for column in key)).limit(LIMIT))
     for column, wanted in ((REDEMPTIONS.c.program, program), (REDEMPTIONS.c.merchant, merchant),
                            (REDEMPTIONS.c.holder, holder)):
         if wanted:
@@ -41,10 +52,18 @@ MERCHANT_KEY = ("program", "merchant")
 REWARD_KEY = ("program", "reward_id")
 
 
+@cache
+def rewards_query(filters: tuple[str, ...], after: bool) -> Select[Any]:
+    """The catalog's page, each reward with its merchant's name."""
+    return (ascending_list_query(REWARDS, REWARD_KEY, filters, after)
+            .add_columns(MERCHANT_NAME).outerjoin(MERCHANTS, _merchant_of(REWARDS)))
+
+
 @router.get("/merchants", response_model=Page[Merchant])
 def list_merchants(request: Request, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
                    cursor: Cursor = None) -> Response:
-    """Merchants per program with their mint cap and the points they issued and redeemed, by program and address."""
+    """Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
+    address."""
     after = decode_cursor("merchants", cursor, (str, str))
     filters = {"program": program} if program is not None else {}
     query = ascending_list_query(MERCHANTS, MERCHANT_KEY, tuple(filters), after is not None)
@@ -58,10 +77,10 @@ def list_merchants(request: Request, program: ProgramFilter = None, limit: Limit
 def list_rewards(request: Request, program: ProgramFilter = None,
                  active: Annotated[bool | None, Query(description="only active (true) or retired (false) rewards")] = None,
                  limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
-    """The rewards catalog with price, stock and redemptions, by program and reward id."""
+    """The rewards catalog with names, price, stock and redemptions, by program and reward id."""
     after = decode_cursor("rewards", cursor, (str, int))
     filters = {name: value for name, value in (("program", program), ("active", active)) if value is not None}
-    query = ascending_list_query(REWARDS, REWARD_KEY, tuple(filters), after is not None)
+    query = rewards_query(tuple(filters), after is not None)
     with database(request).connect() as connection:
         result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)})
         rows = [uint256_text(row, "price", "stock") for row in result.mappings()]

@@ -13,11 +13,23 @@ from api.models import Movement, MovementKind
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.timestamps import utc
+from indexer.schema import Merchant as MerchantTable
 from indexer.schema import Movement as MovementTable
+from indexer.schema import Reward as RewardTable
 
 router = APIRouter(tags=["movements"])
 MOVEMENTS = MovementTable.__table__  # type: ignore[attr-defined]
-MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"]
+MERCHANTS = MerchantTable.__table__  # type: ignore[attr-defined]
+REWARDS = RewardTable.__table__  # type: ignore[attr-defined]
+# A movement names its counterparty when that is one of the program's merchants, and its reward:
+# a look-up by primary key each, which keeps the movements' own index order and limit.
+NAMED_MOVEMENTS = (
+    MOVEMENTS
+    .outerjoin(MERCHANTS, (MERCHANTS.c.program == MOVEMENTS.c.program)
+               & (MERCHANTS.c.merchant == MOVEMENTS.c.counterparty))
+    .outerjoin(REWARDS, (REWARDS.c.program == MOVEMENTS.c.program) & (REWARDS.c.reward_id == MOVEMENTS.c.reward_id)))
+MOVEMENT_COLUMNS = [column for column in MOVEMENTS.c if column.name != "seq"] + [
+    MERCHANTS.c.name.label("counterparty_name"), REWARDS.c.name.label("reward_name")]
 MOVEMENT_ORDER = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
 # History cursors and the live feed's event ids are the same key: a feed can resume from a page.
 CURSOR_LIST = "history"
@@ -34,7 +46,7 @@ def movement_item(row: Any) -> dict[str, Any]:
 @cache
 def movements_query(account: bool, after: bool, program: bool, kind: bool) -> Select[Any]:
     """Newest first, for one combination of filters; built once."""
-    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq)
+    query = (select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).select_from(NAMED_MOVEMENTS)
              .order_by(*(column.desc() for column in MOVEMENT_ORDER)).limit(bindparam("limit", type_=Integer)))
     if account:
         query = query.where(MOVEMENTS.c.account == bindparam("account"))

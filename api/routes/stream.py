@@ -21,7 +21,15 @@ from api.dependencies import database
 from api.models import Movement
 from api.pagination import decode_cursor, encode_cursor
 from api.params import Address
-from api.routes.movements import CURSOR_LIST, CURSOR_SHAPE, MOVEMENT_COLUMNS, MOVEMENT_ORDER, MOVEMENTS, movement_item
+from api.routes.movements import (
+    CURSOR_LIST,
+    CURSOR_SHAPE,
+    MOVEMENT_COLUMNS,
+    MOVEMENT_ORDER,
+    MOVEMENTS,
+    NAMED_MOVEMENTS,
+    movement_item,
+)
 
 router = APIRouter(tags=["live"])
 POLL_SECONDS = 0.2
@@ -71,7 +79,7 @@ class _Feed:
         with self.database.connect() as connection:
             indexed = connection.execute(select(CHECKPOINT.c.indexed_block)).scalar()
             rows = connection.execute(
-                select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).where(tuple_(*self.order) > tuple_(*last), *self.filters)
+                select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).select_from(NAMED_MOVEMENTS).where(tuple_(*self.order) > tuple_(*last), *self.filters)
                 .order_by(*self.order).limit(BATCH_ROWS)).mappings().all()
         return indexed, [movement_item(row) for row in rows]
 

@@ -67,8 +67,11 @@ export interface Movement {
   kind: MovementKind;
   amount: number;
   counterparty: string | null;
+  // The counterparty's name when it is one of the program's merchants.
+  counterparty_name: string | null;
   epoch: number | null;
   reward_id: number | null;
+  reward_name: string | null;
   block: number;
   log_index: number;
   tx_hash: string | null;
@@ -76,12 +79,27 @@ export interface Movement {
 }
 
 // Caps, rates and the like are uint256 on chain: decimal strings, beyond a JavaScript number.
+// Names are public labels from the chain; "" where nothing named a merchant or reward.
 export interface Merchant {
   program: string;
   merchant: string;
+  name: string;
   cap: string;
   issued: number;
   redeemed: number;
+}
+
+export interface Reward {
+  program: string;
+  reward_id: number;
+  name: string;
+  merchant: string;
+  merchant_name: string;
+  price: string;
+  stock: string;
+  active: boolean;
+  redemptions: number;
+  points_redeemed: number;
 }
 
 export interface Route {

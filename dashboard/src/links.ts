@@ -24,6 +24,18 @@ export function accountLink(address: string, label: string = shortHex(address)):
   return h("a", { href: accountHref(address), class: "address", title: address, "data-account": address }, label);
 }
 
+/** A merchant (or any named account): its name linking to the account, over its short address. */
+export function namedAccount(address: string, name: string | null): HTMLElement {
+  if (!name) return accountLink(address);
+  return h("span", { class: "named" }, accountLink(address, name), h("small", { class: "muted" }, shortHex(address)));
+}
+
+/** A reward by name, its id in the tooltip; by id when it has no name. */
+export function rewardLabel(rewardId: number | null, name: string | null): HTMLElement {
+  const id = `reward #${rewardId ?? "?"}`;
+  return name ? h("span", { class: "reward", title: id }, name) : h("span", { class: "reward" }, id);
+}
+
 export function txLink(hash: string | null): Node {
   if (hash === null) return h("span", { class: "muted", title: "expiries happen with time, not in a transaction" }, "—");
   if (explorer) {

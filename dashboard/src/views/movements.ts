@@ -3,7 +3,7 @@
 import type { Movement } from "../api";
 import { h } from "../dom";
 import { signedAmount, time } from "../format";
-import { accountLink, txLink } from "../links";
+import { accountLink, rewardLabel, txLink } from "../links";
 
 /** Program addresses to symbols, for movements that name a program by address. */
 export type Symbols = Map<string, string>;
@@ -33,13 +33,15 @@ export function movementRow(movement: Movement, symbols: Symbols, withAccount: b
 
 function detail(movement: Movement, symbols: Symbols): (Node | string)[] {
   const other = movement.counterparty;
+  // A merchant by name (its address in the link's title), anyone else by short address.
+  const party = (address: string): Node => accountLink(address, movement.counterparty_name || undefined);
   switch (movement.kind) {
     case "issued":
-      return other ? ["by merchant ", accountLink(other)] : [];
+      return other ? ["by ", party(other)] : [];
     case "redeemed":
-      return [`reward #${movement.reward_id ?? "?"}`, ...(other ? [" of ", accountLink(other)] : [])];
+      return [rewardLabel(movement.reward_id, movement.reward_name), ...(other ? [" at ", party(other)] : [])];
     case "transferred":
-      return other ? [movement.amount < 0 ? "to " : "from ", accountLink(other)] : [];
+      return other ? [movement.amount < 0 ? "to " : "from ", party(other)] : [];
     case "exchanged":
       if (!other) return [];
       return [movement.amount < 0 ? "into " : "from ", symbols.get(other) ?? other];

@@ -2,7 +2,7 @@
 // holders and merchants, and the partner exchange.
 
 import { get, getAll } from "../api";
-import type { DailyStat, Holder, Merchant, Page, Program, Route, Settlement } from "../api";
+import type { DailyStat, Holder, Merchant, Page, Program, Reward, Route, Settlement } from "../api";
 import { h, replaceChildren, section } from "../dom";
 import type { LiveFeed } from "../live";
 import { ExchangeSection } from "./exchange";
@@ -33,9 +33,10 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
 
   async function load(): Promise<void> {
     const since = stats.length ? stats[stats.length - 1].day : undefined;
-    const [latestPrograms, merchants, routes, settlements, recentStats] = await Promise.all([
+    const [latestPrograms, merchants, rewards, routes, settlements, recentStats] = await Promise.all([
       getAll<Program>("/programs"),
       getAll<Merchant>("/merchants"),
+      getAll<Reward>("/rewards"),
       getAll<Route>("/exchange/routes"),
       getAll<Settlement>("/exchange/settlement", { period: exchange.periodLength }),
       getAll<DailyStat>("/stats/daily", { since }),
@@ -51,6 +52,7 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
     for (const program of programs) {
       sections.get(program.address)!.update(program, holders.get(program.address) ?? [],
         merchants.filter((merchant) => merchant.program === program.address),
+        rewards.filter((reward) => reward.program === program.address),
         stats.filter((stat) => stat.program === program.address));
     }
     exchange.update(programs, routes, settlements);

@@ -1,9 +1,9 @@
-// One loyalty program on the overview: its summary card, charts, top holders and merchants.
+// One loyalty program on the overview: its summary card, charts, top holders, merchants and rewards.
 
-import type { DailyStat, Holder, Merchant, Program } from "../api";
+import type { DailyStat, Holder, Merchant, Program, Reward } from "../api";
 import { h, replaceChildren, table } from "../dom";
 import { amount, duration, share } from "../format";
-import { accountLink } from "../links";
+import { accountLink, namedAccount, rewardLabel } from "../links";
 import { ProgramCharts } from "./charts";
 
 export function programCard(program: Program): HTMLElement {
@@ -25,6 +25,7 @@ export class ProgramSection {
   private readonly charts: ProgramCharts;
   private readonly holders = h("div");
   private readonly merchants = h("div");
+  private readonly rewards = h("div");
 
   constructor(program: Program) {
     this.charts = new ProgramCharts(program.symbol);
@@ -33,10 +34,11 @@ export class ProgramSection {
       this.charts.element,
       h("div", { class: "columns" },
         h("div", {}, h("h3", {}, "Top holders"), this.holders),
-        h("div", {}, h("h3", {}, "Merchants"), this.merchants)));
+        h("div", {}, h("h3", {}, "Merchants"), this.merchants)),
+      h("div", { class: "catalog" }, h("h3", {}, "Rewards"), this.rewards));
   }
 
-  update(program: Program, holders: Holder[], merchants: Merchant[], stats: DailyStat[]): void {
+  update(program: Program, holders: Holder[], merchants: Merchant[], rewards: Reward[], stats: DailyStat[]): void {
     this.charts.update(stats);
     replaceChildren(this.holders, table("holders", ["Account", "Balance", "Share"], holders.map((holder) =>
       h("tr", {},
@@ -48,11 +50,21 @@ export class ProgramSection {
     replaceChildren(this.merchants, table("merchants",
       ["Merchant", `Cap per ${period}`, "Issued", "Redeemed"], merchants.map((merchant) =>
         h("tr", { "data-merchant": merchant.merchant },
-          h("td", {}, accountLink(merchant.merchant)),
+          h("td", {}, namedAccount(merchant.merchant, merchant.name)),
           h("td", { class: "number", "data-field": "cap" }, amount(merchant.cap)),
           h("td", { class: "number", "data-field": "issued" }, amount(merchant.issued)),
           h("td", { class: "number", "data-field": "redeemed" }, amount(merchant.redeemed)))),
       "no merchants"));
+    replaceChildren(this.rewards, table("rewards",
+      ["Reward", "Merchant", `Price (${program.symbol})`, "Stock", "Redeemed", ""], rewards.map((reward) =>
+        h("tr", { "data-reward": reward.reward_id, class: reward.active ? undefined : "retired" },
+          h("td", { "data-field": "name" }, rewardLabel(reward.reward_id, reward.name)),
+          h("td", {}, namedAccount(reward.merchant, reward.merchant_name)),
+          h("td", { class: "number", "data-field": "price" }, amount(reward.price)),
+          h("td", { class: "number", "data-field": "stock" }, amount(reward.stock)),
+          h("td", { class: "number", "data-field": "redemptions" }, amount(reward.redemptions)),
+          h("td", {}, reward.active ? null : h("span", { class: "badge warning" }, "retired")))),
+      "no rewards listed"));
   }
 
   destroy(): void {
