@@ -63,71 +63,74 @@ def _listed_for(c, who):
     return c.merchant if who == c.role["owner"] else who
 
 
+def only(allowed: set[str], reason: str, **others: str) -> dict[str, str | None]:
+    """Every role's outcome: None (it may call) for `allowed`, a reason of its own for the roles
+    named in `others`, `reason` for the rest."""
+    return {role: None if role in allowed else others.get(role, reason) for role in ROLES}
+
+
 # function => (call given the context and the caller, the event it emits, role => revert reason or
 # None where the role may call it). Every function names every role.
 MATRIX = {
     "set_merchant": (
         lambda c, who: c.token.set_merchant(c.stranger, 10, "New till", sender=who),
         "MerchantSet",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "set_pauser": (
         lambda c, who: c.token.set_pauser(c.stranger, True, sender=who),
         "PauserSet",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "set_transferable": (
         lambda c, who: c.token.set_transferable(False, sender=who),
         "TransferableSet",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "revoke": (
         lambda c, who: c.token.revoke(c.alice, 1, ref("correction"), sender=who),
         "Revoked",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "transfer_ownership": (
         lambda c, who: c.token.transfer_ownership(c.stranger, sender=who),
         "OwnershipTransferStarted",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "accept_ownership": (
         lambda c, who: c.token.accept_ownership(sender=who),
         "OwnershipTransferred",
-        {role: None if role == "pending_owner" else NOT_NEW_OWNER for role in ROLES},
+        only({"pending_owner"}, NOT_NEW_OWNER),
     ),
     "pause": (
         lambda c, who: c.token.pause(sender=who),
         "Paused",
-        {role: None if role in ("owner", "pauser") else NOT_PAUSER for role in ROLES},
+        only({"owner", "pauser"}, NOT_PAUSER),
     ),
     "unpause": (
         lambda c, who: c.token.unpause(sender=who),
         "Unpaused",
-        {role: None if role == "owner" else NOT_OWNER for role in ROLES},
+        only({"owner"}, NOT_OWNER),
     ),
     "mint": (
         lambda c, who: c.token.mint(c.alice, 1, ref("order"), sender=who),
         "Issued",
-        {role: None if role == "merchant" else NOT_MERCHANT for role in ROLES},
+        only({"merchant"}, NOT_MERCHANT),
     ),
     "mint_batch": (
         lambda c, who: c.token.mint_batch([c.alice], [1], ref("campaign"), sender=who),
         "Issued",
-        {role: None if role == "merchant" else NOT_MERCHANT for role in ROLES},
+        only({"merchant"}, NOT_MERCHANT),
     ),
     "add_reward": (
         lambda c, who: c.token.add_reward(10, 1, _listed_for(c, who), "Muffin", sender=who),
         "RewardListed",
-        {role: None if role in ("owner", "merchant") else NO_CAP for role in ROLES},
+        only({"owner", "merchant"}, NO_CAP),
     ),
     "set_reward": (
         lambda c, who: c.token.set_reward(_own_reward(c, who), 12, 4, False, sender=who),
         "RewardUpdated",
-        {
-            role: None if role in ("owner", "merchant") else NO_CAP if role == "revoked_merchant" else NOT_REWARDS_MERCHANT
-            for role in ROLES
-        },
+        only({"owner", "merchant"}, NOT_REWARDS_MERCHANT, revoked_merchant=NO_CAP),
     ),
 }
 
