@@ -66,7 +66,7 @@ $(DASHBOARD): $(DASHBOARD_SOURCES) $(STAMP_NODE)
 dashboard: $(DASHBOARD)
 
 run: build dashboard
-	$(PY) -m points.run
+	$(PY) -m devtools.run
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
 test: build dashboard

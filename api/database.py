@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from indexer.schema import Checkpoint
+from database.schema import Checkpoint
 from points.errors import PointsError
 
 CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]

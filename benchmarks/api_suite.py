@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, func, select
 from benchmarks.http_load import LoadResult, load
 from points.ports import free_port
 from benchmarks.table import Measurement, render_measurements_console
-from indexer.schema import RawEvent
+from database.schema import RawEvent
 from points.settings import REPO_ROOT
 
 SECONDS = 5.0

@@ -23,7 +23,7 @@ import httpx
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from points.devchain import DevChain, calldata
+from devtools.devchain import DevChain, calldata
 from points.manifest import ContractRecord, Manifest, ProgramRecord
 from points.ports import free_port
 

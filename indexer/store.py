@@ -19,8 +19,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from indexer.rpc import BlockHeader
-from indexer.schema_versions import current_revision, head_revision, stamp_head, upgrade_to_head
-from indexer.schema import (
+from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
+from database.schema import (
     DEFERRED_INDEXES,
     FACT_TABLES,
     Uint256,

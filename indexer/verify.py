@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from indexer.follower import encode_call
 from indexer.rpc import RpcClient
-from indexer.schema import Balance, Movement, Program, Reward
+from database.schema import Balance, Movement, Program, Reward
 from indexer.store import Store
 from points.errors import PointsError
 

@@ -13,7 +13,7 @@ from ape.contracts import ContractInstance
 
 from points.airdrop import MAX_CHUNK, campaign_key, plan_chunks, read_grants
 from points.errors import PointsError
-from points.operator import (
+from scripts._operator import (
     check_mintable, current_manifest, manifest_option, merchant_signer, one_line_errors, program_token, send,
 )
 

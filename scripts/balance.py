@@ -6,8 +6,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
-from points.holdings import holding_of
-from points.operator import current_manifest, manifest_option, one_line_errors, parse_address, program_token, utc
+from scripts._holdings import holding_of
+from scripts._operator import current_manifest, manifest_option, one_line_errors, parse_address, program_token, utc
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show an account's points and when they expire")

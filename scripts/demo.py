@@ -1,4 +1,4 @@
-"""`ape run demo`: months of realistic activity on the local chain (see points/demo.py)."""
+"""`ape run demo`: months of realistic activity on the local chain (see devtools/demo.py)."""
 
 from pathlib import Path
 
@@ -6,9 +6,9 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand
 
-from points.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, run_demo
+from devtools.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, run_demo
 from points.errors import PointsError
-from points.operator import current_manifest, is_local, manifest_option, one_line_errors, utc
+from scripts._operator import current_manifest, is_local, manifest_option, one_line_errors, utc
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Drive realistic activity on the local chain")

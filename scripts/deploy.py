@@ -19,7 +19,7 @@ from points.alliance import AllianceConfig, ProgramConfig, load_alliance
 from points.caps import worst_case
 from points.errors import PointsError
 from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manifest
-from points.operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
+from scripts._operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
 from points.settings import REPO_ROOT
 
 DEFAULT_ALLIANCE = REPO_ROOT / "config" / "alliance.yaml"

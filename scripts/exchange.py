@@ -11,7 +11,7 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
-from points.operator import (
+from scripts._operator import (
     chain_time, check_not_paused, current_manifest, customer_signer, exchange_contract, manifest_option,
     one_line_errors, program_token, send,
 )

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from points.operator import (
+from scripts._operator import (
     check_mintable, current_manifest, manifest_option, merchant_signer, one_line_errors, parse_address,
     program_token, ref_of, send,
 )

@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from points.operator import current_manifest, customer_signer, manifest_option, one_line_errors, program_token, send
-from points.redemption import check_redeemable
+from scripts._operator import current_manifest, customer_signer, manifest_option, one_line_errors, program_token, send
+from scripts._redemption import check_redeemable
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Redeem points for a reward")

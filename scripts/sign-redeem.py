@@ -11,10 +11,10 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
-from points.operator import (
+from scripts._operator import (
     chain_time, current_manifest, customer_signer, manifest_option, one_line_errors, program_token, utc,
 )
-from points.redemption import check_redeemable
+from scripts._redemption import check_redeemable
 from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 
 

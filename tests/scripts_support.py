@@ -19,7 +19,7 @@ from typing import Any
 
 from eth_account import Account
 
-from points.devchain import DevChain, calldata
+from devtools.devchain import DevChain, calldata
 from points.errors import PointsError
 from points.settings import REPO_ROOT
 from points.ports import free_port

@@ -12,7 +12,7 @@ from pathlib import Path
 from ape import project
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
-from indexer.schema import DEFERRED_INDEXES
+from database.schema import DEFERRED_INDEXES
 from tests.scripts_support import indexer
 
 EVENTS = 60_000

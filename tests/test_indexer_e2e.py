@@ -17,11 +17,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine
 
-from indexer.schema import DEFERRED_INDEXES
-from indexer.schema_versions import alembic_config, head_revision
+from database.schema import DEFERRED_INDEXES
+from database.versions import alembic_config, head_revision
 from indexer.store import Store
 from points.alliance import load_alliance
-from points.devchain import calldata, words
+from devtools.devchain import calldata, words
 from points.manifest import Manifest
 from points.settings import REPO_ROOT
 from tests.scripts_support import Node, ape_run, indexer

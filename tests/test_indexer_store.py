@@ -7,7 +7,7 @@ from typing import Any
 from indexer.events import DecodedLog
 from indexer.projector import ProgramParams, Projector
 from indexer.rpc import BlockHeader
-from indexer.schema import DEFERRED_INDEXES
+from database.schema import DEFERRED_INDEXES
 from indexer.state import TrackedState
 from indexer.store import BatchWrite, Store
 

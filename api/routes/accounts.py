@@ -14,8 +14,8 @@ from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.responses import validated
 from api.routes.movements import MOVEMENTS, KindFilter, ProgramFilter, movements_page
 from api.timestamps import utc
-from indexer.schema import Balance, Checkpoint, EpochGroup
-from indexer.schema import Program as ProgramTable
+from database.schema import Balance, Checkpoint, EpochGroup
+from database.schema import Program as ProgramTable
 
 router = APIRouter(tags=["accounts"])
 PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]

@@ -12,8 +12,8 @@ from api.models import Route, Settlement
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
 from api.responses import uint256_text
-from indexer.schema import Exchange as ExchangeTable
-from indexer.schema import Route as RouteTable
+from database.schema import Exchange as ExchangeTable
+from database.schema import Route as RouteTable
 
 router = APIRouter(prefix="/exchange", tags=["exchange"])
 ROUTES = RouteTable.__table__  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from api.dependencies import database
 from api.models import Health, Version
 from api.responses import validated
 from api.timestamps import utc
-from indexer.schema_versions import head_revision
+from database.versions import head_revision
 
 router = APIRouter(tags=["service"])
 API_VERSION = "1"

@@ -13,7 +13,7 @@ from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.responses import uint256_text
 from api.routes.movements import MERCHANTS, REWARDS
 from api.timestamps import utc
-from indexer.schema import Redemption as RedemptionTable
+from database.schema import Redemption as RedemptionTable
 
 router = APIRouter(tags=["merchants and rewards"])
 REDEMPTIONS = RedemptionTable.__table__  # type: ignore[attr-defined]

@@ -13,9 +13,9 @@ from api.models import Movement, MovementKind
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.timestamps import utc
-from indexer.schema import Merchant as MerchantTable
-from indexer.schema import Movement as MovementTable
-from indexer.schema import Reward as RewardTable
+from database.schema import Merchant as MerchantTable
+from database.schema import Movement as MovementTable
+from database.schema import Reward as RewardTable
 
 router = APIRouter(tags=["movements"])
 MOVEMENTS = MovementTable.__table__  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
 from api.responses import validated
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
-from indexer.schema import Balance
-from indexer.schema import Program as ProgramTable
+from database.schema import Balance
+from database.schema import Program as ProgramTable
 
 router = APIRouter(tags=["programs"])
 PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from api.dependencies import database
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
-from indexer.schema import DailyStat as DailyStatTable
+from database.schema import DailyStat as DailyStatTable
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 DAILY = DailyStatTable.__table__  # type: ignore[attr-defined]

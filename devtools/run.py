@@ -16,7 +16,7 @@ from types import FrameType
 
 import httpx
 
-from points.demo import DAY, DEFAULT_DAYS
+from devtools.demo import DAY, DEFAULT_DAYS
 from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"

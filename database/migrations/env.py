@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import indexer.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
+import database.schema  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)

@@ -1,4 +1,4 @@
-"""The initial schema: facts, state, undo journal and checkpoint (see indexer/schema.py).
+"""The initial schema: facts, state, undo journal and checkpoint (see database/schema.py).
 
 Revision ID: 0001
 Revises: 
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-import indexer.schema
+import database.schema
 
 
 revision = '0001'
@@ -96,7 +96,7 @@ def upgrade() -> None:
     op.create_table('merchant',
     sa.Column('program', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('merchant', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('cap', indexer.schema.Uint256(length=78), nullable=False),
+    sa.Column('cap', database.schema.Uint256(length=78), nullable=False),
     sa.Column('issued', sa.BigInteger(), nullable=False),
     sa.Column('redeemed', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('program', 'merchant')
@@ -171,8 +171,8 @@ def upgrade() -> None:
     sa.Column('program', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reward_id', sa.Integer(), nullable=False),
     sa.Column('merchant', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('price', indexer.schema.Uint256(length=78), nullable=False),
-    sa.Column('stock', indexer.schema.Uint256(length=78), nullable=False),
+    sa.Column('price', database.schema.Uint256(length=78), nullable=False),
+    sa.Column('stock', database.schema.Uint256(length=78), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('redemptions', sa.BigInteger(), nullable=False),
     sa.Column('points_redeemed', sa.BigInteger(), nullable=False),
@@ -181,9 +181,9 @@ def upgrade() -> None:
     op.create_table('route',
     sa.Column('from_program', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('to_program', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('rate_num', indexer.schema.Uint256(length=78), nullable=False),
-    sa.Column('rate_den', indexer.schema.Uint256(length=78), nullable=False),
-    sa.Column('cap', indexer.schema.Uint256(length=78), nullable=False),
+    sa.Column('rate_num', database.schema.Uint256(length=78), nullable=False),
+    sa.Column('rate_den', database.schema.Uint256(length=78), nullable=False),
+    sa.Column('cap', database.schema.Uint256(length=78), nullable=False),
     sa.Column('approved', sa.Boolean(), nullable=False),
     sa.Column('volume_in', sa.BigInteger(), nullable=False),
     sa.Column('volume_out', sa.BigInteger(), nullable=False),

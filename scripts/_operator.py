@@ -1,7 +1,4 @@
-"""What every ape script shares: who signs, which deployment, and one-line errors.
-
-Imported only inside `ape run`, where ape has connected the selected network.
-"""
+"""What every ape script shares: who signs, which deployment, and one-line errors."""
 
 import functools
 import warnings

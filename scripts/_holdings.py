@@ -1,7 +1,4 @@
-"""An account's points in one program, grouped by the date they expire (read from the chain).
-
-Imported only inside `ape run`.
-"""
+"""An account's points in one program, grouped by the date they expire (read from the chain)."""
 
 from dataclasses import dataclass
 

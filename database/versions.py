@@ -1,4 +1,4 @@
-"""The database's schema version, kept by Alembic (`indexer/migrations/`).
+"""The database's schema version, kept by Alembic (`database/migrations/`).
 
 A new database is created from the models and stamped with the newest revision; an older one is
 upgraded by `python -m indexer migrate`, never silently.
@@ -26,7 +26,7 @@ def head_revision() -> str:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None, "indexer/migrations has no revision"
+    assert head is not None, "database/migrations has no revision"
     return head
 
 

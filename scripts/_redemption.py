@@ -1,7 +1,7 @@
 """Checks a redemption against the chain before anything is signed or sent.
 
 The contract enforces all of this too; checking first turns a revert into a line that says what
-to change. Imported only inside `ape run`.
+to change.
 """
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ape.contracts import ContractInstance
 
 from points.errors import PointsError
-from points.operator import check_not_paused
+from scripts._operator import check_not_paused
 
 
 @dataclass(frozen=True)

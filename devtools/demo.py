@@ -27,7 +27,7 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from points.devchain import DevChain, as_address, calldata, words
+from devtools.devchain import DevChain, as_address, calldata, words
 from points.errors import PointsError
 from points.manifest import Manifest
 from points.signing import (
