@@ -123,6 +123,10 @@ event Exchanged:
 
 @deploy
 def __init__():
+    """
+    @dev The exchange has no owner: each route is governed by its two
+         tokens' owners. Its EIP-712 domain is ("PartnerExchange", "1").
+    """
     eip712_domain_separator.__init__(_EIP712_NAME, _EIP712_VERSION)
     signature_nonces.__init__()
 

@@ -38,6 +38,9 @@ event Approval:
 
 @deploy
 def __init__():
+    """
+    @dev Nothing to set up: every slot starts empty.
+    """
     pass
 
 

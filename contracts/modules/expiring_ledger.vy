@@ -4,22 +4,22 @@
 @custom:contract-name expiring_ledger
 @license GNU Affero General Public License v3.0 only
 @notice Balances grouped by the epoch their points were minted in.
-        Points of epoch `e` are spendable while `current_epoch < e + VALIDITY`
+        Points of epoch `e` are spendable while `current_epoch < e + _VALIDITY`
         and expire, without any transaction, at the first second of epoch
-        `e + VALIDITY`. Spends take the soonest-expiring group first and points
+        `e + _VALIDITY`. Spends take the soonest-expiring group first and points
         that move keep their epoch.
 
-        Storage is a ring of `VALIDITY` slots per account (and one for the
-        supply): the group of epoch `e` lives in slot `e % VALIDITY`, packed as
-        `e << 192 | amount`. At most `VALIDITY` epochs are alive at once, so a
+        Storage is a ring of `_VALIDITY` slots per account (and one for the
+        supply): the group of epoch `e` lives in slot `e % _VALIDITY`, packed as
+        `e << 192 | amount`. At most `_VALIDITY` epochs are alive at once, so a
         slot whose tag is not `e` can only hold an expired group and is
         overwritten in place: a recycled slot costs a 2,900-gas rewrite instead
         of a 22,100-gas fresh write, and no call ever reads more than
-        `VALIDITY` slots, whatever the number of mints, holders or epochs.
+        `_VALIDITY` slots, whatever the number of mints, holders or epochs.
 """
 
 
-# @dev The bound of every loop over the ring; `VALIDITY` may not exceed it.
+# @dev The bound of every loop over the ring; `_VALIDITY` may not exceed it.
 MAX_VALIDITY: constant(uint256) = 64
 
 
@@ -40,8 +40,8 @@ _MAX_EPOCH_LENGTH: constant(uint256) = (1 << 64) - 1
 # @dev The first second of epoch 0, the length of an epoch in
 # seconds, and how many epochs points stay valid.
 epoch_start: public(immutable(uint256))
-EPOCH_LENGTH: immutable(uint256)
-VALIDITY: immutable(uint256)
+_EPOCH_LENGTH: immutable(uint256)
+_VALIDITY: immutable(uint256)
 
 
 # @dev Per account, ring slot => packed group.
@@ -82,8 +82,8 @@ def __init__(epoch_length_: uint256, validity_: uint256):
     assert validity_ != 0, "expiring_ledger: validity is zero"
     assert validity_ <= MAX_VALIDITY, "expiring_ledger: validity exceeds 64 epochs"
     epoch_start = block.timestamp
-    EPOCH_LENGTH = epoch_length_
-    VALIDITY = validity_
+    _EPOCH_LENGTH = epoch_length_
+    _VALIDITY = validity_
 
 
 @external
@@ -112,7 +112,7 @@ def balanceOf(account: address) -> uint256:
 def currentEpoch() -> uint256:
     """
     @dev Returns the epoch of the current block.
-    @return uint256 `(block.timestamp - epoch_start) // EPOCH_LENGTH`.
+    @return uint256 `(block.timestamp - epoch_start) // _EPOCH_LENGTH`.
     """
     return self._current_epoch()
 
@@ -124,7 +124,7 @@ def epochLength() -> uint256:
     @dev Returns the length of an epoch in seconds.
     @return uint256 The epoch length.
     """
-    return EPOCH_LENGTH
+    return _EPOCH_LENGTH
 
 
 @external
@@ -144,7 +144,7 @@ def validityDuration() -> uint256:
     @dev Returns how many epochs minted points stay valid.
     @return uint256 The validity in epochs.
     """
-    return VALIDITY
+    return _VALIDITY
 
 
 @external
@@ -153,7 +153,7 @@ def isEpochExpired(epoch: uint256) -> bool:
     """
     @dev Returns whether points minted in `epoch` have expired.
     @param epoch The epoch to check.
-    @return bool True from the first second of `epoch + VALIDITY` on.
+    @return bool True from the first second of `epoch + _VALIDITY` on.
     """
     return self._is_expired(epoch, self._current_epoch())
 
@@ -169,7 +169,7 @@ def balanceOfAtEpoch(epoch: uint256, account: address) -> uint256:
     """
     if self._is_expired(epoch, self._current_epoch()):
         return 0
-    return self._group_amount(self._groups[account][epoch % VALIDITY], epoch)
+    return self._group_amount(self._groups[account][epoch % _VALIDITY], epoch)
 
 
 @external
@@ -184,10 +184,10 @@ def getNearestExpiryOf(account: address) -> (uint256, uint256):
     """
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
-    for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
+    for _: uint256 in range(_VALIDITY, bound=MAX_VALIDITY):
         if epoch > current:
             break
-        amount: uint256 = self._group_amount(self._groups[account][epoch % VALIDITY], epoch)
+        amount: uint256 = self._group_amount(self._groups[account][epoch % _VALIDITY], epoch)
         if amount != 0:
             return amount, self._expiry_of(epoch)
         # `epoch` <= `current`, a count of seconds: far from 2**256.
@@ -202,8 +202,8 @@ def _current_epoch() -> uint256:
     @dev Returns the epoch of the current block.
     @return uint256 The epochs elapsed since `epoch_start`.
     """
-    # `EPOCH_LENGTH` is non-zero (checked at deployment).
-    return unsafe_div(block.timestamp - epoch_start, EPOCH_LENGTH)
+    # `_EPOCH_LENGTH` is non-zero (checked at deployment).
+    return unsafe_div(block.timestamp - epoch_start, _EPOCH_LENGTH)
 
 
 @internal
@@ -213,9 +213,9 @@ def _is_expired(epoch: uint256, current: uint256) -> bool:
     @dev Returns whether points minted in `epoch` are expired in `current`.
     @param epoch The epoch the points were minted in.
     @param current The current epoch.
-    @return bool True from the first second of epoch `epoch + VALIDITY`.
+    @return bool True from the first second of epoch `epoch + _VALIDITY`.
     """
-    return epoch + VALIDITY <= current
+    return epoch + _VALIDITY <= current
 
 
 @internal
@@ -224,12 +224,12 @@ def _oldest_live_epoch(current: uint256) -> uint256:
     """
     @dev Returns the oldest epoch whose points are unexpired in `current`.
     @param current The current epoch.
-    @return uint256 `current - VALIDITY + 1`, or 0 early on.
+    @return uint256 `current - _VALIDITY + 1`, or 0 early on.
     """
-    if current < VALIDITY:
+    if current < _VALIDITY:
         return 0
-    # `current` >= `VALIDITY` here, and the sum is at most `current`.
-    return unsafe_add(unsafe_sub(current, VALIDITY), 1)
+    # `current` >= `_VALIDITY` here, and the sum is at most `current`.
+    return unsafe_add(unsafe_sub(current, _VALIDITY), 1)
 
 
 @internal
@@ -238,9 +238,9 @@ def _expiry_of(epoch: uint256) -> uint256:
     """
     @dev Returns the first second at which points minted in `epoch` are expired.
     @param epoch The epoch the points were minted in.
-    @return uint256 The first second of epoch `epoch + VALIDITY`.
+    @return uint256 The first second of epoch `epoch + _VALIDITY`.
     """
-    return epoch_start + (epoch + VALIDITY) * EPOCH_LENGTH
+    return epoch_start + (epoch + _VALIDITY) * _EPOCH_LENGTH
 
 
 @internal
@@ -280,11 +280,11 @@ def _balance_of(account: address) -> uint256:
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
     total: uint256 = 0
-    for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
+    for _: uint256 in range(_VALIDITY, bound=MAX_VALIDITY):
         if epoch > current:
             break
         # Each group is part of its epoch's supply, and the live supplies sum below 2**256.
-        total = unsafe_add(total, self._group_amount(self._groups[account][epoch % VALIDITY], epoch))
+        total = unsafe_add(total, self._group_amount(self._groups[account][epoch % _VALIDITY], epoch))
         # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     return total
@@ -300,11 +300,11 @@ def _live_sum_supply() -> uint256:
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
     total: uint256 = 0
-    for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
+    for _: uint256 in range(_VALIDITY, bound=MAX_VALIDITY):
         if epoch > current:
             break
         # At most 64 supplies, each below 2**192: the sum stays below 2**198.
-        total = unsafe_add(total, self._group_amount(self._supply[epoch % VALIDITY], epoch))
+        total = unsafe_add(total, self._group_amount(self._supply[epoch % _VALIDITY], epoch))
         # `epoch` <= `current`, a count of seconds: far from 2**256.
         epoch = unsafe_add(epoch, 1)
     return total
@@ -321,7 +321,7 @@ def _credit(account: address, epoch: uint256, amount: uint256):
     @param epoch The live epoch of the points.
     @param amount The number of points.
     """
-    slot: uint256 = epoch % VALIDITY
+    slot: uint256 = epoch % _VALIDITY
     packed: uint256 = self._groups[account][slot]
     if packed >> _TAG_SHIFT == epoch:
         # The group stays within its epoch's supply, below 2**192: no carry into the tag.
@@ -338,7 +338,7 @@ def _add_supply(epoch: uint256, amount: uint256):
     @param epoch The current epoch.
     @param amount The points minted.
     """
-    slot: uint256 = epoch % VALIDITY
+    slot: uint256 = epoch % _VALIDITY
     packed: uint256 = self._supply[slot]
     supply: uint256 = amount
     if packed >> _TAG_SHIFT == epoch:
@@ -392,7 +392,7 @@ def _debit_oldest_first(owner: address, receiver: address, amount: uint256):
     @dev Takes `amount` points from `owner`, soonest-expiring group
          first, and either credits each taken part to `receiver` in its
          own epoch or, when `receiver` is the zero address, burns it.
-         Emits one `Transfer`. Reads and writes at most `VALIDITY`
+         Emits one `Transfer`. Reads and writes at most `_VALIDITY`
          groups.
     @param owner The 20-byte address the points leave.
     @param receiver The 20-byte receiver, or the zero address to burn.
@@ -401,10 +401,10 @@ def _debit_oldest_first(owner: address, receiver: address, amount: uint256):
     current: uint256 = self._current_epoch()
     epoch: uint256 = self._oldest_live_epoch(current)
     remaining: uint256 = amount
-    for _: uint256 in range(VALIDITY, bound=MAX_VALIDITY):
+    for _: uint256 in range(_VALIDITY, bound=MAX_VALIDITY):
         if remaining == 0 or epoch > current:
             break
-        slot: uint256 = epoch % VALIDITY
+        slot: uint256 = epoch % _VALIDITY
         packed: uint256 = self._groups[owner][slot]
         held: uint256 = self._group_amount(packed, epoch)
         if held != 0:
@@ -437,7 +437,7 @@ def _move_at_epoch(owner: address, receiver: address, epoch: uint256, amount: ui
     current: uint256 = self._current_epoch()
     assert epoch <= current, "expiring_ledger: epoch has not started"
     assert not self._is_expired(epoch, current), "expiring_ledger: epoch has expired"
-    slot: uint256 = epoch % VALIDITY
+    slot: uint256 = epoch % _VALIDITY
     packed: uint256 = self._groups[owner][slot]
     assert self._group_amount(packed, epoch) >= amount, "expiring_ledger: amount exceeds balance at epoch"
     # The assertion above keeps the amount field non-negative: no borrow from the tag.

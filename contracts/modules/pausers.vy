@@ -29,6 +29,9 @@ event PauserSet:
 
 @deploy
 def __init__():
+    """
+    @dev Nothing to set up: every slot starts empty.
+    """
     pass
 
 

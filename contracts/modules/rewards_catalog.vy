@@ -69,6 +69,9 @@ event RewardUpdated:
 
 @deploy
 def __init__():
+    """
+    @dev Nothing to set up: every slot starts empty.
+    """
     pass
 
 

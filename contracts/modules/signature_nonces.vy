@@ -16,6 +16,9 @@ nonces: public(HashMap[address, uint256])
 
 @deploy
 def __init__():
+    """
+    @dev Nothing to set up: every slot starts empty.
+    """
     pass
 
 

@@ -36,6 +36,9 @@ _IERC1271_ISVALIDSIGNATURE_SELECTOR: constant(bytes4) = 0x1626BA7E
 
 @deploy
 def __init__():
+    """
+    @dev Nothing to set up: the module keeps no state.
+    """
     pass
 
 

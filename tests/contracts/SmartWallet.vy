@@ -18,11 +18,15 @@ _MAGIC_VALUE: constant(bytes4) = 0x1626BA7E
 _INVALID: constant(bytes4) = 0xFFFFFFFF
 
 
+# @dev The key whose signatures the wallet accepts.
 owner: public(immutable(address))
 
 
 @deploy
 def __init__(owner_: address):
+    """
+    @param owner_ The owner's address.
+    """
     owner = owner_
 
 
