@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from devtools.devchain import DevChain, calldata
+from chain.calldata import calldata
+from devtools.devchain import DevChain, wait_until_answering
 from points.manifest import ContractRecord, Manifest, ProgramRecord
 from points.ports import free_port
 
@@ -90,15 +90,7 @@ def history_chain() -> Iterator[HistoryNode]:
                               "--gas-limit", "100000000"], env=os.environ | {"HOME": home.name})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the benchmark's Anvil did not start") from None
-                time.sleep(0.1)
+        wait_until_answering(url, anvil)
         yield HistoryNode(url, anvil.pid)
     finally:
         anvil.terminate()
@@ -115,12 +107,12 @@ class HistoryWriter:
         self.batches = 0
         self._nonces: dict[str, int] = {}
         self.sync_nonces()
-        self.chain_id = int(self.chain.request("eth_chainId"), 16)
+        self.chain_id = self.chain.rpc.chain_id()
         self.exchange, self.exchange_block = self._deploy(exchange_bytecode)
         arguments = encode(TOKEN_CONSTRUCTOR, ["Indexer Benchmark", "IDX", SECONDS_PER_DAY, 8, SECONDS_PER_DAY,
                                                True, OWNER]).hex()
         self.token, self.token_block = self._deploy(token_bytecode + arguments)
-        self.chain.batch([self._transaction(OWNER, self.token,
+        self.chain.rpc.batch([self._transaction(OWNER, self.token,
                                             calldata("set_merchant(address,uint256,string)", MERCHANT, 2**95,
                                                      MERCHANT_NAME))])
 
@@ -138,9 +130,9 @@ class HistoryWriter:
         return "eth_sendTransaction", (transaction,)
 
     def _deploy(self, bytecode: str) -> tuple[str, int]:
-        (tx_hash,) = self.chain.batch([self._transaction(OWNER, None, bytecode)])
+        (tx_hash,) = self.chain.rpc.batch([self._transaction(OWNER, None, bytecode)])
         deadline = time.monotonic() + 30
-        while (receipt := self.chain.receipts([tx_hash])[0]) is None:
+        while (receipt := self.chain.rpc.receipts([tx_hash])[0]) is None:
             if time.monotonic() > deadline:
                 raise RuntimeError("the benchmark's Anvil did not mine a deployment")
             time.sleep(0.05)
@@ -161,7 +153,7 @@ class HistoryWriter:
             calls = [self._mint_call() for _ in range(REQUESTS_PER_POST)]
             if self.batches % BATCHES_PER_DAY < REQUESTS_PER_POST:
                 calls += [("evm_increaseTime", (SECONDS_PER_DAY,)), ("evm_mine", ())]
-            self.chain.batch(calls)
+            self.chain.rpc.batch(calls)
             # A pool that only grows loses transactions; keep it short.
             self._wait_until_mined()
         return self.batches * EVENTS_PER_BATCH
@@ -181,7 +173,7 @@ class HistoryWriter:
 
     def mint_one_batch(self) -> None:
         """One more campaign transaction, in a block of its own."""
-        self.chain.batch([self._mint_call()])
+        self.chain.rpc.batch([self._mint_call()])
         self._wait_until_mined()
 
     def reorganise(self, depth: int) -> None:

@@ -19,12 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from rich.console import Console
+
 from benchmarks.indexer_data import HistoryWriter, history_chain
 from benchmarks.postgres_server import postgres_server
 from benchmarks.table import Measurement, render_measurements_console
-from indexer.rpc import RpcClient
+from chain.rpc import RpcClient
 
 SPEED_EVENTS = 200_000
 MEMORY_EVENTS = 1_000_000
@@ -64,14 +64,13 @@ def _index(manifest: Path, database: str, rpc_url: str) -> tuple[int, float, int
 
 def _fetch_ceiling(rpc_url: str, addresses: list[str], last_block: int) -> tuple[int, float]:
     """Events per second of merely fetching (and parsing) every log with eth_getLogs."""
-    rpc = RpcClient(rpc_url)
-    started = time.perf_counter()
-    events = 0
-    for first in range(0, last_block + 1, CEILING_RANGE_BLOCKS):
-        for chunk in rpc.logs(addresses, first, min(last_block, first + CEILING_RANGE_BLOCKS - 1)):
-            events += len(chunk)
-    seconds = time.perf_counter() - started
-    rpc.close()
+    with RpcClient(rpc_url) as rpc:
+        started = time.perf_counter()
+        events = 0
+        for first in range(0, last_block + 1, CEILING_RANGE_BLOCKS):
+            for chunk in rpc.logs(addresses, first, min(last_block, first + CEILING_RANGE_BLOCKS - 1)):
+                events += len(chunk)
+        seconds = time.perf_counter() - started
     return events, seconds
 
 
@@ -87,7 +86,7 @@ def _follow_latency(manifest: Path, database: Path, rpc_url: str, writer: Histor
                                 stdout=subprocess.DEVNULL, stderr=log_path.open("w"))
     latencies = []
     try:
-        with sqlite3.connect(database) as connection:
+        with sqlite3.connect(database) as connection, RpcClient(rpc_url) as rpc:
             def movements() -> int:
                 return connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
 
@@ -95,7 +94,7 @@ def _follow_latency(manifest: Path, database: Path, rpc_url: str, writer: Histor
             before = movements()
             while time.monotonic() < deadline:  # let the follower catch up with the backfill first
                 time.sleep(0.5)
-                if movements() == before and _caught_up(connection, rpc_url):
+                if movements() == before and _caught_up(connection, rpc):
                     break
                 before = movements()
             for _ in range(FOLLOW_SAMPLES):
@@ -114,11 +113,9 @@ def _follow_latency(manifest: Path, database: Path, rpc_url: str, writer: Histor
     return latencies
 
 
-def _caught_up(connection: sqlite3.Connection, rpc_url: str) -> bool:
+def _caught_up(connection: sqlite3.Connection, rpc: RpcClient) -> bool:
     row = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()
-    head = int(httpx.post(rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
-               .json()["result"], 16)
-    return row is not None and row[0] >= head
+    return row is not None and row[0] >= rpc.block_number()
 
 
 def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
@@ -136,7 +133,8 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
 
         writer.grow_to(SPEED_EVENTS)
         settled = node.wait_until_idle()
-        head = RpcClient(rpc_url).block_number()
+        with RpcClient(rpc_url) as rpc:
+            head = rpc.block_number()
         passes, backfills = [], []
         for round_number in range(SPEED_ROUNDS):
             passes.append(_fetch_ceiling(rpc_url, addresses, head))

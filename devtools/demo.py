@@ -27,7 +27,9 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from devtools.devchain import DevChain, as_address, calldata, words
+from chain.calldata import as_address, calldata, words
+from chain.programs import read_settings
+from devtools.devchain import DevChain
 from points.errors import PointsError
 from points.manifest import Manifest
 from points.signing import (
@@ -176,7 +178,7 @@ class _Demo:
         self.rng = random.Random(seed)
         self.progress = progress
         self.exchange = manifest.exchange.address
-        self.chain_id = int(chain.request("eth_chainId"), 16)
+        self.chain_id = chain.rpc.chain_id()
         self.programs = [self._load_program(key, manifest) for key in manifest.programs]
         self.programs = [program for program in self.programs if program is not None]
         if not self.programs:
@@ -189,10 +191,10 @@ class _Demo:
     def _load_program(self, key: str, manifest: Manifest) -> Program | None:
         record = manifest.programs[key]
         address = record.address
-        reads = ["epoch_start()", "epochLength()", "validityDuration()", "transferable()", "owner()", "paused()",
-                 "reward_count()"]
-        epoch_start, epoch_length, validity, transferable, owner, paused, reward_count = (
-            words[0] for words in self.chain.calls([(address, calldata(read)) for read in reads])
+        settings = read_settings(self.chain.rpc, address)
+        owner, paused, reward_count = (
+            answer[0] for answer in self.chain.calls([(address, calldata(read))
+                                                    for read in ("owner()", "paused()", "reward_count()")])
         )
         if paused:
             self.progress(f"{key} is paused: left out of the demo")
@@ -205,8 +207,8 @@ class _Demo:
             if active
         ]
         return Program(
-            key=key, address=address, name=record.name, symbol=record.symbol, epoch_start=epoch_start,
-            epoch_length=epoch_length, validity=validity, transferable=bool(transferable),
+            key=key, address=address, name=record.name, symbol=record.symbol, epoch_start=settings.epoch_start,
+            epoch_length=settings.epoch_length, validity=settings.validity, transferable=settings.transferable,
             owner=to_checksum_address(as_address(owner)), merchants=merchants,
             # A revoked merchant's rewards cannot be redeemed.
             rewards=[reward for reward in rewards if reward.merchant in merchants],
@@ -275,10 +277,10 @@ class _Demo:
             return
         hashes = self.chain.send([transaction.fields for transaction in transactions])
         self.mine(timestamp)
-        receipts = self.chain.receipts(hashes)
+        receipts = self.chain.rpc.receipts(hashes)
         while any(receipt is None for receipt in receipts):
             self.chain.mine()
-            receipts = self.chain.receipts(hashes)
+            receipts = self.chain.rpc.receipts(hashes)
         for transaction, receipt in zip(transactions, receipts, strict=True):
             if int(receipt["status"], 16) != 1:
                 raise DemoError(f"demo transaction reverted in block {int(receipt['blockNumber'], 16)}: "
@@ -290,7 +292,7 @@ class _Demo:
         funder = self.chain.request("eth_accounts")[0]
         staff = sorted({address for program in self.programs for address in (*program.merchants, program.owner)}
                        | {reward.merchant for program in self.programs for reward in program.rewards})
-        balances = self.chain.batch([("eth_getBalance", (address, "latest")) for address in staff])
+        balances = self.chain.rpc.batch([("eth_getBalance", (address, "latest")) for address in staff])
         short = [address for address, balance in zip(staff, balances, strict=True) if int(balance, 16) < FUNDING_WEI]
         self.execute([
             Tx("fundings", f"fund {address}",
@@ -324,7 +326,7 @@ class _Demo:
         calls += [(token, calldata("balanceOf(address)", holder)) for token, holder in holder_keys]
         calls += [(token, calldata("nonces(address)", holder)) for token, holder in holder_keys]
         calls += [(self.exchange, calldata("nonces(address)", customer.address)) for customer in actors]
-        values = iter(words[0] for words in self.chain.calls(calls))
+        values = iter(answer[0] for answer in self.chain.calls(calls))
         mintable = {key: next(values) for key in mintable_keys}
         route_left = {(route.source.address, route.target.address): route.cap - next(values) for route in self.routes}
         balances = {key: next(values) for key in holder_keys}

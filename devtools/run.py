@@ -16,7 +16,10 @@ from types import FrameType
 
 import httpx
 
+from chain.rpc import answers
 from devtools.demo import DAY, DEFAULT_DAYS
+from devtools.devchain import wait_until_answering
+from points.errors import PointsError
 from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"
@@ -29,14 +32,6 @@ DEMO_HEADROOM_SECONDS = 120
 STATE_DUMP_SECONDS = 60
 STARTUP_TIMEOUT_SECONDS = 30
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
-
-
-def rpc_answers(url: str) -> bool:
-    try:
-        response = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
-        return response.status_code == 200 and "result" in response.json()
-    except (httpx.HTTPError, ValueError):
-        return False
 
 
 def start_anvil(settings: Settings, genesis_timestamp: int | None) -> subprocess.Popen[bytes]:
@@ -56,14 +51,11 @@ def start_anvil(settings: Settings, genesis_timestamp: int | None) -> subprocess
         stdout=(DATA_DIR / "anvil.log").open("ab"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while not rpc_answers(settings.rpc_url):
-        if anvil.poll() is not None:
-            sys.exit(f"anvil exited with code {anvil.returncode}: see {DATA_DIR / 'anvil.log'}")
-        if time.monotonic() > deadline:
-            anvil.terminate()
-            sys.exit(f"anvil did not answer on {settings.rpc_url} within {STARTUP_TIMEOUT_SECONDS} s")
-        time.sleep(0.2)
+    try:
+        wait_until_answering(settings.rpc_url, anvil, STARTUP_TIMEOUT_SECONDS)
+    except PointsError as error:
+        anvil.terminate()
+        sys.exit(f"{error}: see {DATA_DIR / 'anvil.log'}")
     return anvil
 
 
@@ -120,7 +112,7 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def main() -> None:
     settings = load_settings()
-    if rpc_answers(settings.rpc_url):
+    if answers(settings.rpc_url):
         sys.exit(f"something already answers on {settings.rpc_url}: stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
 
     processes: list[subprocess.Popen[bytes]] = []

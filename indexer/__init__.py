@@ -10,10 +10,10 @@ class PeriodicCollector:
     """Stands in for the automatic garbage collector: one full collection every COLLECT_EVERY ticks.
 
     Indexing allocates a few containers per log and keeps a large state, and almost none of it
-    forms reference cycles: a whole 200,000-event backfill left 5,551 objects in cycles in the
+    forms reference cycles: a whole backfill leaves a few thousand objects in cycles in the
     indexer (SQLAlchemy's transactions among them), and its log reader a few dozen per request
-    (httpx's). The automatic collector, even with its thresholds raised a hundredfold, scanned the
-    live objects again and again to find them: about 0.4 s of CPU in each process.
+    (httpx's). The automatic collector, even with its thresholds raised far higher, scanned the
+    live objects again and again to find them, at a cost in CPU in each process.
     """
 
     def __init__(self) -> None:

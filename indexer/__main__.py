@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from chain.rpc import RpcClient
 from indexer import PeriodicCollector
 from indexer.reader import LogReader
-from indexer.rpc import RpcClient
 from points.errors import PointsError
 from points.manifest import load_manifest
 from points.settings import load_settings
@@ -89,8 +89,8 @@ def main(argv: list[str]) -> int:
         if arguments.command == "run":
             manifest = load_manifest(settings.manifest)
             reader = LogReader(rpc, manifest.contract_addresses())
-        # Imported once the log reader has started: they take about a second, and the reader's
-        # own start (a third of a second) runs meanwhile instead of inside the backfill.
+        # Imported once the log reader has started: they are slow to import, and the reader's
+        # own start runs meanwhile instead of inside the backfill.
         from indexer.follower import Follower
         from indexer.store import Store
         from indexer.verify import verify
@@ -109,6 +109,7 @@ def main(argv: list[str]) -> int:
         collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
         assert reader is not None  # started above for `run`, the only command left here
         follower = Follower(manifest, rpc, store, reader, confirmations=settings.confirmations)
+        follower.start()
         try:
             _run(follower, arguments.follow, collector)
         finally:

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import orjson
 # pysha3 rather than eth_utils: the log reader starts with every backfill, and eth_utils would
-# add a fifth of a second of imports (pydantic among them) to its start; and a backfill hashes
-# every new holder's address, which pysha3 does about eight times faster than eth_hash's default.
+# add slow imports (pydantic among them) to its start; and a backfill hashes every new holder's
+# address, which pysha3 does many times faster than eth_hash's default.
 from sha3 import keccak_256
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -92,8 +92,8 @@ EVENTS_BY_TOPIC: dict[str, EventSpec] = {
 
 # EIP-55 upper-cases each letter of the address whose nibble in the hash is 8 or more. Done on the
 # 40 characters at once, as 320-bit integers: a letter (a-f) is the only hex digit with bit 0x40
-# set, and clearing its bit 0x20 upper-cases it. A loop over the characters took 8 us per new
-# holder, a fifth of a backfill's decoding when every holder is new.
+# set, and clearing its bit 0x20 upper-cases it. A loop over the characters cost a large share of
+# a backfill's decoding when every holder is new.
 _HIGH_NIBBLE = str.maketrans({digit: "\x20" if int(digit, 16) >= 8 else "\x00" for digit in "0123456789abcdef"})
 _LETTER_BITS = int.from_bytes(b"\x40" * 40, "big")
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from eth_utils import keccak
-
+from chain.programs import NotAProgram, read_settings
+from chain.rpc import BlockHeader, RpcClient
 from indexer.projector import ProgramParams, Projector
 from indexer.reader import Fetched, LogBlock, LogReader
-from indexer.rpc import BlockHeader, RpcClient
 from indexer.state import TrackedState
 from indexer.store import REORG_WINDOW_BLOCKS, BatchWrite, Store
 from indexer.writer import BatchWriter
@@ -34,24 +33,12 @@ DENSITY_MEMORY = 0.95
 NEAR_HEAD_RANGE_BLOCKS = 200
 # Each batch rewrites the pages of the randomly keyed indexes (balances, epoch groups, accounts'
 # movements) it touches, nearly all of them on a busy program: fewer, larger batches write the
-# WAL less. Memory bounds them: a 1,000,000-event backfill peaked at 340 MB with 10,000 logs
-# per range and at 507 MB with 40,000.
+# WAL less. Memory bounds them: a backfill's peak memory grows with the logs per range, and this
+# target keeps it under the benchmark's bound.
 TARGET_LOGS_PER_RANGE = 20_000
 # Ranges asked of the reader beyond the one being applied: the node serves one while the reader
 # decodes another, and a third waits in the pipe for the indexer.
 READ_AHEAD_RANGES = 3
-
-
-def selector(signature: str) -> str:
-    return "0x" + keccak(text=signature)[:4].hex()
-
-
-def encode_call(signature: str, *words: int | str) -> str:
-    """ABI-encodes a call whose arguments are all static words (uint256 or address)."""
-    encoded = "".join(
-        (word[2:].lower() if isinstance(word, str) else f"{word:x}").rjust(64, "0") for word in words
-    )
-    return selector(signature) + encoded
 
 
 @dataclass
@@ -65,6 +52,11 @@ class Progress:
 
 
 class Follower:
+    # Set by `start` (and again by `_load` after a rollback).
+    state: TrackedState
+    projector: Projector
+    hashes: dict[int, str]
+
     def __init__(
         self,
         manifest: Manifest,
@@ -77,7 +69,8 @@ class Follower:
         on_batch: Callable[[Progress], None] | None = None,
     ) -> None:
         """`reader` reads the deployment's contracts' logs; the caller starts it as early as it can,
-        so that it loads its modules meanwhile, and the follower closes it."""
+        so that it loads its modules meanwhile, and the follower closes it. No I/O here: `start`
+        does the start-up's."""
         self.manifest = manifest
         self.rpc = rpc
         self.store = store
@@ -87,20 +80,30 @@ class Follower:
         self.on_batch = on_batch
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
+        # `start` checks that the node serves this chain.
+        self.chain_id = manifest.chain_id
+        self.writer = BatchWriter(store, self.chain_id)
+        self.next_block = manifest.start_block
+        self.deferred_indexes: list[str] = []
+        self.params: list[ProgramParams] = []
+
+    def start(self) -> None:
+        """Checks the node's chain, prepares the database, asks the reader for the first ranges,
+        reads the programs' settings and loads the indexed state. Closes the reader if it fails."""
         try:
-            self.chain_id = rpc.chain_id()
-            if manifest.chain_id != self.chain_id:
+            served = self.rpc.chain_id()
+            if served != self.chain_id:
                 raise PointsError(
-                    f"the manifest is for chain {manifest.chain_id} but the RPC at {rpc.url} serves chain {self.chain_id}"
+                    f"the manifest is for chain {self.chain_id} but the RPC at {self.rpc.url} serves chain {served}"
                 )
-            checkpoint = store.prepare(self.chain_id)
+            checkpoint = self.store.prepare(self.chain_id)
             if checkpoint is None:
-                store.defer_indexes()
+                self.store.defer_indexes()
             # Missing too where a first backfill stopped before it caught up: it goes on without them.
-            self.deferred_indexes = store.deferred_indexes()
-            self.next_block = checkpoint.indexed_block + 1 if checkpoint else manifest.start_block
+            self.deferred_indexes = self.store.deferred_indexes()
+            if checkpoint is not None:
+                self.next_block = checkpoint.indexed_block + 1
             self._read_ahead(self.next_block, self.rpc.block_number() - self.confirmations)
-            self.writer = BatchWriter(store, self.chain_id)
             self.params = self._program_params()
             self._load()
         except BaseException:
@@ -115,25 +118,17 @@ class Follower:
         return last
 
     def _program_params(self) -> list[ProgramParams]:
-        """Reads each program's constructor settings (immutable) from the chain."""
+        """Each program's settings, read at its deployment block (they never change)."""
         programs = []
         for key, record in self.manifest.programs.items():
-            at_deployment = hex(record.block)
-            calls = [
-                ("eth_call", [{"to": record.address, "data": encode_call(signature)}, at_deployment])
-                for signature in ("epoch_start()", "epochLength()", "validityDuration()", "cap_period()",
-                                  "transferable()")
-            ]
             try:
-                epoch_start, epoch_length, validity, cap_period, transferable = (
-                    int(result, 16) for result in self.rpc.batch(calls)
-                )
-            except ValueError:
+                settings = read_settings(self.rpc, record.address, record.block)
+            except NotAProgram:
                 raise PointsError(f"program {key!r} at {record.address} is not a PointsToken") from None
             programs.append(ProgramParams(
-                address=record.address, key=key, name=record.name, symbol=record.symbol, epoch_start=epoch_start,
-                epoch_length=epoch_length, validity=validity, cap_period=cap_period, deployed_block=record.block,
-                transferable=bool(transferable),
+                address=record.address, key=key, name=record.name, symbol=record.symbol,
+                epoch_start=settings.epoch_start, epoch_length=settings.epoch_length, validity=settings.validity,
+                cap_period=settings.cap_period, deployed_block=record.block, transferable=settings.transferable,
             ))
         return programs
 

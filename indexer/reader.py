@@ -10,7 +10,7 @@ The indexer starts `python -m indexer.reader RPC_URL ATTEMPTS MAX_BACKOFF ADDRES
 own client's retry settings) and writes one request line per range, `first last near_head`; the
 reader answers each, in order, with a frame: eight bytes of length, then `marshal`'s bytes of
 `("ok", range)` or `("error", message, is_points_error)`: plain tuples, lists, dicts, strings and
-numbers, which marshal writes about three times as fast as pickle (the two processes run the
+numbers, which marshal writes several times as fast as pickle (the two processes run the
 same interpreter, which is all that marshal's format asks). The reader ends when its input closes,
 so it never outlives the indexer, even one killed with SIGKILL.
 """
@@ -29,9 +29,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from chain.rpc import BlockHeader, RpcClient
 from indexer import PeriodicCollector
 from indexer.events import DecodedLog, LogRow, decode_log_row
-from indexer.rpc import BlockHeader, RpcClient
 from points.errors import PointsError
 
 _LENGTH = struct.Struct(">Q")

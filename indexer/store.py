@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from sqlalchemy import Column, Engine, Index, Table, create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy import Column, Engine, Index, Table, create_engine, delete, event, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from indexer.rpc import BlockHeader
+from chain.rpc import BlockHeader
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from database.schema import (
     DEFERRED_INDEXES,
@@ -98,7 +98,7 @@ class Store:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # A bulk statement that fails fails its whole batch's transaction, so SQLite need not be
         # able to undo the statement alone: with OR FAIL it keeps no statement journal (a copy of
-        # each page a multi-row statement changes), 5% of its instructions in a backfill.
+        # each page a multi-row statement changes), which a backfill would pay for on every statement.
         self._insert_into = "INSERT INTO"
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -191,8 +191,7 @@ class Store:
             first_block=batch.first_block, last=batch.last, chain_head=batch.chain_head,
             inserts=[(table, rows) for table, rows in inserts if rows],
             # State rows sorted by holder: the projector changes holders in no order, and SQLite walks
-            # an index's pages in turn rather than at random when the keys come sorted (a fifth less
-            # time for the upserts of a 200,000-event backfill).
+            # an index's pages in turn rather than at random when the keys come sorted.
             deletes=[(STATE_BY_NAME[name], _keys_in_order(STATE_BY_NAME[name], keys))
                      for name, keys in batch.deletes.items() if keys],
             upserts=[(STATE_BY_NAME[name], _rows_in_order(STATE_BY_NAME[name], rows))
@@ -347,10 +346,6 @@ class Store:
         for size, flat in _statements(parameters, len(parameters[0])):
             connection.exec_driver_sql(f"{head} VALUES {', '.join([row_marks] * size)}{tail}", flat)
 
-    def count(self, table: Table) -> int:
-        with self.engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(table)).scalar_one()
-
 
 def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """Splits rows for multi-row SQLite statements: as many as fit one statement, then the rest in
@@ -368,7 +363,7 @@ def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[i
 def _sorting_column(table: Table) -> str:
     """The key column a state table's rows are written in the order of: the second (the holder,
     merchant or day) where the key has one, because the first is the program, which most rows of a
-    batch share. Sorting by the whole key took five times as long (tuples compared, not strings)."""
+    batch share. Sorting by the whole key is much slower (tuples compared, not strings)."""
     key = primary_key(table)
     return key[1] if len(key) > 1 else key[0]
 
@@ -431,7 +426,7 @@ def _undo_journal(undo: dict[str, tuple[list[Key], list[Row | None]]]) -> list[t
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # For a new database only (an existing one keeps its pages): 16 KiB pages make the indexes'
-    # B-trees shallower, which saves a backfill about a fifth of SQLite's time.
+    # B-trees shallower, which saves a backfill much of SQLite's time.
     cursor.execute("PRAGMA page_size=16384")
     # WAL lets the API's readers work while the indexer writes; NORMAL keeps every commit
     # atomic and durable against a process crash.
@@ -441,11 +436,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Balances, epoch groups and the account index take holders in no order: a cache that holds
     # their pages saves most of a backfill's reads and CPU in SQLite (it grows only as used).
     cursor.execute("PRAGMA cache_size=-65536")
-    # Checkpoints copy the WAL into the database and sync it; every 2,500 pages (40 MB) rather
-    # than 1,000, a page that many batches touch is copied fewer times.
+    # Checkpoints copy the WAL into the database and sync it; less often than SQLite's default
+    # (every 1,000 pages), a page that many batches touch is copied fewer times.
     cursor.execute("PRAGMA wal_autocheckpoint=2500")
     # A multi-row insert or upsert keeps a statement journal (each page it changes, as it was) to
-    # undo itself alone on a constraint error; in temporary files those journals were half of a
-    # backfill's writes (1.2 GB for 200,000 events). A statement's journal is a few megabytes.
+    # undo itself alone on a constraint error; in temporary files those journals were a large share
+    # of a backfill's writes. A statement's journal is a few megabytes.
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()

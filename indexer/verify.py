@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from indexer.follower import encode_call
-from indexer.rpc import RpcClient
+from chain.calldata import calldata
+from chain.rpc import RpcClient
 from database.schema import Balance, Movement, Program, Reward
 from indexer.store import Store
 from points.errors import PointsError
 
 CALLS_PER_REQUEST = 500
+# rewards() returns (merchant, price, stock, active).
+STOCK_WORD = 2
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ def verify(store: Store, rpc: RpcClient) -> tuple[int, list[Difference]]:
     checkpoint = store.checkpoint()
     if checkpoint is None:
         raise PointsError("the database is empty: run `python -m indexer run` first")
-    block = hex(checkpoint.indexed_block)
-    expectations: list[tuple[str, str, str, int]] = []  # (description, contract, calldata, indexed value)
+    # (description, contract, calldata, which word of the answer, indexed value)
+    expectations: list[tuple[str, str, str, int, int]] = []
     with store.engine.connect() as connection:
         programs = connection.execute(select(Program.address, Program.key, Program.total_supply)).all()  # type: ignore[call-overload]
         balances = {
@@ -51,28 +53,20 @@ def verify(store: Store, rpc: RpcClient) -> tuple[int, list[Difference]]:
         rewards = connection.execute(select(Reward.program, Reward.reward_id, Reward.stock)).all()  # type: ignore[call-overload]
     keys = {address: key for address, key, _ in programs}
     for address, key, supply in programs:
-        expectations.append((f"{key} totalSupply", address, encode_call("totalSupply()"), supply))
+        expectations.append((f"{key} totalSupply", address, calldata("totalSupply()"), 0, supply))
     for program, account in accounts:
         expectations.append((
-            f"{keys[program]} balanceOf({account})", program, encode_call("balanceOf(address)", account),
+            f"{keys[program]} balanceOf({account})", program, calldata("balanceOf(address)", account), 0,
             balances.get((program, account), 0),
         ))
-    reward_calls = [
-        (f"{keys[program]} reward {reward_id} stock", program, encode_call("rewards(uint256)", reward_id), stock)
-        for program, reward_id, stock in rewards
-    ]
+    for program, reward_id, stock in rewards:
+        expectations.append((f"{keys[program]} reward {reward_id} stock", program,
+                             calldata("rewards(uint256)", reward_id), STOCK_WORD, stock))
 
     differences: list[Difference] = []
     for chunk in _chunks(expectations, CALLS_PER_REQUEST):
-        results = rpc.batch([("eth_call", [{"to": to, "data": data}, block]) for _, to, data, _ in chunk])
-        for (what, _, _, indexed), result in zip(chunk, results, strict=True):
-            if int(result, 16) != indexed:
-                differences.append(Difference(what, indexed, int(result, 16)))
-    for chunk in _chunks(reward_calls, CALLS_PER_REQUEST):
-        results = rpc.batch([("eth_call", [{"to": to, "data": data}, block]) for _, to, data, _ in chunk])
-        for (what, _, _, indexed), result in zip(chunk, results, strict=True):
-            # rewards() returns (merchant, price, stock, active): stock is the third word.
-            stock = int(result[2 + 2 * 64 : 2 + 3 * 64], 16)
-            if stock != indexed:
-                differences.append(Difference(what, indexed, stock))
-    return len(expectations) + len(reward_calls), differences
+        answers = rpc.calls([(to, data) for _, to, data, _, _ in chunk], checkpoint.indexed_block)
+        for (what, _, _, word, indexed), answer in zip(chunk, answers, strict=True):
+            if answer[word] != indexed:
+                differences.append(Difference(what, indexed, answer[word]))
+    return len(expectations), differences

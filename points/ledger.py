@@ -1,6 +1,6 @@
 """A plain-Python model of the expiring points ledger (`contracts/modules/expiring_ledger.vy`).
 
-The model mirrors the contract's semantics exactly (SPEC section 1, "Expiry: ERC-7818"):
+The model mirrors the contract's semantics exactly (docs/interface.md, "Expiry"):
 
 - Epoch 0 starts at `epoch_start`; `current_epoch(t) = (t - epoch_start) // epoch_length`.
 - Points minted in epoch `e` form a *group* `(account, e)`. They are live while

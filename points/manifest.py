@@ -1,4 +1,4 @@
-"""The deployment manifest: where a deployment's contracts live (SPEC section 3).
+"""The deployment manifest: where a deployment's contracts live (docs/interface.md).
 
 Written by `ape run deploy`, read by the operations scripts, the indexer and the API.
 """

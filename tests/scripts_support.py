@@ -19,8 +19,8 @@ from typing import Any
 
 from eth_account import Account
 
-from devtools.devchain import DevChain, calldata
-from points.errors import PointsError
+from chain.calldata import calldata
+from devtools.devchain import DevChain, wait_until_answering
 from points.settings import REPO_ROOT
 from points.ports import free_port
 
@@ -79,15 +79,7 @@ def anvil() -> Iterator[Node]:
     url = f"http://127.0.0.1:{port}"
     chain = DevChain(url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                chain.request("eth_chainId")
-                break
-            except PointsError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_answering(url, process)
         yield Node(url, chain)
     finally:
         chain.close()

@@ -21,7 +21,7 @@ from database.schema import DEFERRED_INDEXES
 from database.versions import alembic_config, head_revision
 from indexer.store import Store
 from points.alliance import load_alliance
-from devtools.devchain import calldata, words
+from chain.calldata import calldata, words
 from points.manifest import Manifest
 from points.settings import REPO_ROOT
 from tests.scripts_support import Node, ape_run, indexer

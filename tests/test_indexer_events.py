@@ -25,7 +25,7 @@ from indexer.events import (
     checksum,
     decode_log,
 )
-from indexer.rpc import RpcClient
+from chain.rpc import RpcClient
 
 # Values near each field's limit, so that a decoder reading too few bytes or through a float fails.
 BIG_ALLOWANCE = 2**255 + 12_345  # below 2**256 - 1, which `approve` treats as unlimited

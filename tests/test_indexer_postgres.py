@@ -23,7 +23,7 @@ from sqlalchemy import create_engine
 
 from database.versions import alembic_config, head_revision
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME, Store
-from devtools.devchain import calldata, words
+from chain.calldata import calldata, words
 from points.manifest import Manifest
 from benchmarks.postgres_server import postgres_bin, postgres_server
 from tests.scripts_support import Node, ape_run, indexer

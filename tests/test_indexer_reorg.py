@@ -11,7 +11,7 @@ from pathlib import Path
 from ape import project
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
-from indexer.rpc import RpcClient
+from chain.rpc import RpcClient
 from tests.scripts_support import indexer
 
 

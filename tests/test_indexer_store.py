@@ -6,7 +6,7 @@ from typing import Any
 
 from indexer.events import DecodedLog
 from indexer.projector import ProgramParams, Projector
-from indexer.rpc import BlockHeader
+from chain.rpc import BlockHeader
 from database.schema import DEFERRED_INDEXES
 from indexer.state import TrackedState
 from indexer.store import BatchWrite, Store

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from eth_utils import keccak
 
-from devtools.devchain import calldata
+from chain.calldata import calldata
 from points.manifest import load_manifest
 from tests.scripts_support import anvil, ape_run, deploy
 

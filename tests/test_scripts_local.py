@@ -14,7 +14,7 @@ from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
 from points.alliance import load_alliance
-from devtools.devchain import calldata
+from chain.calldata import calldata
 from points.manifest import Manifest, load_manifest
 from points.settings import REPO_ROOT
 from points.signing import SignedRedemption, SigningDomain, redeem_typed_data, sign_typed_data

@@ -1,10 +1,9 @@
 """The two fact tables a backfill fills fastest, movement and rawevent, are WITHOUT ROWID in
 SQLite, and rawevent loses its index on `contract`, which nothing reads. A table with a rowid
 keeps its rows in one B-tree and its primary key in another, and every insert goes to both.
-Counted with callgrind over a 200,000-event backfill's writes, SQLite executes 3% fewer
-instructions for movement and 23% fewer for rawevent. Balance and epoch groups stay as they are:
-their upserts cost 10% and 23% more without a rowid. PostgreSQL has no rowid: there the index is
-all that changes.
+Counted with callgrind over a backfill's writes, SQLite executes fewer instructions for
+movement and rawevent without a rowid. Balance and epoch groups stay as they are: their upserts
+cost more without a rowid. PostgreSQL has no rowid: there the index is all that changes.
 
 Revision ID: 0004
 Revises: 0003

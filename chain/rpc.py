@@ -1,27 +1,34 @@
-"""A JSON-RPC client for the indexer that never skips data.
+"""The JSON-RPC client, which never skips data: one POST per call or batch, retried through
+transient faults.
 
-Transient faults (timeouts, dropped connections, HTTP 429 and 5xx, JSON-RPC rate limits) are
-retried with exponential back-off; an `eth_getLogs` range the node refuses as too large is split
-in halves until it passes. Only a node that stays unreachable ends the run, with a clear error.
+Timeouts, dropped connections, HTTP 429 and 5xx and JSON-RPC rate limits are retried with
+exponential back-off (jittered, so that the indexer and its log reader do not retry in step);
+only a node that stays unreachable raises `RpcUnavailable`, with one clear line. An
+`eth_getLogs` range the node refuses as too large is split in halves until it passes.
+
+The indexer's log reader imports this module at its start, so it imports nothing heavy.
 """
 
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 import orjson
 
+from chain.calldata import words
 from points.errors import PointsError
 
-if TYPE_CHECKING:  # pydantic's settings cost the log reader 0.18 s of imports at every start
+if TYPE_CHECKING:  # pydantic's settings would slow every start of the log reader
     from points.settings import Settings
 
 log = logging.getLogger(__name__)
 
+_RATE_LIMIT_CODES = {-32005, 429}
 # Phrases with which nodes (geth, erigon, anvil, hosted providers) refuse a too-large log query.
 _TOO_MANY_RESULTS = (
     "too many",
@@ -33,13 +40,17 @@ _TOO_MANY_RESULTS = (
     "exceed maximum block range",
     "query timeout",
 )
-_RATE_LIMIT_CODES = {-32005, 429}
+
+Request = tuple[str, Sequence[Any]]
+Block = int | str
+"""A block number, or a tag such as "latest"."""
 
 
 class RpcError(PointsError):
     """The node answered with a JSON-RPC error that retrying does not cure."""
 
     def __init__(self, method: str, error: dict[str, Any]) -> None:
+        self.method = method
         self.code = error.get("code")
         self.message = str(error.get("message", ""))
         super().__init__(f"{method} failed: {self.message} (code {self.code})")
@@ -86,6 +97,13 @@ class RpcClient:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
     def _post(self, payload: Any) -> Any:
         """Posts with retries; returns the decoded JSON body."""
         delay = self._first_backoff
@@ -102,7 +120,8 @@ class RpcClient:
             log.warning("rpc retry %d/%d after %s (%s)", attempt, self.max_attempts - 1, f"{delay:.1f}s", reason)
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.max_backoff)
-        raise RpcUnavailable(f"the node at {self.url} did not answer after {self.max_attempts} attempts ({reason})")
+        attempts = f"{self.max_attempts} attempt{'s' if self.max_attempts != 1 else ''}"
+        raise RpcUnavailable(f"the node at {self.url} did not answer after {attempts} ({reason})")
 
     def _request(self, payload: Any) -> bytes:
         """The body of one POST of `payload`.
@@ -118,29 +137,30 @@ class RpcClient:
                                             response=response)
             return b"".join(response.iter_bytes())
 
-    def call(self, method: str, params: list[Any]) -> Any:
+    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """The result of one call of `method`."""
         self._next_id += 1
         body = self._post({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
         if "error" in body:
             raise RpcError(method, body["error"])
         return body["result"]
 
-    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    def batch(self, requests: Sequence[Request]) -> list[Any]:
         """Sends several calls in one request; results come back in the calls' order."""
-        if not calls:
+        if not requests:
             return []
         first_id = self._next_id + 1
-        self._next_id += len(calls)
+        self._next_id += len(requests)
         payload = [
             {"jsonrpc": "2.0", "id": first_id + offset, "method": method, "params": params}
-            for offset, (method, params) in enumerate(calls)
+            for offset, (method, params) in enumerate(requests)
         ]
         body = self._post(payload)
         if isinstance(body, dict):  # some nodes answer a whole batch with one error object
             raise RpcError("batch", body.get("error", {"message": str(body)}))
         by_id = {item["id"]: item for item in body}
         results = []
-        for offset, (method, _) in enumerate(calls):
+        for offset, (method, _) in enumerate(requests):
             item = by_id[first_id + offset]
             if "error" in item:
                 raise RpcError(method, item["error"])
@@ -148,13 +168,16 @@ class RpcClient:
         return results
 
     def chain_id(self) -> int:
-        return int(self.call("eth_chainId", []), 16)
+        return int(self.call("eth_chainId"), 16)
 
     def block_number(self) -> int:
-        return int(self.call("eth_blockNumber", []), 16)
+        return int(self.call("eth_blockNumber"), 16)
+
+    def head_timestamp(self) -> int:
+        return int(self.call("eth_getBlockByNumber", ("latest", False))["timestamp"], 16)
 
     def headers(self, numbers: list[int]) -> list[BlockHeader]:
-        blocks = self.batch([("eth_getBlockByNumber", [hex(number), False]) for number in numbers])
+        blocks = self.batch([("eth_getBlockByNumber", (hex(number), False)) for number in numbers])
         headers = []
         for number, block in zip(numbers, blocks, strict=True):
             if block is None:
@@ -167,15 +190,24 @@ class RpcClient:
     def header(self, number: int) -> BlockHeader:
         return self.headers([number])[0]
 
-    def logs(self, addresses: list[str], first: int, last: int) -> Iterator[list[dict[str, Any]]]:
-        """Yields the logs of `first..last` in block order, splitting ranges the node refuses."""
+    def calls(self, calls: Sequence[tuple[str, str]], block: Block = "latest") -> list[list[int]]:
+        """Each `(contract, calldata)` read at `block`, as its return data's 32-byte words."""
+        at = hex(block) if isinstance(block, int) else block
+        results = self.batch([("eth_call", ({"to": to, "data": data}, at)) for to, data in calls])
+        return [words(result) for result in results]
+
+    def logs(self, addresses: Sequence[str], first: int, last: int,
+             topics: Sequence[str | None] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Yields the logs of `addresses` in `first..last` (filtered by `topics` when given) in block
+        order, one chunk per request, splitting ranges the node refuses."""
         pending = [(first, last)]
         while pending:
             start, end = pending.pop()
+            query: dict[str, Any] = {"address": addresses, "fromBlock": hex(start), "toBlock": hex(end)}
+            if topics is not None:
+                query["topics"] = topics
             try:
-                result = self.call(
-                    "eth_getLogs", [{"address": addresses, "fromBlock": hex(start), "toBlock": hex(end)}]
-                )
+                result = self.call("eth_getLogs", (query,))
             except RpcError as error:
                 if not error.is_range_too_large or start == end:
                     raise
@@ -185,6 +217,20 @@ class RpcClient:
                 pending.append((start, middle))
                 continue
             yield result
+
+    def receipts(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        """Each transaction's receipt, None for one not mined yet."""
+        return self.batch([("eth_getTransactionReceipt", (tx_hash,)) for tx_hash in hashes])
+
+
+def answers(url: str, timeout: float = 1.0) -> bool:
+    """Whether a node at `url` answers `eth_chainId` at once (no retries)."""
+    with RpcClient(url, timeout=timeout, max_attempts=1) as rpc:
+        try:
+            rpc.chain_id()
+        except PointsError:
+            return False
+    return True
 
 
 def _rate_limited(body: Any) -> bool:
