@@ -16,6 +16,10 @@ CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 # The build writes index.html last, so it stands for the whole of dashboard/dist.
 DASHBOARD := dashboard/dist/index.html
 DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/tsconfig.json
+# The dashboard's types of the API's responses, generated from the API's OpenAPI document.
+API_DOCUMENT := dashboard/openapi.json
+API_TYPES := dashboard/src/openapi.ts
+API_SOURCES := $(shell find api database -name '*.py')
 
 # uv must use the machine's Python: it may not download one.
 export UV_PYTHON_DOWNLOADS := never
@@ -59,8 +63,16 @@ $(STAMP_BUILD): $(CONTRACT_SOURCES) | $(STAMP_PY)
 
 build: install $(STAMP_BUILD)
 
+# Both generated files are checked in. A developer's build regenerates them when the API changes;
+# CI's (CI=true) builds what was committed, and tests/test_api_types.py fails there if it is stale.
+ifndef CI
+$(API_TYPES): $(API_SOURCES) $(STAMP_NODE) | $(STAMP_PY)
+	$(PY) -m api.openapi $(API_DOCUMENT)
+	node_modules/.bin/openapi-typescript $(API_DOCUMENT) --output $@
+endif
+
 # The dashboard that the API serves at `/`: type-checked, then bundled by esbuild into static files.
-$(DASHBOARD): $(DASHBOARD_SOURCES) $(STAMP_NODE)
+$(DASHBOARD): $(DASHBOARD_SOURCES) $(API_TYPES) $(STAMP_NODE)
 	npm run --silent build:dashboard
 
 dashboard: $(DASHBOARD)

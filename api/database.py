@@ -1,33 +1,32 @@
-"""Read-only access to the indexer's database, shared by every route.
+"""Read-only access to the indexer's database: the one way routes read it.
 
 The API never writes: SQLite connections are opened `query_only` and PostgreSQL sessions
 read-only, so a bug in a route cannot corrupt what the indexer keeps. The indexer may not have
 created the database yet when the API starts (`make run` starts both at once): routes then answer
 503 until it has, rather than creating an empty file the indexer would have to adopt.
 
-The busiest routes read through `Database.read`: their statements are compiled once and run on a
-plain DB-API cursor. SQLAlchemy's work per execution (cache look-up, execution context, result and
-row objects) costs several times what SQLite takes to answer an indexed look-up.
+Routes read through `Database.read`: statements are compiled once and run on a plain DB-API
+cursor, with SQLAlchemy's conversions of the few types that need one (booleans on SQLite,
+uint256 text) applied to just those parameters and columns. SQLAlchemy's own work per execution
+(cache look-up, execution context, result and row objects) costs several times what SQLite takes
+to answer an indexed look-up.
 """
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, PoolProxiedConnection, Select, create_engine, event
+from sqlalchemy import Dialect, Engine, PoolProxiedConnection, Select, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from database.schema import Checkpoint
 from points.errors import PointsError
 
-CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
-
-
 Result = TypeVar("Result")
+Row = tuple[Any, ...]
+Convert = Callable[[Any], Any]
 
 
 class NotIndexed(Exception):
@@ -41,19 +40,20 @@ class _Compiled:
     positions: tuple[str, ...] | None
     columns: tuple[str, ...]
     construct_parameters: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # Only what needs converting: most statements have neither, and their rows pass untouched.
+    bind_conversions: tuple[tuple[str, Convert], ...]
+    column_conversions: tuple[Convert | None, ...] | None
 
 
 def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
-    # A plain cursor does no type conversion: only statements whose types need none may take this path.
-    converted = [name for name, bind in compiled.binds.items()
-                 if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None]
-    converted += [column.key for column in statement.selected_columns
-                  if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None]
-    if converted:
-        raise TypeError(f"{', '.join(converted)} need SQLAlchemy's type conversion: read them with Database.connect")
+    binds = tuple((name, convert) for name, bind in compiled.binds.items()
+                  if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+    columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in statement.selected_columns)
     return _Compiled(compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None,
-                     tuple(statement.selected_columns.keys()), compiled.construct_params)
+                     tuple(statement.selected_columns.keys()), compiled.construct_params, binds,
+                     columns if any(columns) else None)
 
 
 class Reader:
@@ -64,22 +64,33 @@ class Reader:
         self._database = database
         self._connection = connection
 
-    def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
+    def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Row]:
         compiled = self._database.compiled(statement)
         values = compiled.construct_parameters(parameters)
+        for name, convert in compiled.bind_conversions:
+            values[name] = convert(values[name])
         bound = values if compiled.positions is None else tuple(values[name] for name in compiled.positions)
         cursor = self._connection.cursor()
         try:
             cursor.execute(compiled.sql, bound)
-            return cursor.fetchall()
+            rows: Sequence[Row] = cursor.fetchall()
         except self._database.dbapi_error as error:
             raise DBAPIError.instance(compiled.sql, bound, error, self._database.dbapi_error) from error
         finally:
             cursor.close()
+        conversions = compiled.column_conversions
+        if conversions is None:
+            return rows
+        return [tuple(value if convert is None else convert(value) for convert, value in zip(conversions, row))
+                for row in rows]
 
     def dicts(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         columns = self._database.compiled(statement).columns
         return [dict(zip(columns, row, strict=True)) for row in self.rows(statement, parameters)]
+
+    def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+        rows = self.dicts(statement, parameters)
+        return rows[0] if rows else None
 
 
 class Database:
@@ -103,13 +114,6 @@ class Database:
             self._event_loop_connection.close()
             self._event_loop_connection = None
         self.engine.dispose()
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        if self._sqlite_file is not None and not self._sqlite_file.exists():
-            raise NotIndexed(f"no database at {self._sqlite_file}: the indexer has not started yet")
-        with self.engine.connect() as connection:
-            yield connection
 
     async def read(self, work: Callable[[Reader], Result]) -> Result:
         """`work`'s result, given a reader; database errors are SQLAlchemy's.

@@ -7,10 +7,11 @@ what a JavaScript number holds exactly (caps, prices, stock, rates) are decimal 
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+
+from database.kinds import DailyCounter, MovementKind
 
 Uint256Text = Annotated[str, Field(pattern=r"^[0-9]{1,78}$", description="a uint256, as a decimal string")]
-MovementKind = Literal["issued", "redeemed", "transferred", "exchanged", "revoked", "burned", "expired"]
 
 
 class ErrorMessage(BaseModel):
@@ -162,15 +163,13 @@ class Settlement(BaseModel):
     exchanges: int
 
 
-class DailyStat(BaseModel):
-    program: str
-    day: date
-    issued: int
-    redeemed: int
-    expired: int
-    revoked: int
-    burned: int
-    transferred: int
-    exchanged_in: int
-    exchanged_out: int
-    supply: int = Field(description="total supply at the day's last indexed block")
+# A field per DailyCounter, as in the `dailystat` table.
+DailyStat: type[BaseModel] = create_model(
+    "DailyStat",
+    __module__=__name__,
+    __doc__="Per program and UTC day: points by kind of movement, and the supply.",
+    program=str,
+    day=date,
+    **{counter.value: int for counter in DailyCounter},
+    supply=(int, Field(description="total supply at the day's last indexed block")),
+)

@@ -8,12 +8,10 @@ shape, so a cursor from another list or one edited by hand is a 422, never a wro
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any, Generic, TypeVar
 
 import orjson
 from fastapi import Response
-from sqlalchemy import Column, Integer, Select, Table, bindparam, select, tuple_
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
@@ -56,24 +54,6 @@ def page(model: type[BaseModel], list_name: str, rows: Sequence[dict[str, Any]],
     more = len(rows) > limit
     return validated(model, {"items": items,
                              "next_cursor": encode_cursor(list_name, key_of(items[-1])) if more else None})
-
-
-@cache
-def ascending_list_query(table: Table, key: tuple[str, ...], filters: tuple[str, ...], after: bool) -> Select[Any]:
-    """A list of `table` in the order of its `key` columns, with `column = :column` for each of
-    `filters` and, for a later page, `key > :after_<column>...`; built once per shape."""
-    key_columns: list[Column[Any]] = [table.c[name] for name in key]
-    query = select(table).order_by(*key_columns).limit(bindparam("limit", type_=Integer))
-    for name in filters:
-        query = query.where(table.c[name] == bindparam(name))
-    if after:
-        query = query.where(tuple_(*key_columns) > tuple_(*(bindparam(f"after_{name}") for name in key)))
-    return query
-
-
-def after_parameters(key: tuple[str, ...], after: tuple[KeyPart, ...] | None) -> dict[str, KeyPart]:
-    """The bind parameters of `ascending_list_query` for the page after `after`."""
-    return {} if after is None else {f"after_{name}": part for name, part in zip(key, after, strict=True)}
 
 
 def _bad_cursor(reason: str) -> RequestValidationError:

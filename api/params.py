@@ -11,6 +11,8 @@ from eth_utils import to_checksum_address
 from fastapi import Query
 from pydantic import AfterValidator, StringConstraints
 
+from database.kinds import MovementKind
+
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -34,3 +36,6 @@ Cursor = Annotated[
 # Only YYYY-MM-DD: pydantic's `date` would also take unix times and datetimes, which a client
 # most likely sent by mistake.
 Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(date.fromisoformat)]
+
+ProgramFilter = Annotated[Address | None, Query(description="only this program's (its token address)")]
+KindFilter = Annotated[MovementKind | None, Query(description="only movements of this kind")]

@@ -15,6 +15,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+from database.kinds import DailyCounter, MovementKind
 from indexer.events import RAW_EVENT_FIELDS, ZERO_ADDRESS, DecodedLog
 from indexer.state import TrackedState
 from indexer.store import Fact, Key, Row
@@ -113,11 +114,11 @@ class Projector:
                 continue
             for expiration in ledger.expire(timestamp):
                 self._change_group(address, expiration.account, expiration.epoch, -expiration.amount)
-                self._movement(address, expiration.account, "expired", -expiration.amount, block, -1, seq, None,
-                               expiration.expires_at, epoch=expiration.epoch)
+                self._movement(address, expiration.account, MovementKind.EXPIRED, -expiration.amount, block, -1, seq,
+                               None, expiration.expires_at, epoch=expiration.epoch)
                 # Expiries come in time order, and their day may have seen no transaction: its supply
                 # is the supply after its last expiry.
-                self._daily(address, expiration.expires_at, "expired", expiration.amount)["supply"] = \
+                self._daily(address, expiration.expires_at, DailyCounter.EXPIRED, expiration.amount)["supply"] = \
                     self.state.tables["program"][(address,)]["total_supply"]
                 seq += 1
             self._record_supply(address, timestamp)
@@ -147,13 +148,13 @@ class Projector:
             via_exchange = args["merchant"] == self.exchange
             self._merchant(program, args["merchant"], "issued", _checked(args["amount"]))
             if via_exchange:
-                self._daily(program, timestamp, "exchanged_in", args["amount"])
+                self._daily(program, timestamp, DailyCounter.EXCHANGED_IN, args["amount"])
             else:
-                self._daily(program, timestamp, "issued", args["amount"])
+                self._daily(program, timestamp, DailyCounter.ISSUED, args["amount"])
         elif name == "Redeemed":
             self._apply_redeemed(log, timestamp)
         elif name == "Revoked":
-            self._daily(program, timestamp, "revoked", _checked(args["amount"]))
+            self._daily(program, timestamp, DailyCounter.REVOKED, _checked(args["amount"]))
         elif name == "MerchantSet":
             merchant = self._merchant(program, args["merchant"])
             merchant["cap"] = args["cap"]
@@ -185,8 +186,8 @@ class Projector:
             self._change_group(program, receiver, epoch, value)
             issued = context.take("Issued", program, _MINTED_TO, (receiver, value))
             counterparty = merchant = issued.args["merchant"] if issued else None
-            kind = "exchanged" if merchant == self.exchange else "issued"
-            if kind == "exchanged":
+            kind = MovementKind.EXCHANGED if merchant == self.exchange else MovementKind.ISSUED
+            if kind == MovementKind.EXCHANGED:
                 exchanged = context.take(_EXCHANGED_IN, self.exchange, _EXCHANGED_TO,
                                          (receiver, program, value))
                 counterparty = exchanged.args["from_token"] if exchanged else merchant
@@ -201,8 +202,8 @@ class Projector:
             self._movement(program, sender, kind, -value, block, index, 0, log.tx_hash, timestamp,
                            counterparty=counterparty, reward_id=reward_id,
                            epoch=parts[0].epoch if len(parts) == 1 else None)
-            if kind == "burned":
-                self._daily(program, timestamp, "burned", value)
+            if kind == MovementKind.BURNED:
+                self._daily(program, timestamp, DailyCounter.BURNED, value)
             return
         at_epoch = context.take("TransferAtEpoch", program, _MOVED_AT_EPOCH, (sender, receiver, value))
         if at_epoch is not None:
@@ -215,22 +216,23 @@ class Projector:
             self._change_group(program, sender, epoch, -amount)
             self._change_group(program, receiver, epoch, amount)
         single_epoch = moved[0][0] if len(moved) == 1 else None
-        self._movement(program, sender, "transferred", -value, block, index, 0, log.tx_hash, timestamp,
+        self._movement(program, sender, MovementKind.TRANSFERRED, -value, block, index, 0, log.tx_hash, timestamp,
                        counterparty=receiver, epoch=single_epoch)
-        self._movement(program, receiver, "transferred", value, block, index, 1, log.tx_hash, timestamp,
+        self._movement(program, receiver, MovementKind.TRANSFERRED, value, block, index, 1, log.tx_hash, timestamp,
                        counterparty=sender, epoch=single_epoch)
-        self._daily(program, timestamp, "transferred", value)
+        self._daily(program, timestamp, DailyCounter.TRANSFERRED, value)
 
-    def _classify_burn(self, program: str, holder: str, value: int, context: "_TransactionContext") -> tuple[str, str | None, int | None]:
+    def _classify_burn(self, program: str, holder: str, value: int,
+                       context: "_TransactionContext") -> tuple[MovementKind, str | None, int | None]:
         redeemed = context.take("Redeemed", program, _REDEEMED_BY, (holder, value))
         if redeemed is not None:
-            return "redeemed", redeemed.args["merchant"], redeemed.args["reward_id"]
+            return MovementKind.REDEEMED, redeemed.args["merchant"], redeemed.args["reward_id"]
         if context.take("Revoked", program, _REVOKED_FROM, (holder, value)) is not None:
-            return "revoked", None, None
+            return MovementKind.REVOKED, None, None
         exchanged = context.take("Exchanged", self.exchange, _EXCHANGED_FROM, (holder, program, value))
         if exchanged is not None:
-            return "exchanged", exchanged.args["to_token"], None
-        return "burned", None, None
+            return MovementKind.EXCHANGED, exchanged.args["to_token"], None
+        return MovementKind.BURNED, None, None
 
     def _apply_redeemed(self, log: DecodedLog, timestamp: int) -> None:
         program, args = log.contract, log.args
@@ -245,7 +247,7 @@ class Projector:
                               redemptions=reward["redemptions"] + args["quantity"],
                               points_redeemed=reward["points_redeemed"] + points)
         self._merchant(program, args["merchant"], "redeemed", points)
-        self._daily(program, timestamp, "redeemed", points)
+        self._daily(program, timestamp, DailyCounter.REDEEMED, points)
 
     def _apply_exchange_event(self, log: DecodedLog, timestamp: int) -> None:
         args = log.args
@@ -265,12 +267,12 @@ class Projector:
             route["volume_out"] += amount_out
             route["exchanges"] += 1
             if args["from_token"] in self.params:
-                self._daily(args["from_token"], timestamp, "exchanged_out", amount_in)
+                self._daily(args["from_token"], timestamp, DailyCounter.EXCHANGED_OUT, amount_in)
 
     # ---------------------------------------------------------------- rows
 
-    def _movement(self, program: str, account: str, kind: str, amount: int, block: int, log_index: int, seq: int,
-                  tx_hash: str | None, timestamp: int, *, counterparty: str | None = None,
+    def _movement(self, program: str, account: str, kind: MovementKind, amount: int, block: int, log_index: int,
+                  seq: int, tx_hash: str | None, timestamp: int, *, counterparty: str | None = None,
                   reward_id: int | None = None, epoch: int | None = None) -> None:
         self.facts["movement"].append((block, log_index, seq, program, account, kind, amount, counterparty, epoch,
                                        reward_id, tx_hash, timestamp))
@@ -323,23 +325,24 @@ class Projector:
                    "approved": False, "volume_in": 0, "volume_out": 0, "exchanges": 0}
         return self.state.add("route", (from_token, to_token), default)
 
-    def _daily(self, program: str, timestamp: int, column: str | None = None, amount: int = 0) -> Row:
+    def _daily(self, program: str, timestamp: int, counter: DailyCounter | None = None, amount: int = 0) -> Row:
         key = (program, day_of(timestamp))
         row = self._days.get(key)
         if key not in self._days_before:
             self._days_before[key] = None if row is None else row.copy()
         if row is None:
-            row = self._days[key] = {"program": program, "day": key[1], "issued": 0, "redeemed": 0, "expired": 0,
-                                     "revoked": 0, "burned": 0, "transferred": 0, "exchanged_in": 0,
-                                     "exchanged_out": 0, "supply": 0}
-        if column is not None:
-            row[column] += amount
+            row = self._days[key] = {"program": program, "day": key[1], **dict.fromkeys(_COUNTERS, 0), "supply": 0}
+        if counter is not None:
+            row[counter] += amount
         return row
 
     def _record_supply(self, program: str, timestamp: int) -> None:
         supply = self.state.tables["program"][(program,)]["total_supply"]
         self._daily(program, timestamp)["supply"] = supply
 
+
+# Rows are keyed by plain strings: the undo journal's JSON takes no other keys.
+_COUNTERS = tuple(counter.value for counter in DailyCounter)
 
 _EXCHANGED_IN = "Exchanged (the minting side)"
 

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from points.alliance import load_alliance
-from devtools.devchain import as_address, calldata, words
+from chain.calldata import as_address, calldata, words
 from points.manifest import Manifest
 from points.settings import REPO_ROOT, Settings
 from tests.api_support import serve_api

@@ -3,25 +3,20 @@
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Response
 from sqlalchemy import bindparam, select, true
 
 from api.database import NotIndexed, Reader
-from api.dependencies import database
+from api.dependencies import IndexedDatabase
 from api.models import Account, ErrorMessage, Movement
+from api.movements import movements_page
 from api.pagination import Page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.params import DEFAULT_LIMIT, Address, Cursor, KindFilter, Limit, ProgramFilter
+from api.queries import ANY_MOVEMENT_OF_ACCOUNT, BALANCES, CHECKPOINT, GROUPS, PROGRAMS
 from api.responses import validated
-from api.routes.movements import MOVEMENTS, KindFilter, ProgramFilter, movements_page
 from api.timestamps import utc
-from database.schema import Balance, Checkpoint, EpochGroup
-from database.schema import Program as ProgramTable
 
 router = APIRouter(tags=["accounts"])
-PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]
-BALANCES = Balance.__table__  # type: ignore[attr-defined]
-GROUPS = EpochGroup.__table__  # type: ignore[attr-defined]
-CHECKPOINT = Checkpoint.__table__  # type: ignore[attr-defined]
 AccountAddress = Annotated[Address, Path(description="the account's address, in any case")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no activity of this account"}}
 
@@ -38,13 +33,12 @@ ACCOUNT_VIEW = (
         .outerjoin(GROUPS, (GROUPS.c.program == PROGRAMS.c.address) & (GROUPS.c.account == bindparam("account"))))
     .order_by(PROGRAMS.c.key, GROUPS.c.expires_at))
 BALANCE_COLUMN = list(ACCOUNT_VIEW.selected_columns).index(BALANCES.c.balance)
-ANY_MOVEMENT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam("account")).limit(1)
 
 
 @router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
-async def get_account(address: AccountAddress, request: Request) -> Response:
+async def get_account(address: AccountAddress, db: IndexedDatabase) -> Response:
     """The account's balance in every program, its points by expiry (soonest first) and the next expiry."""
-    rows = await database(request).read(lambda reader: _account_rows(reader, address))
+    rows = await db.read(lambda reader: _account_rows(reader, address))
     programs: dict[str, dict[str, Any]] = {}
     for _block, _timestamp, program_address, key, symbol, name, balance, epoch, amount, expires_at in rows:
         program = programs.get(program_address)
@@ -70,11 +64,9 @@ def _account_rows(reader: Reader, address: str) -> Sequence[tuple[Any, ...]]:
 
 
 @router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
-async def get_history(address: AccountAddress, request: Request,
-                      program: ProgramFilter = None, kind: KindFilter = None,
-                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def get_history(address: AccountAddress, db: IndexedDatabase, program: ProgramFilter = None,
+                      kind: KindFilter = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every movement of the account's points, newest first."""
-    db = database(request)
     rows, response = await movements_page(db, address, program, kind, limit, cursor)
     if not rows and cursor is None and not await db.read(lambda reader: _has_history(reader, address)):
         raise _no_activity(address)
@@ -86,4 +78,4 @@ def _no_activity(address: str) -> HTTPException:
 
 
 def _has_history(reader: Reader, address: str) -> bool:
-    return bool(reader.rows(ANY_MOVEMENT, {"account": address}))
+    return bool(reader.rows(ANY_MOVEMENT_OF_ACCOUNT, {"account": address}))

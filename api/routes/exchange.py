@@ -2,26 +2,35 @@
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Select, bindparam, func, select
 
-from api.dependencies import database
+from api.dependencies import IndexedDatabase
 from api.models import Route, Settlement
-from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
+from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
+from api.queries import EXCHANGES, ROUTES, after_parameters, ascending_list_query
 from api.responses import uint256_text
-from database.schema import Exchange as ExchangeTable
-from database.schema import Route as RouteTable
 
 router = APIRouter(prefix="/exchange", tags=["exchange"])
-ROUTES = RouteTable.__table__  # type: ignore[attr-defined]
-EXCHANGES = ExchangeTable.__table__  # type: ignore[attr-defined]
 SECONDS_PER_DAY = 86_400
 EPOCH_DAY = date(1970, 1, 1)
 ROUTE_KEY = ("from_program", "to_program")
-Period = Literal["day", "week", "month"]
+
+
+class SettlementPeriod(StrEnum):
+    """The length of a settlement period (UTC)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+PeriodLength = Annotated[SettlementPeriod, Query(description="length of a settlement period (UTC)")]
 
 
 def _day_period(day: date) -> tuple[str, date]:
@@ -37,47 +46,60 @@ def _month_period(day: date) -> tuple[str, date]:
     return day.strftime("%Y-%m"), day.replace(day=1)
 
 
-PERIODS: dict[Period, Callable[[date], tuple[str, date]]] = {
-    "day": _day_period, "week": _week_period, "month": _month_period,
+PERIODS: dict[SettlementPeriod, Callable[[date], tuple[str, date]]] = {
+    SettlementPeriod.DAY: _day_period, SettlementPeriod.WEEK: _week_period, SettlementPeriod.MONTH: _month_period,
 }
 
 
-@router.get("/routes", response_model=Page[Route])
-def list_routes(request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
-    """Every route either side has configured, with its rate, cap, consent and volumes, by program pair."""
-    after = decode_cursor("routes", cursor, (str, str))
-    query = ascending_list_query(ROUTES, ROUTE_KEY, (), after is not None)
-    with database(request).connect() as connection:
-        result = connection.execute(query, {"limit": limit + 1, **after_parameters(ROUTE_KEY, after)})
-        rows = [uint256_text(row, "rate_num", "rate_den", "cap") for row in result.mappings()]
-    return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
-
-
-@router.get("/settlement", response_model=Page[Settlement])
-def settlement(request: Request,
-               period: Annotated[Period, Query(description="length of a settlement period (UTC)")] = "month",
-               from_program: Annotated[Address | None, Query(description="only exchanges out of this program")] = None,
-               to_program: Annotated[Address | None, Query(description="only exchanges into this program")] = None,
-               since: Annotated[Day | None, Query(description="first day counted (UTC)")] = None,
-               until: Annotated[Day | None, Query(description="last day counted (UTC)")] = None,
-               limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
-    """Per pair of programs and period: points burnt on the sending side and issued on the receiving side,
-    oldest period first."""
-    after = decode_cursor(f"settlement:{period}", cursor, (str, str, str))
+@cache
+def daily_exchanges_query(from_program: bool, to_program: bool, since: bool, until: bool) -> Select[Any]:
+    """Points burnt, points issued and exchanges per pair of programs and UTC day number."""
     day = EXCHANGES.c.timestamp // SECONDS_PER_DAY
     query = (select(EXCHANGES.c.from_program, EXCHANGES.c.to_program, day.label("day"),
                     func.sum(EXCHANGES.c.amount_in), func.sum(EXCHANGES.c.amount_out), func.count())
              .group_by(EXCHANGES.c.from_program, EXCHANGES.c.to_program, day))
-    for column, value in ((EXCHANGES.c.from_program, from_program), (EXCHANGES.c.to_program, to_program)):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(EXCHANGES.c.timestamp >= (since - EPOCH_DAY).days * SECONDS_PER_DAY)
-    if until is not None:
-        query = query.where(EXCHANGES.c.timestamp < ((until - EPOCH_DAY).days + 1) * SECONDS_PER_DAY)
+    for column, wanted in ((EXCHANGES.c.from_program, from_program), (EXCHANGES.c.to_program, to_program)):
+        if wanted:
+            query = query.where(column == bindparam(column.name))
+    if since:
+        query = query.where(EXCHANGES.c.timestamp >= bindparam("since"))
+    if until:
+        query = query.where(EXCHANGES.c.timestamp < bindparam("until"))
+    return query
+
+
+@router.get("/routes", response_model=Page[Route])
+async def list_routes(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+    """Every route either side has configured, with its rate, cap, consent and volumes, by program pair."""
+    after = decode_cursor("routes", cursor, (str, str))
+    query = ascending_list_query(ROUTES, ROUTE_KEY, (), after is not None)
+    parameters = {"limit": limit + 1, **after_parameters(ROUTE_KEY, after)}
+    rows = [uint256_text(row, "rate_num", "rate_den", "cap")
+            for row in await db.read(lambda reader: reader.dicts(query, parameters))]
+    return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
+
+
+@router.get("/settlement", response_model=Page[Settlement])
+async def settlement(db: IndexedDatabase, period: PeriodLength = SettlementPeriod.MONTH,
+                     from_program: Annotated[Address | None, Query(description="only exchanges out of this "
+                                                                               "program")] = None,
+                     to_program: Annotated[Address | None, Query(description="only exchanges into this "
+                                                                             "program")] = None,
+                     since: Annotated[Day | None, Query(description="first day counted (UTC)")] = None,
+                     until: Annotated[Day | None, Query(description="last day counted (UTC)")] = None,
+                     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+    """Per pair of programs and period: points burnt on the sending side and issued on the receiving side,
+    oldest period first."""
+    after = decode_cursor(f"settlement:{period}", cursor, (str, str, str))
+    parameters = {
+        "from_program": from_program, "to_program": to_program,
+        "since": None if since is None else (since - EPOCH_DAY).days * SECONDS_PER_DAY,
+        "until": None if until is None else ((until - EPOCH_DAY).days + 1) * SECONDS_PER_DAY,
+    }
+    query = daily_exchanges_query(from_program is not None, to_program is not None, since is not None,
+                                  until is not None)
+    days = await db.read(lambda reader: reader.rows(query, parameters))
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
-    with database(request).connect() as connection:
-        days = connection.execute(query).all()
     for sender, receiver, day_number, burnt, issued, count in days:
         name, start = PERIODS[period](EPOCH_DAY + timedelta(days=int(day_number)))
         entry = totals.setdefault((start.isoformat(), sender, receiver), {

@@ -1,11 +1,11 @@
 """How far the indexed database is behind the chain, and what this API serves."""
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Response
 
-from api.database import CHECKPOINT, NotIndexed
-from api.dependencies import database
+from api.database import NotIndexed
+from api.dependencies import IndexedDatabase
 from api.models import Health, Version
+from api.queries import CHECKPOINT_ROW
 from api.responses import validated
 from api.timestamps import utc
 from database.versions import head_revision
@@ -18,15 +18,14 @@ _SCHEMA_REVISION = head_revision()
 
 
 @router.get("/health", response_model=Health)
-def health(request: Request) -> Response:
+async def health(db: IndexedDatabase) -> Response:
     """The indexed block, the chain head the indexer last saw, and the lag between them.
 
     Answers 200 even before the indexer has written anything, with status `not_indexed`, so that
     monitoring can tell a starting system from a broken one.
     """
     try:
-        with database(request).connect() as connection:
-            row = connection.execute(select(CHECKPOINT)).mappings().first()
+        row = await db.read(lambda reader: reader.first(CHECKPOINT_ROW, {}))
     except NotIndexed:
         row = None
     if row is None:

@@ -3,26 +3,24 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, func, select, tuple_
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, tuple_
 
-from api.dependencies import database
+from api.dependencies import IndexedDatabase
 from api.models import Merchant, Redemption, Reward
-from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.pagination import Page, decode_cursor, page
+from api.params import DEFAULT_LIMIT, Address, Cursor, Limit, ProgramFilter
+from api.queries import LIMIT, MERCHANTS, REDEMPTIONS, REWARDS, after_parameters, ascending_list_query
 from api.responses import uint256_text
-from api.routes.movements import MERCHANTS, REWARDS
 from api.timestamps import utc
-from database.schema import Redemption as RedemptionTable
 
 router = APIRouter(tags=["merchants and rewards"])
-REDEMPTIONS = RedemptionTable.__table__  # type: ignore[attr-defined]
-ProgramFilter = Annotated[Address | None, Query(description="only this program's (token address)")]
-LIMIT = bindparam("limit", type_=Integer)
 # Names by primary key; '' where no row names the merchant (a reward listed by the owner for an
 # address that never was a merchant).
 MERCHANT_NAME = func.coalesce(MERCHANTS.c.name, "").label("merchant_name")
 REWARD_NAME = func.coalesce(REWARDS.c.name, "").label("reward_name")
+MERCHANT_KEY = ("program", "merchant")
+REWARD_KEY = ("program", "reward_id")
 
 
 def _merchant_of(table: Table) -> ColumnElement[bool]:
@@ -48,10 +46,6 @@ def redemptions_query(after: bool, program: bool, merchant: bool, holder: bool) 
     return query
 
 
-MERCHANT_KEY = ("program", "merchant")
-REWARD_KEY = ("program", "reward_id")
-
-
 @cache
 def rewards_query(filters: tuple[str, ...], after: bool) -> Select[Any]:
     """The catalog's page, each reward with its merchant's name."""
@@ -60,48 +54,46 @@ def rewards_query(filters: tuple[str, ...], after: bool) -> Select[Any]:
 
 
 @router.get("/merchants", response_model=Page[Merchant])
-def list_merchants(request: Request, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
-                   cursor: Cursor = None) -> Response:
+async def list_merchants(db: IndexedDatabase, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
+                         cursor: Cursor = None) -> Response:
     """Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
     address."""
     after = decode_cursor("merchants", cursor, (str, str))
     filters = {"program": program} if program is not None else {}
     query = ascending_list_query(MERCHANTS, MERCHANT_KEY, tuple(filters), after is not None)
-    with database(request).connect() as connection:
-        result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(MERCHANT_KEY, after)})
-        rows = [uint256_text(row, "cap") for row in result.mappings()]
+    parameters = {"limit": limit + 1, **filters, **after_parameters(MERCHANT_KEY, after)}
+    rows = [uint256_text(row, "cap") for row in await db.read(lambda reader: reader.dicts(query, parameters))]
     return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
 @router.get("/rewards", response_model=Page[Reward])
-def list_rewards(request: Request, program: ProgramFilter = None,
-                 active: Annotated[bool | None, Query(description="only active (true) or retired (false) rewards")] = None,
-                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_rewards(db: IndexedDatabase, program: ProgramFilter = None,
+                       active: Annotated[bool | None, Query(description="only active (true) or retired (false) "
+                                                                        "rewards")] = None,
+                       limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """The rewards catalog with names, price, stock and redemptions, by program and reward id."""
     after = decode_cursor("rewards", cursor, (str, int))
     filters = {name: value for name, value in (("program", program), ("active", active)) if value is not None}
     query = rewards_query(tuple(filters), after is not None)
-    with database(request).connect() as connection:
-        result = connection.execute(query, {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)})
-        rows = [uint256_text(row, "price", "stock") for row in result.mappings()]
+    parameters = {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)}
+    rows = [uint256_text(row, "price", "stock")
+            for row in await db.read(lambda reader: reader.dicts(query, parameters))]
     return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 
 @router.get("/redemptions", response_model=Page[Redemption])
-def list_redemptions(request: Request, program: ProgramFilter = None,
-                     merchant: Annotated[Address | None, Query(description="only rewards of this merchant")] = None,
-                     holder: Annotated[Address | None, Query(description="only this customer's")] = None,
-                     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_redemptions(db: IndexedDatabase, program: ProgramFilter = None,
+                           merchant: Annotated[Address | None, Query(description="only rewards of this "
+                                                                                 "merchant")] = None,
+                           holder: Annotated[Address | None, Query(description="only this customer's")] = None,
+                           limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Redemptions, newest first."""
     after = decode_cursor("redemptions", cursor, (int, int))
     parameters = {"limit": limit + 1, "program": program, "merchant": merchant, "holder": holder}
     if after is not None:
         parameters |= {"after_block": after[0], "after_log_index": after[1]}
     query = redemptions_query(after is not None, program is not None, merchant is not None, holder is not None)
-    with database(request).connect() as connection:
-        rows = []
-        for row in connection.execute(query, parameters).mappings():
-            item = dict(row)
-            item["time"] = utc(item.pop("timestamp"))
-            rows.append(item)
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
+    for row in rows:
+        row["time"] = utc(row.pop("timestamp"))
     return page(Page[Redemption], "redemptions", rows, limit, lambda row: (row["block"], row["log_index"]))

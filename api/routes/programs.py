@@ -2,28 +2,22 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
-from sqlalchemy import Connection, Integer, bindparam, select, tuple_
+from fastapi import APIRouter, HTTPException, Path, Response
+from sqlalchemy import bindparam, select, tuple_
 
 from api.database import Reader
-from api.dependencies import database
+from api.dependencies import IndexedDatabase
 from api.models import ErrorMessage, Holder, Program
-from api.pagination import Page, after_parameters, ascending_list_query, decode_cursor, page
-from api.responses import validated
+from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
-from database.schema import Balance
-from database.schema import Program as ProgramTable
+from api.queries import BALANCES, LIMIT, PROGRAM_EXISTS, PROGRAMS, after_parameters, ascending_list_query
+from api.responses import validated
 
 router = APIRouter(tags=["programs"])
-PROGRAMS = ProgramTable.__table__  # type: ignore[attr-defined]
-BALANCES = Balance.__table__  # type: ignore[attr-defined]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no such program"}}
 TokenAddress = Annotated[Address, Path(description="the program's token address, in any case")]
-LIMIT = bindparam("limit", type_=Integer)
 
-# Statements are built once: building one per request costs more than running it.
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
-PROGRAM_EXISTS = select(PROGRAMS.c.address).where(PROGRAMS.c.address == bindparam("address"))
 PROGRAM_KEY = ("address",)
 # Largest balance first, ties by account (descending too, so that one index range serves every page).
 _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.program == bindparam("program"))
@@ -33,41 +27,35 @@ HOLDERS_AFTER = _HOLDERS.where(tuple_(BALANCES.c.balance, BALANCES.c.account)
                                < tuple_(bindparam("balance"), bindparam("account")))
 
 
-def program_or_404(connection: Connection, address: str) -> dict[str, Any]:
-    row = connection.execute(PROGRAM, {"address": address}).mappings().first()
-    if row is None:
-        raise _no_program(address)
-    return dict(row)
-
-
 def _no_program(address: str) -> HTTPException:
     return HTTPException(404, f"no program at {address} in this deployment")
 
 
 @router.get("/programs", response_model=Page[Program])
-def list_programs(request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+async def list_programs(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Every program of the alliance, by address."""
     after = decode_cursor("programs", cursor, (str,))
     query = ascending_list_query(PROGRAMS, PROGRAM_KEY, (), after is not None)
-    with database(request).connect() as connection:
-        result = connection.execute(query, {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)})
-        rows = [dict(row) for row in result.mappings()]
+    parameters = {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)}
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
     return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
 
 @router.get("/programs/{token}", response_model=Program, responses=NOT_FOUND)
-def get_program(token: TokenAddress, request: Request) -> Response:
+async def get_program(token: TokenAddress, db: IndexedDatabase) -> Response:
     """One program: its settings, supply and number of holders."""
-    with database(request).connect() as connection:
-        return validated(Program, program_or_404(connection, token))
+    program = await db.read(lambda reader: reader.first(PROGRAM, {"address": token}))
+    if program is None:
+        raise _no_program(token)
+    return validated(Program, program)
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-async def list_holders(token: TokenAddress, request: Request, limit: Limit = DEFAULT_LIMIT,
+async def list_holders(token: TokenAddress, db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT,
                        cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))
-    rows = await database(request).read(lambda reader: _holders(reader, token, limit + 1, after))
+    rows = await db.read(lambda reader: _holders(reader, token, limit + 1, after))
     return page(Page[Holder], f"holders:{token}", rows, limit, lambda row: (row["balance"], row["account"]))
 
 

@@ -3,24 +3,23 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Integer, Select, bindparam, select, tuple_
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Select, bindparam, select, tuple_
 
-from api.dependencies import database
+from api.dependencies import IndexedDatabase
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
-from database.schema import DailyStat as DailyStatTable
+from api.params import DEFAULT_LIMIT, Cursor, Day, Limit, ProgramFilter
+from api.queries import DAILY, LIMIT
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
-DAILY = DailyStatTable.__table__  # type: ignore[attr-defined]
 
 
 @cache
 def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[Any]:
     # The table's key order: no sort, whatever the number of days.
     key = (DAILY.c.program, DAILY.c.day)
-    query = select(DAILY).order_by(*key).limit(bindparam("limit", type_=Integer))
+    query = select(DAILY).order_by(*key).limit(LIMIT)
     if program:
         query = query.where(DAILY.c.program == bindparam("program"))
     if since:
@@ -32,14 +31,13 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
     return query
 
 
-@router.get("/daily", response_model=Page[DailyStat])
-async def daily(request: Request,
-                program: Annotated[Address | None, Query(description="only this program (token address)")] = None,
+@router.get("/daily", response_model=Page[DailyStat])  # type: ignore[valid-type]
+async def daily(db: IndexedDatabase, program: ProgramFilter = None,
                 since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
                 until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
-    """Per program and UTC day with activity: points issued, redeemed, expired, exchanged in and out, and the
-    supply at the day's end; by program, then oldest day first."""
+    """Per program and UTC day with activity: points by kind of movement (issued, redeemed, expired, exchanged
+    in and out, ...) and the supply at the day's end; by program, then oldest day first."""
     after = decode_cursor("daily", cursor, (str, str))
     parameters: dict[str, Any] = {
         "limit": limit + 1, "program": program,
@@ -48,5 +46,6 @@ async def daily(request: Request,
     if after is not None:
         parameters |= {"after_program": after[0], "after_day": after[1]}
     query = daily_query(after is not None, program is not None, since is not None, until is not None)
-    rows = await database(request).read(lambda reader: reader.dicts(query, parameters))
-    return page(Page[DailyStat], "daily", rows, limit, lambda row: (row["program"], row["day"]))
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
+    return page(Page[DailyStat], "daily", rows, limit,  # type: ignore[valid-type]
+                lambda row: (row["program"], row["day"]))

@@ -14,22 +14,14 @@ import anyio
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select, tuple_
 
-from api.database import CHECKPOINT, Database
-from api.dependencies import database
+from api.database import Database, Reader
+from api.dependencies import IndexedDatabase
 from api.models import Movement
+from api.movements import CURSOR_LIST, CURSOR_SHAPE, movement_item, movement_key
 from api.pagination import decode_cursor, encode_cursor
-from api.params import Address
-from api.routes.movements import (
-    CURSOR_LIST,
-    CURSOR_SHAPE,
-    MOVEMENT_COLUMNS,
-    MOVEMENT_ORDER,
-    MOVEMENTS,
-    NAMED_MOVEMENTS,
-    movement_item,
-)
+from api.params import Address, ProgramFilter
+from api.queries import INDEXED_BLOCK, MOVEMENT_KEY, latest_movement_query, movements_after_query
 
 router = APIRouter(tags=["live"])
 POLL_SECONDS = 0.2
@@ -41,10 +33,10 @@ Key = tuple[int, int, int]
 @router.get("/stream", response_class=StreamingResponse, responses={200: {
     "description": "`text/event-stream`: `movement` events whose data is a Movement, `reorg` events "
                    "whose data is `{\"from_block\": n}`, and comment lines as heartbeats",
-    "content": {"text/event-stream": {"schema": Movement.model_json_schema()}},
+    "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/Movement"}}},
 }})
-async def stream(request: Request,
-                 program: Annotated[Address | None, Query(description="only this program's movements")] = None,
+async def stream(request: Request, db: IndexedDatabase,
+                 program: ProgramFilter = None,
                  account: Annotated[Address | None, Query(description="only this account's movements")] = None,
                  after: Annotated[str | None, Query(
                      max_length=512, description="start after this movement: a history or movements cursor, or an "
@@ -55,8 +47,8 @@ async def stream(request: Request,
     given movement."""
     start_after = last_event_id or after
     resume = decode_cursor(CURSOR_LIST, start_after, CURSOR_SHAPE) if start_after else None
-    feed = _Feed(database(request), program, account)
-    start: Key = resume if resume is not None else await anyio.to_thread.run_sync(feed.latest)  # type: ignore[assignment]
+    feed = _Feed(db, program, account)
+    start: Key = resume if resume is not None else await db.read(feed.latest)  # type: ignore[assignment]
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -64,37 +56,34 @@ async def stream(request: Request,
 class _Feed:
     def __init__(self, database: Database, program: str | None, account: str | None) -> None:
         self.database = database
-        self.filters = [column == value for column, value in ((MOVEMENTS.c.program, program),
-                                                               (MOVEMENTS.c.account, account)) if value is not None]
-        self.order = MOVEMENT_ORDER
+        self.filters = {name: value for name, value in (("program", program), ("account", account))
+                        if value is not None}
+        self._latest = latest_movement_query("program" in self.filters, "account" in self.filters)
+        self._after = movements_after_query("program" in self.filters, "account" in self.filters)
 
-    def latest(self) -> Key:
-        with self.database.connect() as connection:
-            row = connection.execute(select(*self.order).where(*self.filters)
-                                     .order_by(*(column.desc() for column in self.order)).limit(1)).first()
-        return (row[0], row[1], row[2]) if row else (-1, -1, -1)
+    def latest(self, reader: Reader) -> Key:
+        rows = reader.rows(self._latest, self.filters)
+        return (rows[0][0], rows[0][1], rows[0][2]) if rows else (-1, -1, -1)
 
-    def after(self, last: Key) -> tuple[int | None, list[dict[str, Any]]]:
+    def after(self, reader: Reader, last: Key) -> tuple[int | None, list[dict[str, Any]]]:
         """The indexed block and the movements after `last`, oldest first."""
-        with self.database.connect() as connection:
-            indexed = connection.execute(select(CHECKPOINT.c.indexed_block)).scalar()
-            rows = connection.execute(
-                select(*MOVEMENT_COLUMNS, MOVEMENTS.c.seq).select_from(NAMED_MOVEMENTS).where(tuple_(*self.order) > tuple_(*last), *self.filters)
-                .order_by(*self.order).limit(BATCH_ROWS)).mappings().all()
-        return indexed, [movement_item(row) for row in rows]
+        indexed = reader.rows(INDEXED_BLOCK, {})
+        rows = reader.dicts(self._after, {**self.filters, **dict(zip(MOVEMENT_KEY, last, strict=True)),
+                                          "limit": BATCH_ROWS})
+        return (indexed[0][0] if indexed else None), [movement_item(row) for row in rows]
 
 
 async def _events(request: Request, feed: _Feed, last: Key) -> AsyncIterator[bytes]:
     quiet = 0.0
     while not await request.is_disconnected():
-        indexed, rows = await anyio.to_thread.run_sync(feed.after, last)
+        indexed, rows = await feed.database.read(lambda reader: feed.after(reader, last))
         if indexed is not None and last[0] > indexed:
             # The blocks after `indexed` were rolled back: what was sent from them is void.
             last = (indexed, 2**31, 2**31)
             yield b"event: reorg\ndata: " + orjson.dumps({"from_block": indexed + 1}) + b"\n\n"
             continue
         for row in rows:
-            last = (row["block"], row["log_index"], row.pop("seq"))
+            last = movement_key(row)
             event_id = encode_cursor(CURSOR_LIST, last)
             yield (b"id: " + event_id.encode() + b"\nevent: movement\ndata: "
                    + orjson.dumps(Movement.model_validate(row).model_dump(mode="json")) + b"\n\n")

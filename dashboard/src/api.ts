@@ -1,144 +1,30 @@
-// The read API's responses (api/models.py) and how the dashboard asks for them.
+// The read API's responses and how the dashboard asks for them. Their types are generated from the
+// API's OpenAPI document (`openapi.ts`, written by `make dashboard`), never copied by hand.
 // Requests go to the same origin as the page, which the API serves at `/`.
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+import type { components } from "./openapi";
 
-export interface Health {
-  status: "ok" | "behind" | "not_indexed";
-  indexed_block: number | null;
-  indexed_time: string | null;
-  chain_head: number | null;
-  lag_blocks: number | null;
-}
+type Schemas = components["schemas"];
 
-export interface Program {
-  address: string;
-  key: string;
-  name: string;
-  symbol: string;
-  epoch_start: number;
-  epoch_length: number;
-  validity: number;
-  cap_period: number;
-  transferable: boolean;
-  paused: boolean;
-  owner: string;
-  total_supply: number;
-  holders: number;
-  deployed_block: number;
-}
-
-export interface Holder {
-  account: string;
-  balance: number;
-}
-
-export interface Expiry {
-  epoch: number;
-  amount: number;
-  expires_at: string;
-}
-
-export interface AccountProgram {
-  program: string;
-  key: string;
-  name: string;
-  symbol: string;
-  balance: number;
-  expiring: Expiry[];
-  next_expiry: Expiry | null;
-}
-
-export interface Account {
-  address: string;
-  indexed_block: number;
-  as_of: string;
-  programs: AccountProgram[];
-}
-
-export type MovementKind = "issued" | "redeemed" | "transferred" | "exchanged" | "revoked" | "burned" | "expired";
-
-export interface Movement {
-  program: string;
-  account: string;
-  kind: MovementKind;
-  amount: number;
-  counterparty: string | null;
-  // The counterparty's name when it is one of the program's merchants.
-  counterparty_name: string | null;
-  epoch: number | null;
-  reward_id: number | null;
-  reward_name: string | null;
-  block: number;
-  log_index: number;
-  tx_hash: string | null;
-  time: string;
-}
-
+export type Health = Schemas["Health"];
+export type Program = Schemas["Program"];
+export type Holder = Schemas["Holder"];
+export type Expiry = Schemas["Expiry"];
+export type AccountProgram = Schemas["AccountProgram"];
+export type Account = Schemas["Account"];
+export type MovementKind = Schemas["MovementKind"];
+export type Movement = Schemas["Movement"];
 // Caps, rates and the like are uint256 on chain: decimal strings, beyond a JavaScript number.
 // Names are public labels from the chain; "" where nothing named a merchant or reward.
-export interface Merchant {
-  program: string;
-  merchant: string;
-  name: string;
-  cap: string;
-  issued: number;
-  redeemed: number;
-}
+export type Merchant = Schemas["Merchant"];
+export type Reward = Schemas["Reward"];
+export type Route = Schemas["Route"];
+export type Settlement = Schemas["Settlement"];
+export type SettlementPeriod = Schemas["SettlementPeriod"];
+export type DailyStat = Schemas["DailyStat"];
 
-export interface Reward {
-  program: string;
-  reward_id: number;
-  name: string;
-  merchant: string;
-  merchant_name: string;
-  price: string;
-  stock: string;
-  active: boolean;
-  redemptions: number;
-  points_redeemed: number;
-}
-
-export interface Route {
-  from_program: string;
-  to_program: string;
-  rate_num: string;
-  rate_den: string;
-  cap: string;
-  approved: boolean;
-  volume_in: number;
-  volume_out: number;
-  exchanges: number;
-}
-
-export type SettlementPeriod = "day" | "week" | "month";
-
-export interface Settlement {
-  from_program: string;
-  to_program: string;
-  period: string;
-  period_start: string;
-  points_burnt: number;
-  points_issued: number;
-  exchanges: number;
-}
-
-export interface DailyStat {
-  program: string;
-  day: string;
-  issued: number;
-  redeemed: number;
-  expired: number;
-  revoked: number;
-  burned: number;
-  transferred: number;
-  exchanged_in: number;
-  exchanged_out: number;
-  supply: number;
-}
+/** Every list's envelope (the document has one per item type: Page_Movement_, Page_Holder_, ...). */
+export type Page<T> = Omit<Schemas["Page_Movement_"], "items"> & { items: T[] };
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {

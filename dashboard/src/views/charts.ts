@@ -35,9 +35,10 @@ function everyDay(stats: DailyStat[]): DailyStat[] {
   let previous = stats[0];
   for (let time = Date.parse(stats[0].day); time <= last; time += DAY_MS) {
     const date = new Date(time).toISOString().slice(0, 10);
+    // Every counter is named, so that the compiler notices one the API adds.
     previous = byDay.get(date) ?? {
-      ...previous, day: date, issued: 0, redeemed: 0, expired: 0, revoked: 0, burned: 0, transferred: 0,
-      exchanged_in: 0, exchanged_out: 0,
+      program: previous.program, day: date, supply: previous.supply, issued: 0, redeemed: 0, expired: 0, revoked: 0,
+      burned: 0, transferred: 0, exchanged_in: 0, exchanged_out: 0,
     };
     days.push(previous);
   }
