@@ -1,4 +1,4 @@
-"""The indexer suite (issue 6): backfill speed against the eth_getLogs ceiling, memory, follow latency.
+"""The indexer suite: backfill speed against the eth_getLogs ceiling, memory, follow latency.
 
 The indexer runs as users run it, `python -m indexer run`, in a child process; its own report
 ("indexed N events ... in S s") gives the rate, and the child's peak RSS the memory. The speed

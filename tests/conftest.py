@@ -8,12 +8,10 @@ from pathlib import Path
 from ape.contracts import ContractInstance
 from ape.exceptions import TransactionError
 from ape_ethereum.trace import Trace
-from eth_account import Account
 import pytest
 
 from points.manifest import Manifest, load_manifest
-from points.signing import DOMAIN_TYPE, PERMIT_TYPE
-from tests.scripts_support import Node, anvil, ape_run, deploy
+from tests.support.services import Node, anvil, ape_run, deploy
 
 EPOCH_LENGTH = 1_000
 VALIDITY = 6
@@ -53,16 +51,6 @@ def bob(accounts):
 
 
 @pytest.fixture(scope="session")
-def carol(accounts):
-    return accounts[4]
-
-
-@pytest.fixture(scope="session")
-def stranger(accounts):
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
 def deploy_token(project, owner) -> Callable[..., ContractInstance]:
     """Deploys a PointsToken; keyword arguments override the test defaults."""
 
@@ -98,17 +86,6 @@ def travel(chain) -> Callable[[int], None]:
     return travel_by
 
 
-@pytest.fixture
-def travel_to_epoch(chain) -> Callable[[ContractInstance, int], None]:
-    """Mines a block at the first second of `epoch` of `token` (so the next transaction is in it)."""
-
-    def travel(token, epoch: int) -> None:
-        target = token.epoch_start() + epoch * token.epochLength()
-        chain.mine(timestamp=target)
-
-    return travel
-
-
 @pytest.fixture(scope="session")
 def pauser(accounts):
     """An account the tests name as a pauser (it holds no role until `set_pauser`)."""
@@ -121,46 +98,8 @@ def new_owner(accounts):
     return accounts[7]
 
 
-@pytest.fixture(scope="session")
-def sign_permit(chain) -> Callable[..., tuple[int, bytes, bytes]]:
-    """Signs an EIP-2612 permit with `signer`'s private key (eth-account typed-data signing).
-
-    Returns `(v, r, s)` ready for `token.permit`. The domain is the token's (name, version "1",
-    the chain id, the token's address) and the nonce is `token.nonces(owner)`; each can be
-    overridden to forge a wrong signature. `owner` defaults to `signer`'s address.
-    """
-
-    def sign(token, signer, spender, value, deadline, *, owner=None, nonce=None, **domain):
-        def address(account) -> str:
-            return str(getattr(account, "address", account))
-
-        owner = address(owner if owner is not None else signer)
-        message = {
-            "types": {"EIP712Domain": DOMAIN_TYPE, "Permit": PERMIT_TYPE},
-            "primaryType": "Permit",
-            "domain": {
-                "name": token.name(),
-                "version": "1",
-                "chainId": chain.chain_id,
-                "verifyingContract": address(token),
-            }
-            | domain,
-            "message": {
-                "owner": owner,
-                "spender": address(spender),
-                "value": value,
-                "nonce": token.nonces(owner) if nonce is None else nonce,
-                "deadline": deadline,
-            },
-        }
-        signed = Account.sign_typed_data(signer.private_key, full_message=message)
-        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
-
-    return sign
-
-
 # Blocks with no activity between the deployment and the demo: the indexer's ranges grow wide over
-# them (wide enough for tests/flaky_rpc.py to refuse `eth_getLogs`), as on a real chain's backfill.
+# them (wide enough for tests/support/flaky_rpc.py to refuse `eth_getLogs`), as on a real chain's backfill.
 DEMO_EMPTY_BLOCKS = 1_500
 
 

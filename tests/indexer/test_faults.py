@@ -1,0 +1,82 @@
+"""The indexer against a flaky node: dropped connections, late answers, HTTP 429 and 503, JSON-RPC
+rate limits and `eth_getLogs` ranges refused as too large, injected by a seeded proxy in front of
+Anvil (tests/support/flaky_rpc.py). Whatever the node does, the database ends equal to one indexed from
+Anvil directly; a node that goes away for good ends the run with one clear line, and the next run
+resumes from the last whole batch."""
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
+from tests.support.flaky_rpc import FAULTS, Faults, flaky_rpc
+from tests.support.services import Node, indexer
+
+SEED = 20261123
+# Everything the indexer mirrors, which must not depend on how its reads were split or retried;
+# `block` keeps the headers of whichever blocks were read, which does.
+COMPARED_TABLES = [name for name in (*STATE_BY_NAME, *FACTS_BY_NAME) if name != "block"]
+
+
+def index(manifest: Path, database: Path, rpc_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return indexer("run", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url,
+                   **environment)
+
+
+def contents(database: Path) -> dict[str, set[tuple]]:
+    with sqlite3.connect(database) as connection:
+        tables = {name: set(connection.execute(f"SELECT * FROM {name}").fetchall()) for name in COMPARED_TABLES}
+        tables["checkpoint"] = set(connection.execute("SELECT chain_id, indexed_block, indexed_hash FROM checkpoint"))
+    return tables
+
+
+@pytest.fixture(scope="module")
+def deployment(demo_chain, tmp_path_factory) -> tuple[Node, Path, dict[str, set[tuple]]]:
+    """The demo chain, and the database indexed from Anvil directly, without faults."""
+    reference = tmp_path_factory.mktemp("faults") / "reference.db"
+    run = index(demo_chain.manifest_file, reference, demo_chain.node.url)
+    assert run.returncode == 0, run.stderr
+    expected = contents(reference)
+    assert expected["movement"] and expected["rawevent"]
+    return demo_chain.node, demo_chain.manifest_file, expected
+
+
+def test_flaky_node_gives_the_same_database(deployment, tmp_path):
+    node, manifest, expected = deployment
+    database = tmp_path / "flaky.db"
+
+    with flaky_rpc(node.url, Faults(seed=SEED)) as proxy:
+        run = index(manifest, database, proxy.url)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert set(proxy.injected) >= {*FAULTS, "too many results", "delayed"}, proxy.injected
+    verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", node.url)
+    assert verified.returncode == 0, verified.stderr
+    assert ": 0 differ" in verified.stderr
+    assert contents(database) == expected
+
+
+def test_node_gone_for_good_gives_one_line_then_resume_completes(deployment, tmp_path):
+    node, manifest, expected = deployment
+    database = tmp_path / "interrupted.db"
+
+    # A few answers take the indexer into its backfill; then the node never answers again. Short
+    # pauses between the tries: the default back-off waits about 20 s before giving up.
+    with flaky_rpc(node.url, Faults(seed=SEED, rate=0.0, answers=12)) as proxy:
+        run = index(manifest, database, proxy.url, POINTS_RPC_MAX_BACKOFF="0.5")
+
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    # One error line, the last, not wrapped: the retries' warnings come before it.
+    assert errors == run.stderr.splitlines()[-1:], run.stderr[-3000:]
+    assert errors[0].startswith(f"error: the node at {proxy.url} did not answer after 8 attempts (")
+    interrupted = contents(database)
+    assert interrupted["checkpoint"] and interrupted["checkpoint"] != expected["checkpoint"]
+
+    resumed = index(manifest, database, node.url)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert contents(database) == expected
