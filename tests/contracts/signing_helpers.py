@@ -7,7 +7,6 @@ import sysconfig
 
 from ape.contracts import ContractContainer
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from ethpm_types import ContractType
 import vyper
@@ -15,12 +14,11 @@ from vyper.compiler.input_bundle import FilesystemInputBundle
 from vyper.compiler.settings import Settings
 
 from points.signing import (
-    DOMAIN_TYPE,
     EXCHANGE_DOMAIN_NAME,
-    PERMIT_TYPE,
-    REDEEM_TYPE,
     SigningDomain,
     exchange_typed_data,
+    permit_typed_data,
+    redeem_typed_data,
     signable,
 )
 
@@ -29,6 +27,7 @@ NO_REF = b"\x00" * 32
 
 # The order of the secp256k1 group: (r, s, v) and (r, n - s, v ^ 1) sign the same digest.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
 
 def address(account) -> str:
     return str(getattr(account, "address", account))
@@ -45,42 +44,38 @@ def assert_logs(receipt, *expected) -> None:
         assert mock == log, f"log {log!r} != expected {mock!r}"
 
 
-def _full_message(chain, token, primary_type, fields, message, domain_overrides) -> dict:
-    return {
-        "types": {"EIP712Domain": DOMAIN_TYPE, primary_type: fields},
-        "primaryType": primary_type,
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": address(token),
-        }
-        | domain_overrides,
-        "message": message,
-    }
+def _token_typed_data(chain, token, typed_data_of, *fields, domain: dict) -> dict:
+    """The typed data that `points.signing` builds for `token`'s domain, with any of the domain's
+    fields (name, version, chainId, verifyingContract) overridden to forge a wrong signature."""
+    typed_data = typed_data_of(SigningDomain(token.name(), chain.chain_id, address(token)), *fields)
+    typed_data["domain"] |= domain
+    return typed_data
 
 
-def _sign(chain, token, signer, primary_type, fields, message, domain_overrides):
-    full_message = _full_message(chain, token, primary_type, fields, message, domain_overrides)
-    return Account.sign_typed_data(signer.private_key, full_message=full_message)
+def _digest(typed_data: dict) -> bytes:
+    message = signable(typed_data)
+    return keccak(b"\x19" + message.version + message.header + message.body)
 
 
-def _redeem_message(token, holder, reward_id, quantity, max_points, deadline, nonce) -> dict:
-    return {
-        "holder": holder,
-        "rewardId": reward_id,
-        "quantity": quantity,
-        "maxPoints": max_points,
-        "nonce": token.nonces(holder) if nonce is None else nonce,
-        "deadline": deadline,
-    }
+def _key(signer) -> bytes:
+    """The private key of an ape test account or of an eth-account account."""
+    return signer.private_key if hasattr(signer, "private_key") else signer.key
+
+
+def _signature(signer, typed_data: dict):
+    return Account.sign_message(signable(typed_data), _key(signer))
+
+
+def _redeem(chain, token, holder, reward_id, quantity, max_points, deadline, nonce, domain) -> dict:
+    nonce = token.nonces(holder) if nonce is None else nonce
+    return _token_typed_data(
+        chain, token, redeem_typed_data, holder, reward_id, quantity, max_points, nonce, deadline, domain=domain
+    )
 
 
 def redeem_digest(chain, token, *, holder, reward_id, quantity, max_points, deadline, nonce=None, **domain) -> bytes:
     """The 32-byte EIP-712 digest of a `Redeem` message: what an ERC-1271 wallet is asked about."""
-    message = _redeem_message(token, address(holder), reward_id, quantity, max_points, deadline, nonce)
-    signable = encode_typed_data(full_message=_full_message(chain, token, "Redeem", REDEEM_TYPE, message, domain))
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+    return _digest(_redeem(chain, token, address(holder), reward_id, quantity, max_points, deadline, nonce, domain))
 
 
 def sign_redeem(
@@ -91,21 +86,19 @@ def sign_redeem(
     `holder` defaults to the signer and `nonce` to `token.nonces(holder)`; keyword arguments
     named like the domain's fields (name, version, chainId, verifyingContract) override it."""
     holder = address(holder if holder is not None else signer)
-    message = _redeem_message(token, holder, reward_id, quantity, max_points, deadline, nonce)
-    return bytes(_sign(chain, token, signer, "Redeem", REDEEM_TYPE, message, domain).signature)
+    typed_data = _redeem(chain, token, holder, reward_id, quantity, max_points, deadline, nonce, domain)
+    return bytes(_signature(signer, typed_data).signature)
 
 
 def sign_permit(chain, token, signer, spender, value, deadline, *, owner=None, nonce=None, **domain):
-    """`signer`'s EIP-2612 permit for `token` as `(v, r, s)`; `owner` defaults to the signer."""
+    """`signer`'s EIP-2612 permit for `token` as `(v, r, s)`; `owner` defaults to the signer, the
+    nonce to `token.nonces(owner)`, and domain fields may be overridden as for `sign_redeem`."""
     owner = address(owner if owner is not None else signer)
-    message = {
-        "owner": owner,
-        "spender": address(spender),
-        "value": value,
-        "nonce": token.nonces(owner) if nonce is None else nonce,
-        "deadline": deadline,
-    }
-    signed = _sign(chain, token, signer, "Permit", PERMIT_TYPE, message, domain)
+    nonce = token.nonces(owner) if nonce is None else nonce
+    typed_data = _token_typed_data(
+        chain, token, permit_typed_data, owner, address(spender), value, nonce, deadline, domain=domain
+    )
+    signed = _signature(signer, typed_data)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
@@ -138,8 +131,7 @@ def exchange_digest(
     typed_data = _exchange_typed_data(
         chain, exchange, account, from_token, to_token, amount_in, min_out, deadline, nonce, domain
     )
-    message = signable(typed_data)
-    return keccak(b"\x19" + message.version + message.header + message.body)
+    return _digest(typed_data)
 
 
 def sign_exchange(
@@ -153,14 +145,13 @@ def sign_exchange(
     typed_data = _exchange_typed_data(
         chain, exchange, account, from_token, to_token, amount_in, min_out, deadline, nonce, domain
     )
-    return bytes(Account.sign_message(signable(typed_data), signer.private_key).signature)
+    return bytes(_signature(signer, typed_data).signature)
 
 
 def sign_digest(signer, digest: bytes) -> bytes:
     """`signer`'s raw 65-byte (r, s, v) signature of a 32-byte digest, as a wallet's owner signs
     for an ERC-1271 proof."""
-    key = signer.private_key if hasattr(signer, "private_key") else signer.key  # an ape or eth-account account
-    return bytes(Account.unsafe_sign_hash(digest, key).signature)
+    return bytes(Account.unsafe_sign_hash(digest, _key(signer)).signature)
 
 
 def smart_wallet_container() -> ContractContainer:
