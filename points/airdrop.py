@@ -15,8 +15,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak
 
+from points.addresses import AddressError, checksummed
 from points.errors import PointsError
 
 MAX_CHUNK = 256
@@ -53,13 +54,15 @@ def read_grants(path: Path) -> list[Grant]:
             if len(cells) != 2:
                 raise PointsError(f"{path}:{number}: expected two columns, address,amount")
             address, amount = cells
-            if not is_address(address):
-                raise PointsError(f"{path}:{number}: {address!r} is not an address (0x followed by 40 hex digits)")
+            try:
+                recipient = checksummed(address)
+            except AddressError as error:
+                raise PointsError(f"{path}:{number}: {error}") from None
             if int(address, 16) == 0:
                 raise PointsError(f"{path}:{number}: points cannot be issued to the zero address")
             if not amount.isdigit() or int(amount) == 0:
                 raise PointsError(f"{path}:{number}: amount {amount!r} is not a whole number of points above 0")
-            grants.append(Grant(to_checksum_address(address), int(amount)))
+            grants.append(Grant(recipient, int(amount)))
     if not grants:
         raise PointsError(f"{path} lists no recipients")
     return grants

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from points.addresses import checksummed
 from points.errors import PointsError, invalid_file
 
 MAX_VALIDITY = 64
@@ -24,9 +24,7 @@ MAX_ROUTE_CAP = 2**63 - 1
 
 
 def _checksum(value: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise ValueError(f"{value!r} is not an address (0x followed by 40 hex digits)")
-    return to_checksum_address(value)
+    return checksummed(value)
 
 
 def _fits_on_chain(value: str) -> str:

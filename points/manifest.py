@@ -7,9 +7,10 @@ import json
 import os
 from pathlib import Path
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ValidationError, field_validator
 
+from points.addresses import checksummed
 from points.errors import PointsError, invalid_file
 
 
@@ -20,9 +21,7 @@ class ContractRecord(BaseModel):
     @field_validator("address")
     @classmethod
     def _checksummed(cls, value: str) -> str:
-        if not is_address(value):
-            raise ValueError(f"{value!r} is not an address")
-        return to_checksum_address(value)
+        return checksummed(value)
 
 
 class ProgramRecord(ContractRecord):
@@ -50,11 +49,11 @@ class Manifest(BaseModel):
         return [self.exchange.address, *(record.address for record in self.programs.values())]
 
     def program_by_address(self, address: str) -> tuple[str, ProgramRecord]:
-        checksummed = to_checksum_address(address)
+        wanted = to_checksum_address(address)
         for key, record in self.programs.items():
-            if record.address == checksummed:
+            if record.address == wanted:
                 return key, record
-        raise PointsError(f"{checksummed} is not a program of this deployment")
+        raise PointsError(f"{wanted} is not a program of this deployment")
 
     def save(self, path: Path) -> None:
         """Writes atomically, so that a crash never leaves half a manifest behind."""

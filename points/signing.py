@@ -15,9 +15,10 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from points.addresses import checksummed
 from points.errors import PointsError, invalid_file
 
 EIP712_VERSION = "1"
@@ -206,9 +207,7 @@ class SignedRedemption(BaseModel):
     @field_validator("token", "holder")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not is_address(value):
-            raise ValueError(f"{value!r} is not an address")
-        return to_checksum_address(value)
+        return checksummed(value)
 
     @field_validator("signature")
     @classmethod

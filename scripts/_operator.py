@@ -13,8 +13,9 @@ from ape.api import AccountAPI
 from ape.contracts import ContractInstance
 from ape.exceptions import ApeException, ContractLogicError
 from ape_accounts.accounts import InvalidPasswordError, KeyfileAccount
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak
 
+from points.addresses import AddressError, checksummed
 from points.errors import PointsError
 from points.manifest import Manifest, load_manifest
 from points.settings import DEPLOYMENTS_DIR, REPO_ROOT
@@ -120,9 +121,10 @@ def exchange_contract(manifest: Manifest) -> ContractInstance:
 
 def parse_address(value: str, what: str) -> str:
     """A checksummed address, or an error that names the bad argument."""
-    if not is_address(value):
-        raise PointsError(f"{what} {value!r} is not an address (0x followed by 40 hex digits)")
-    return to_checksum_address(value)
+    try:
+        return checksummed(value)
+    except AddressError as error:
+        raise PointsError(f"{what} {error}") from None
 
 
 def has_code(address: str) -> bool:

@@ -6,6 +6,7 @@ coffee chain's tills, 3 and 4 the airline's; 5 to 9 are customers here.
 
 import json
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +35,7 @@ BREAKFAST, BREAKFAST_PRICE = 2, 300
 
 
 @pytest.fixture(scope="module")
-def node() -> Node:
+def node() -> Iterator[Node]:
     with anvil() as started:
         yield started
 
@@ -169,6 +170,9 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
     revoked_reward = list_then_revoke_a_merchant(node, coffee)
     over_cap = tmp_path / "over-cap.csv"
     over_cap.write_text(f"{'0x' + '11' * 20},{COFFEE_CAP}\n{'0x' + '22' * 20},1\n")
+    typo = customer.address[:-1] + ("0" if customer.address[-1] != "0" else "1")  # one wrong digit
+    mistyped = tmp_path / "mistyped.csv"
+    mistyped.write_text(f"{'0x' + '11' * 20},5\n{typo},5\n")
     manifest = str(manifest_file)
     block = node.block_number()
 
@@ -185,12 +189,15 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
         ("relay-redeem", "--manifest", manifest, "--file", str(long_proof)),
         ("redeem", "--manifest", manifest, "--program", "coffee", "--reward", str(revoked_reward),
          "--account", "TEST::9"),
+        ("mint", "--manifest", manifest, "--program", "coffee", "--to", typo, "--amount", "5"),
+        ("airdrop", "--manifest", manifest, "--program", "coffee", "--csv", str(mistyped)),
+        ("balance", "--manifest", manifest, "--address", typo),
     ])
 
     errors = [outcome.error for outcome in outcomes]
     assert all(outcome.code == 1 for outcome in outcomes), errors
     (bad_address, over_the_cap, unknown_program, no_manifest, campaign_over_cap, poor, too_late, too_long,
-     of_a_revoked_merchant) = errors
+     of_a_revoked_merchant, mint_typo, airdrop_typo, balance_typo) = errors
     assert bad_address == "--to '0x1234' is not an address (0x followed by 40 hex digits)"
     assert over_the_cap.startswith(f"{COFFEE_CAP + 1} points are over what {COFFEE_TILL} may still issue in 'coffee'")
     assert "(its cap is 50000 per 86400 s)" in over_the_cap
@@ -203,6 +210,10 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
                         "signs with its key, in 65 bytes")
     assert of_a_revoked_merchant == (f"reward {revoked_reward} of 'coffee' cannot be redeemed: its merchant "
                                      f"{POP_UP} was revoked")
+    mismatch = f"{typo!r} fails its EIP-55 checksum (checksum mismatch: possible typo)"
+    assert mint_typo == f"--to {mismatch}"
+    assert airdrop_typo == f"{mistyped}:2: {mismatch}"
+    assert balance_typo == f"--address {mismatch}"
     assert node.block_number() == block
 
 
@@ -226,6 +237,7 @@ def test_airdrop_resumed_after_a_failure_halfway_issues_nothing_twice(node, mani
     # The owner pauses the program right after the first chunk is confirmed: the run fails halfway.
     first = subprocess.Popen(ape("airdrop", *arguments), cwd=REPO_ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, env=ape_environment(node))
+    assert first.stdout is not None
     output = []
     for line in first.stdout:
         output.append(line)
