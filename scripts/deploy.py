@@ -19,8 +19,9 @@ from points.alliance import AllianceConfig, ProgramConfig, load_alliance
 from points.caps import worst_case
 from points.errors import PointsError
 from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manifest
-from scripts._operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
 from points.settings import REPO_ROOT
+from scripts._catalog import merchant_names
+from scripts._operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
 
 DEFAULT_ALLIANCE = REPO_ROOT / "config" / "alliance.yaml"
 # The exchange is a merchant of every program a route leads to; this is its name there.
@@ -67,11 +68,6 @@ def _deploy_token(key: str, program: ProgramConfig, deployer: AccountAPI) -> Con
     )
 
 
-def _merchant_names(token: ContractInstance, from_block: int) -> dict[str, str]:
-    """Each merchant's name on chain: the token keeps names only in events, the latest `MerchantSet` wins."""
-    return {log.merchant: log.name for log in token.MerchantSet.range(from_block, chain.blocks.height + 1)}
-
-
 def _wanted_merchants(
     key: str, program: ProgramConfig, exchange: ContractInstance, alliance: AllianceConfig
 ) -> dict[str, tuple[int, str]]:
@@ -88,7 +84,7 @@ def _configure_program(
 ) -> None:
     """Grants merchants, lists rewards and sets the switches that differ from the file."""
     wanted = _wanted_merchants(key, program, exchange, alliance)
-    names = _merchant_names(token, block)
+    names = merchant_names(token, block)
     for merchant, (cap, name) in wanted.items():
         if (token.merchant_cap(merchant), names.get(merchant)) != (cap, name):
             send(f"{key}: merchant {merchant} ({name or 'no name'}) may issue {cap} per period", token.set_merchant,
