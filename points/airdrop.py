@@ -21,6 +21,8 @@ from points.addresses import AddressError, checksummed
 from points.errors import PointsError
 
 MAX_CHUNK = 256
+# No merchant may issue more in one cap period (the token's largest cap).
+MAX_AMOUNT = 2**96 - 1
 _REF_DOMAIN = b"points-airdrop-v1"
 
 
@@ -41,28 +43,67 @@ class Chunk:
         return sum(grant.amount for grant in self.grants)
 
 
-def read_grants(path: Path) -> list[Grant]:
-    """Every row, validated before anything is sent; an error names the line."""
+# Spreadsheets in locales whose decimal mark is a comma save CSV with semicolons.
+def _separator(text: str) -> str:
+    """`;` when the first non-empty line has semicolons and no comma, else `,`."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first and "," not in first else ","
+
+
+@dataclass(frozen=True)
+class Campaign:
+    grants: list[Grant]
+    merged: int  # addresses listed on several lines whose amounts were summed
+
+
+def read_campaign(path: Path, merge_duplicates: bool = False) -> Campaign:
+    """Every row, validated before anything is sent; an error names the line. A UTF-8 byte-order
+    mark (as Excel writes) is skipped and `;`-separated files are read too. An address on several
+    lines is refused, or with `merge_duplicates` issued the sum of its lines at its first line."""
+    rows = _rows(path)
+    lines: dict[str, list[int]] = {}
+    totals: dict[str, int] = {}
+    for number, grant in rows:
+        lines.setdefault(grant.address, []).append(number)
+        totals[grant.address] = totals.get(grant.address, 0) + grant.amount
+    repeated = {address: numbers for address, numbers in lines.items() if len(numbers) > 1}
+    if repeated and not merge_duplicates:
+        address, numbers = next(iter(repeated.items()))
+        more = f" (and {len(repeated) - 1} more repeated address(es))" if len(repeated) > 1 else ""
+        raise PointsError(f"{path}: {address} is on lines {', '.join(map(str, numbers))}{more}: remove the "
+                          "repeats, or pass --merge-duplicates to issue each address the sum of its lines")
+    return Campaign([Grant(address, total) for address, total in totals.items()], merged=len(repeated))
+
+
+def _rows(path: Path) -> list[tuple[int, Grant]]:
+    """The file's grants with their line numbers, each row checked."""
     if not path.is_file():
         raise PointsError(f"no campaign file at {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PointsError(f"{path} is not UTF-8 text: {error.reason} at byte {error.start}") from None
+    separator = _separator(text)
     grants = []
-    with path.open(newline="") as lines:
-        for number, row in enumerate(csv.reader(lines), start=1):
-            cells = [cell.strip() for cell in row]
-            if not any(cells) or (number == 1 and cells[0].lower() == "address"):
-                continue
-            if len(cells) != 2:
-                raise PointsError(f"{path}:{number}: expected two columns, address,amount")
-            address, amount = cells
-            try:
-                recipient = checksummed(address)
-            except AddressError as error:
-                raise PointsError(f"{path}:{number}: {error}") from None
-            if int(address, 16) == 0:
-                raise PointsError(f"{path}:{number}: points cannot be issued to the zero address")
-            if not amount.isdigit() or int(amount) == 0:
-                raise PointsError(f"{path}:{number}: amount {amount!r} is not a whole number of points above 0")
-            grants.append(Grant(recipient, int(amount)))
+    for number, row in enumerate(csv.reader(text.splitlines(), delimiter=separator), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells) or (number == 1 and cells[0].lower() == "address"):
+            continue
+        if len(cells) != 2:
+            raise PointsError(f"{path}:{number}: expected two columns, address{separator}amount")
+        address, amount = cells
+        try:
+            recipient = checksummed(address)
+        except AddressError as error:
+            raise PointsError(f"{path}:{number}: {error}") from None
+        if int(address, 16) == 0:
+            raise PointsError(f"{path}:{number}: points cannot be issued to the zero address")
+        if not (amount.isascii() and amount.isdigit()) or int(amount) == 0:
+            raise PointsError(f"{path}:{number}: amount {amount!r} is not a whole number of points above 0")
+        if int(amount) > MAX_AMOUNT:
+            raise PointsError(f"{path}:{number}: amount {amount} is more than any merchant may issue in a period "
+                              "(2**96 - 1)")
+        grants.append((number, Grant(recipient, int(amount))))
     if not grants:
         raise PointsError(f"{path} lists no recipients")
     return grants

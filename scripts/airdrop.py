@@ -11,10 +11,16 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 from ape.contracts import ContractInstance
 
-from points.airdrop import MAX_CHUNK, campaign_key, plan_chunks, read_grants
+from points.airdrop import MAX_CHUNK, campaign_key, plan_chunks, read_campaign
 from points.errors import PointsError
 from scripts._operator import (
-    check_mintable, current_manifest, manifest_option, merchant_signer, one_line_errors, program_token, send,
+    check_mintable,
+    current_manifest,
+    manifest_option,
+    merchant_signer,
+    one_line_errors,
+    program_token,
+    send,
 )
 
 
@@ -42,11 +48,16 @@ def _check_nothing_pending(address: str) -> None:
                    "the same file again as another campaign")
 @click.option("--chunk-size", type=click.IntRange(1, MAX_CHUNK), default=MAX_CHUNK, show_default=True,
               help="recipients per mint_batch transaction")
+@click.option("--merge-duplicates", is_flag=True,
+              help="issue an address listed on several lines the sum of its lines [default: refuse the file]")
 @one_line_errors
 def cli(ecosystem, network, account, manifest_file: Path | None, program_key: str, csv_file: Path,
-        campaign: str | None, chunk_size: int) -> None:
+        campaign: str | None, chunk_size: int, merge_duplicates: bool) -> None:
     manifest = current_manifest(ecosystem.name, network.name, manifest_file)
-    grants = read_grants(csv_file)
+    read = read_campaign(csv_file, merge_duplicates)
+    grants = read.grants
+    if read.merged:
+        click.echo(f"Warning: {read.merged} address(es) listed on several lines get the sum of their lines")
     token = program_token(manifest, program_key)
     merchant = merchant_signer(account, network.name, token, program_key)
     chunks = plan_chunks(grants, campaign_key(csv_file, campaign), chunk_size)
@@ -55,7 +66,9 @@ def cli(ecosystem, network, account, manifest_file: Path | None, program_key: st
     done = _issued_refs(token, merchant.address, manifest.program(program_key).block)
     remaining = [chunk for chunk in chunks if chunk.ref not in done]
     symbol = token.symbol()
-    click.echo(f"{len(grants)} recipients in {len(chunks)} chunk(s); {len(chunks) - len(remaining)} already issued")
+    issued = sum(len(chunk.grants) for chunk in chunks) - sum(len(chunk.grants) for chunk in remaining)
+    click.echo(f"{len(grants)} recipients in {len(chunks)} chunk(s); {issued} recipient(s) already issued "
+               f"({len(chunks) - len(remaining)} chunk(s))")
     if not remaining:
         click.echo("Nothing to send: this campaign is fully issued")
         return

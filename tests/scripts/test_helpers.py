@@ -7,12 +7,20 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from points.airdrop import Grant, campaign_key, plan_chunks, read_grants
+from points.airdrop import Campaign, Grant, campaign_key, plan_chunks, read_campaign
 from points.caps import worst_case
 from points.errors import PointsError
 from points.signing import (
-    EXCHANGE_DOMAIN_NAME, Signature, SignedRedemption, SigningDomain, exchange_typed_data, load_signed_redemption,
-    permit_typed_data, recover_signer, redeem_typed_data, sign_typed_data,
+    EXCHANGE_DOMAIN_NAME,
+    Signature,
+    SignedRedemption,
+    SigningDomain,
+    exchange_typed_data,
+    load_signed_redemption,
+    permit_typed_data,
+    recover_signer,
+    redeem_typed_data,
+    sign_typed_data,
 )
 
 ALICE = "0x" + "a1" * 20
@@ -28,20 +36,52 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_campaign_file_with_header_and_blank_lines(tmp_path):
     path = write(tmp_path, f"address,amount\n{ALICE},10\n\n {BOB} , 25 \n")
 
-    assert read_grants(path) == [Grant(to_checksum_address(ALICE), 10), Grant(to_checksum_address(BOB), 25)]
+    assert read_campaign(path) == Campaign([Grant(to_checksum_address(ALICE), 10), Grant(to_checksum_address(BOB), 25)],
+                                          merged=0)
+
+
+@pytest.mark.parametrize("encoded", [
+    "\ufeffaddress,amount\r\n{alice},10\r\n{bob},25\r\n".encode(),  # Excel's UTF-8 CSV: a byte-order mark, CRLF
+    "address;amount\n{alice};10\n{bob};25\n".encode(),  # a semicolon-separated export
+], ids=["byte-order-mark", "semicolons"])
+def test_spreadsheet_exports_are_read(tmp_path, encoded):
+    path = tmp_path / "campaign.csv"
+    path.write_bytes(encoded.replace(b"{alice}", ALICE.encode()).replace(b"{bob}", BOB.encode()))
+
+    assert read_campaign(path).grants == [Grant(to_checksum_address(ALICE), 10), Grant(to_checksum_address(BOB), 25)]
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "campaign.csv"
+    path.write_bytes(f"{ALICE},1\n".encode("utf-16"))  # "Unicode text" as some spreadsheets save it
+
+    with pytest.raises(PointsError, match="campaign.csv is not UTF-8 text"):
+        read_campaign(path)
+
+
+def test_a_repeated_address_is_refused_or_merged_when_asked(tmp_path):
+    path = write(tmp_path, f"{ALICE},10\n{BOB},5\n{ALICE.upper().replace('0X', '0x')},7\n")
+
+    with pytest.raises(PointsError, match=f"campaign.csv: {to_checksum_address(ALICE)} is on lines 1, 3: remove"):
+        read_campaign(path)
+    assert read_campaign(path, merge_duplicates=True) == Campaign(
+        [Grant(to_checksum_address(ALICE), 17), Grant(to_checksum_address(BOB), 5)], merged=1
+    )
 
 
 @pytest.mark.parametrize(("text", "message"), [
     (f"{ALICE},10\n0x12,5\n", "campaign.csv:2: '0x12' is not an address"),
     (f"{ALICE},0\n", "campaign.csv:1: amount '0' is not a whole number of points above 0"),
     (f"{ALICE},1.5\n", "campaign.csv:1: amount '1.5' is not a whole number"),
+    (f"{ALICE},{'9' * 85}\n", "campaign.csv:1: amount 99999"),
+    (f"{ALICE},²\n", "campaign.csv:1: amount '²' is not a whole number"),
     (f"{ALICE}\n", "campaign.csv:1: expected two columns, address,amount"),
     (f"{'0x' + '0' * 40},5\n", "campaign.csv:1: points cannot be issued to the zero address"),
     ("address,amount\n", "campaign.csv lists no recipients"),
 ])
 def test_campaign_file_errors_name_the_line(tmp_path, text, message):
     with pytest.raises(PointsError, match=message.replace(".", r"\.").replace("(", r"\(")):
-        read_grants(write(tmp_path, text))
+        read_campaign(write(tmp_path, text))
 
 
 def test_chunk_refs_depend_on_campaign_position_and_rows(tmp_path):
@@ -55,7 +95,7 @@ def test_chunk_refs_depend_on_campaign_position_and_rows(tmp_path):
     assert len({chunk.ref for chunk in by_file}) == 3
     relabelled = plan_chunks(grants, campaign_key(path, "member day, March"), size=2)
     assert not {chunk.ref for chunk in relabelled} & {chunk.ref for chunk in by_file}
-    edited = plan_chunks(grants[:4] + [Grant(BOB, 5)], campaign_key(path, "member day, March"), size=2)
+    edited = plan_chunks([*grants[:4], Grant(BOB, 5)], campaign_key(path, "member day, March"), size=2)
     assert [chunk.ref for chunk in edited][:2] == [chunk.ref for chunk in relabelled][:2]
     assert edited[2].ref != relabelled[2].ref
     with pytest.raises(PointsError, match="a chunk holds 1 to 256 recipients, not 257"):

@@ -255,7 +255,7 @@ def test_airdrop_resumed_after_a_failure_halfway_issues_nothing_twice(node, mani
     second = ape_run(node, "airdrop", *arguments)
 
     assert second.code == 0, second.output
-    assert f"12 recipients in 12 chunk(s); {done} already issued" in second.output
+    assert f"12 recipients in 12 chunk(s); {done} recipient(s) already issued ({done} chunk(s))" in second.output
     assert [balance(node, coffee, address) for address in recipients] == [10 + i for i in range(12)]
 
     block = node.block_number()
