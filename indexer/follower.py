@@ -4,6 +4,11 @@ Each iteration reads a range of blocks, projects its logs and commits the result
 checkpoint in one database transaction. Near the head every block's header is read so that a
 parent hash that no longer matches reveals a reorganisation: the orphaned batches are undone and
 indexing resumes from the common ancestor.
+
+A head at or below the checkpoint gets one more look per poll, because a chain that went back
+(`anvil_rollback`, a fail-over to a node on another branch) may hold fewer blocks than are indexed:
+a remembered block whose hash the node no longer has is rolled back at once, while a node that
+merely lacks the indexed blocks is behind, and is waited for.
 """
 
 import logging
@@ -86,6 +91,9 @@ class Follower:
         self.next_block = manifest.start_block
         self.deferred_indexes: list[str] = []
         self.params: list[ProgramParams] = []
+        # The head the checkpoint holds (or will, once the writer commits), so that a head seen
+        # while idle is written only when it changed.
+        self.chain_head: int | None = None
 
     def start(self) -> None:
         """Checks the node's chain, prepares the database, asks the reader for the first ranges,
@@ -103,6 +111,7 @@ class Follower:
             self.deferred_indexes = self.store.deferred_indexes()
             if checkpoint is not None:
                 self.next_block = checkpoint.indexed_block + 1
+                self.chain_head = checkpoint.chain_head
             self._read_ahead(self.next_block, self.rpc.block_number() - self.confirmations)
             self.params = self._program_params()
             self._load()
@@ -146,14 +155,45 @@ class Follower:
             target = head - self.confirmations
             if self.next_block > target:
                 self.writer.wait()
+                if self._left_the_chain(head):
+                    continue
                 if self.deferred_indexes:
                     self._build_deferred_indexes()
+                self._record_head(head)
                 if not follow:
-                    self.store.set_chain_head(head)
                     return
                 time.sleep(self.poll_seconds)
                 continue
             self.step(head, target)
+
+    def _left_the_chain(self, head: int) -> bool:
+        """Whether the indexed blocks left the node's chain, in which case they are rolled back now.
+
+        Until the head passes the checkpoint no range is read, so no parent hash is compared: the
+        newest remembered block at or below the head is. A node that lacks it is behind, not on
+        another branch. A different hash is looked at twice, since an endpoint behind a load
+        balancer may answer one look from another node.
+        """
+        remembered = [number for number in self.hashes if number <= min(head, self.next_block - 1)]
+        if not remembered:
+            return False
+        number = max(remembered)
+        if self._still_indexed(number) or self._still_indexed(number):
+            return False
+        self._roll_back(number)
+        return True
+
+    def _still_indexed(self, number: int) -> bool:
+        """Whether the node's block `number` is the indexed one, or the node lacks it (it is behind)."""
+        header = _header_if_any(self.rpc, number)
+        return header is None or header.hash == self.hashes[number]
+
+    def _record_head(self, head: int) -> None:
+        """Writes the head to the checkpoint when it changed without a batch: a node that went back
+        below the indexed block then shows in `/v1/health` as a negative lag."""
+        if head != self.chain_head:
+            self.store.set_chain_head(head)
+            self.chain_head = head
 
     def _build_deferred_indexes(self) -> None:
         started = time.perf_counter()
@@ -245,6 +285,7 @@ class Follower:
         for number in [n for n in self.hashes if n < last - REORG_WINDOW_BLOCKS]:
             del self.hashes[number]
         self.next_block = last + 1
+        self.chain_head = head
         self._adapt_range(len(logs), last - first + 1)
 
     def _continues(self, headers: list[BlockHeader]) -> bool:
@@ -255,15 +296,21 @@ class Follower:
         return all(child.parent_hash == parent.hash for parent, child in zip(headers, headers[1:]))
 
     def _roll_back(self, indexed: int) -> None:
-        """Finds the newest indexed block still on the chain and undoes everything above it."""
+        """Finds the newest indexed block still on the chain, from `indexed` down, and undoes
+        everything above it."""
         self.writer.wait()
         ancestor = None
         for number in sorted((n for n in self.hashes if n <= indexed), reverse=True):
-            if self.rpc.header(number).hash == self.hashes[number]:
+            header = _header_if_any(self.rpc, number)
+            if header is not None and header.hash == self.hashes[number]:
                 ancestor = number
                 break
         if ancestor is None:
             raise PointsError("a reorganisation deeper than the remembered blocks: re-index into a new database")
+        if ancestor == indexed:
+            # The node answers with the indexed chain again (a look served by another node, or a
+            # branch that switched back): nothing to undo; the next poll looks anew.
+            return
         restart = self.store.rollback(ancestor, self.manifest.start_block)
         log.warning("event=reorg ancestor=%d resumed_from=%d", ancestor, restart + 1)
         self.next_block = restart + 1
@@ -294,6 +341,15 @@ class Follower:
         self._density = max(log_count / blocks, self._density * DENSITY_MEMORY)
         fitting = int(TARGET_LOGS_PER_RANGE / self._density) if self._density else MAX_RANGE_BLOCKS
         self.range_blocks = max(MIN_RANGE_BLOCKS, min(fitting, self.range_blocks * 2, MAX_RANGE_BLOCKS))
+
+
+def _header_if_any(rpc: RpcClient, number: int) -> BlockHeader | None:
+    """Block `number`'s header, or None where the node does not have the block (`RpcClient.header`
+    raises there, as a backfill must not read past the head; here it means the node is behind)."""
+    block = rpc.call("eth_getBlockByNumber", (hex(number), False))
+    if block is None:
+        return None
+    return BlockHeader(int(block["number"], 16), block["hash"], block["parentHash"], int(block["timestamp"], 16))
 
 
 def _changed_meanwhile(log_blocks: list[LogBlock], known: dict[int, BlockHeader]) -> bool:

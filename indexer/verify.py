@@ -8,11 +8,11 @@ each program its indexed total supply.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from chain.calldata import calldata
 from chain.rpc import RpcClient
-from database.schema import Balance, Movement, Program, Reward
+from database.schema import Balance, Checkpoint, Movement, Program, Reward
 from indexer.store import Store
 from points.errors import PointsError
 
@@ -36,21 +36,37 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def _check_indexed_block(rpc: RpcClient, checkpoint: Checkpoint) -> None:
+    """Refuses to compare with a chain that lacks the indexed block or holds another one there: every
+    value would differ, or the node would refuse the calls, and neither says why."""
+    indexed = checkpoint.indexed_block
+    head = rpc.block_number()
+    if head < indexed:
+        raise PointsError(f"the chain's head is block {head}, below the indexed block {indexed}: the node is behind "
+                          "or the chain went back; verify once the indexer has caught up")
+    on_chain = rpc.header(indexed).hash
+    if on_chain != checkpoint.indexed_hash:
+        raise PointsError(f"block {indexed} on chain is {on_chain}, not the indexed {checkpoint.indexed_hash}: the "
+                          "chain reorganised; verify once the indexer has followed it")
+
+
 def verify(store: Store, rpc: RpcClient) -> tuple[int, list[Difference]]:
     """Returns how many values were compared and every difference found."""
     checkpoint = store.checkpoint()
     if checkpoint is None:
         raise PointsError("the database is empty: run `python -m indexer run` first")
+    _check_indexed_block(rpc, checkpoint)
     # (description, contract, calldata, which word of the answer, indexed value)
     expectations: list[tuple[str, str, str, int, int]] = []
     with store.engine.connect() as connection:
-        programs = connection.execute(select(Program.address, Program.key, Program.total_supply)).all()  # type: ignore[call-overload]
+        programs = connection.execute(select(Program.address, Program.key, Program.total_supply)).all()
         balances = {
             (program, account): balance
-            for program, account, balance in connection.execute(select(Balance.program, Balance.account, Balance.balance))  # type: ignore[call-overload]
+            for program, account, balance in connection.execute(
+                select(Balance.program, Balance.account, Balance.balance))
         }
-        accounts = connection.execute(select(Movement.program, Movement.account).distinct()).all()  # type: ignore[call-overload]
-        rewards = connection.execute(select(Reward.program, Reward.reward_id, Reward.stock)).all()  # type: ignore[call-overload]
+        accounts = connection.execute(select(Movement.program, Movement.account).distinct()).all()
+        rewards = connection.execute(select(Reward.program, Reward.reward_id, Reward.stock)).all()
     keys = {address: key for address, key, _ in programs}
     for address, key, supply in programs:
         expectations.append((f"{key} totalSupply", address, calldata("totalSupply()"), 0, supply))

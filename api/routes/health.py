@@ -31,9 +31,12 @@ async def health(db: IndexedDatabase) -> Response:
     if row is None:
         return validated(Health, {"status": "not_indexed", "indexed_block": None, "indexed_time": None,
                                   "chain_head": None, "lag_blocks": None})
-    lag = max(0, row["chain_head"] - row["indexed_block"])
+    # Negative when the node the indexer reads is behind the indexed block (a lagging node, or a
+    # chain that went back and has not grown again): the indexer waits for it, and so does the data.
+    # The docstring stays as it is: it is the OpenAPI description, which the dashboard's types copy.
+    lag = row["chain_head"] - row["indexed_block"]
     return validated(Health, {
-        "status": "ok" if lag <= BEHIND_AFTER_BLOCKS else "behind", "indexed_block": row["indexed_block"],
+        "status": "ok" if 0 <= lag <= BEHIND_AFTER_BLOCKS else "behind", "indexed_block": row["indexed_block"],
         "indexed_time": utc(row["indexed_timestamp"]), "chain_head": row["chain_head"], "lag_blocks": lag})
 
 

@@ -21,13 +21,14 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine
 
+from benchmarks.postgres_server import postgres_bin, postgres_server
+from chain.calldata import calldata, words
 from database.versions import alembic_config, head_revision
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME, Store
-from chain.calldata import calldata, words
 from points.manifest import Manifest
-from benchmarks.postgres_server import postgres_bin, postgres_server
-from tests.support.services import Node, ape_run, indexer
+from tests.indexer.test_reorg import check_rollbacks_below_the_indexed_block
 from tests.indexer.test_store import check_a_rollback_restores_names
+from tests.support.services import Node, ape_run, indexer
 
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
 
@@ -187,6 +188,10 @@ def _columns(url: str, *tables: str) -> set[tuple[Any, ...]]:
 
 def test_a_rollback_restores_a_renamed_merchants_name(postgres):
     check_a_rollback_restores_names(_new_database(postgres, "names_rollback"))
+
+
+def test_a_chain_gone_back_below_the_indexed_block_is_rolled_back_at_once(postgres, tmp_path):
+    check_rollbacks_below_the_indexed_block(_new_database(postgres, "gone_back"), tmp_path, new_block_at_once=False)
 
 
 def test_a_revision_0004_database_gets_empty_names_in_rows_and_journal(postgres):
