@@ -29,7 +29,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all install build dashboard run test bench clean
+.PHONY: all install build dashboard run lint test bench clean
 
 all: test
 
@@ -80,12 +80,19 @@ dashboard: $(DASHBOARD)
 run: build dashboard
 	$(PY) -m devtools.run
 
+# Static checks, configured in pyproject.toml: ruff, then mypy (incremental: its cache under
+# .mypy_cache makes a second run take seconds), then the dashboard's TypeScript.
+lint: $(STAMP_PY) $(STAMP_NODE) $(API_TYPES)
+	$(VENV)/bin/ruff check --quiet
+	$(VENV)/bin/mypy
+	node_modules/.bin/tsc --noEmit -p dashboard
+
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
-test: build dashboard
+test: lint build dashboard
 	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider --durations=15 $(TEST_ARGS)
 
 bench: build
 	APE_FOUNDRY_HOST=auto $(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .build dashboard/dist
+	rm -rf $(VENV) $(TOOLS) node_modules .build dashboard/dist .mypy_cache .ruff_cache

@@ -13,8 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.database import Database, NotIndexed
 from api.dashboard import mount_dashboard
+from api.database import Database, NotIndexed
 from api.routes import accounts, exchange, health, merchants, movements, programs, stats, stream
 from points.settings import Settings, load_settings
 

@@ -12,7 +12,7 @@ uint256 text) applied to just those parameters and columns. SQLAlchemy's own wor
 to answer an indexed look-up.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ class _Compiled:
     # Bind names in placeholder order for a positional paramstyle (SQLite's `?`); None for named ones.
     positions: tuple[str, ...] | None
     columns: tuple[str, ...]
-    construct_parameters: Callable[[Mapping[str, Any]], dict[str, Any]]
+    construct_parameters: Callable[[Mapping[str, Any]], MutableMapping[str, Any]]
     # Only what needs converting: most statements have neither, and their rows pass untouched.
     bind_conversions: tuple[tuple[str, Convert], ...]
     column_conversions: tuple[Convert | None, ...] | None
@@ -81,7 +81,8 @@ class Reader:
         conversions = compiled.column_conversions
         if conversions is None:
             return rows
-        return [tuple(value if convert is None else convert(value) for convert, value in zip(conversions, row))
+        return [tuple(value if convert is None else convert(value)
+                      for convert, value in zip(conversions, row, strict=True))
                 for row in rows]
 
     def dicts(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from api.database import Database
 
 
 async def app_database(request: Request) -> Database:
-    return request.app.state.database  # type: ignore[no-any-return]
+    return request.app.state.database
 
 
 IndexedDatabase = Annotated[Database, Depends(app_database)]

@@ -5,7 +5,7 @@ what a JavaScript number holds exactly (caps, prices, stock, rates) are decimal 
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -163,13 +163,20 @@ class Settlement(BaseModel):
     exchanges: int
 
 
-# A field per DailyCounter, as in the `dailystat` table.
-DailyStat: type[BaseModel] = create_model(
-    "DailyStat",
-    __module__=__name__,
-    __doc__="Per program and UTC day: points by kind of movement, and the supply.",
-    program=str,
-    day=date,
-    **{counter.value: int for counter in DailyCounter},
-    supply=(int, Field(description="total supply at the day's last indexed block")),
-)
+if TYPE_CHECKING:
+    # What a type checker can know of the model made below: its counters are made at run time.
+    class DailyStat(BaseModel):
+        program: str
+        day: date
+        supply: int
+else:
+    # A field per DailyCounter, as in the `dailystat` table.
+    DailyStat = create_model(
+        "DailyStat",
+        __module__=__name__,
+        __doc__="Per program and UTC day: points by kind of movement, and the supply.",
+        program=str,
+        day=date,
+        **{counter.value: int for counter in DailyCounter},
+        supply=(int, Field(description="total supply at the day's last indexed block")),
+    )

@@ -5,7 +5,7 @@ A value that fails here is a 422 naming the parameter and what is wrong with it.
 
 from datetime import date
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from eth_utils import to_checksum_address
 from fastapi import Query
@@ -34,8 +34,11 @@ Cursor = Annotated[
 ]
 
 # Only YYYY-MM-DD: pydantic's `date` would also take unix times and datetimes, which a client
-# most likely sent by mistake.
-Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(date.fromisoformat)]
+# most likely sent by mistake. The text is validated, and the route receives the `date` made of it.
+if TYPE_CHECKING:
+    Day = date
+else:
+    Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(date.fromisoformat)]
 
 ProgramFilter = Annotated[Address | None, Query(description="only this program's (its token address)")]
 KindFilter = Annotated[MovementKind | None, Query(description="only movements of this kind")]

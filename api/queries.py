@@ -22,19 +22,20 @@ from database.schema import (
     Redemption,
     Reward,
     Route,
+    table_of,
 )
 
-CHECKPOINT: Table = Checkpoint.__table__  # type: ignore[attr-defined]
-PROGRAMS: Table = Program.__table__  # type: ignore[attr-defined]
-BALANCES: Table = Balance.__table__  # type: ignore[attr-defined]
-GROUPS: Table = EpochGroup.__table__  # type: ignore[attr-defined]
-MOVEMENTS: Table = Movement.__table__  # type: ignore[attr-defined]
-MERCHANTS: Table = Merchant.__table__  # type: ignore[attr-defined]
-REWARDS: Table = Reward.__table__  # type: ignore[attr-defined]
-REDEMPTIONS: Table = Redemption.__table__  # type: ignore[attr-defined]
-ROUTES: Table = Route.__table__  # type: ignore[attr-defined]
-EXCHANGES: Table = Exchange.__table__  # type: ignore[attr-defined]
-DAILY: Table = DailyStat.__table__  # type: ignore[attr-defined]
+CHECKPOINT = table_of(Checkpoint)
+PROGRAMS = table_of(Program)
+BALANCES = table_of(Balance)
+GROUPS = table_of(EpochGroup)
+MOVEMENTS = table_of(Movement)
+MERCHANTS = table_of(Merchant)
+REWARDS = table_of(Reward)
+REDEMPTIONS = table_of(Redemption)
+ROUTES = table_of(Route)
+EXCHANGES = table_of(Exchange)
+DAILY = table_of(DailyStat)
 
 # Lists ask for one row more than a page: it says whether another page follows.
 LIMIT = bindparam("limit", type_=Integer)

@@ -23,9 +23,9 @@ from rich.console import Console
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.http_load import LoadResult, load
-from points.ports import free_port
 from benchmarks.table import Measurement, render_measurements_console
-from database.schema import RawEvent
+from database.schema import RawEvent, table_of
+from points.ports import free_port
 from points.settings import REPO_ROOT
 
 SECONDS = 5.0
@@ -40,7 +40,7 @@ SHARE_ROUND_SECONDS = 1.5
 ACCOUNTS_SAMPLED = 200
 TRIVIAL = "trivial endpoint (/v1/version)"
 ACCOUNT = "/v1/accounts/{address}"
-RAW_EVENTS = RawEvent.__table__  # type: ignore[attr-defined]
+RAW_EVENTS = table_of(RawEvent)
 
 
 @contextmanager

@@ -169,7 +169,8 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
         worst = latencies[-1]
         rows.append(Measurement("follow: a new block's events queryable after", f"{worst * 1000:,.0f} ms (worst)",
                                 "< 1,000 ms", worst < 1.0,
-                                note=f"median {latencies[len(latencies) // 2] * 1000:,.0f} ms over {len(latencies)} blocks"))
+                                note=f"median {latencies[len(latencies) // 2] * 1000:,.0f} ms "
+                                     f"over {len(latencies)} blocks"))
         if keep_database is not None:
             for suffix in ("", "-wal", "-shm"):
                 if (kept := directory / f"memory.db{suffix}").exists():

@@ -17,12 +17,12 @@ from rich.console import Console
 from benchmarks.api_suite import api_measurements, indexed_events
 from benchmarks.baseline import compile_plain_erc20
 from benchmarks.context import Bench
+from benchmarks.indexer_suite import indexer_measurements
 from benchmarks.ledger_suite import ledger_rows
 from benchmarks.network import fresh_anvil
 from benchmarks.params import EPOCH_LENGTH, VALIDITY
 from benchmarks.results import write_results
 from benchmarks.spending_suite import name_rows, spending_rows
-from benchmarks.indexer_suite import indexer_measurements
 from benchmarks.table import Measurement, Row, failures, render_console, render_measurements_console
 
 Suite = Callable[[Bench], list[Row]]

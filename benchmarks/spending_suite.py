@@ -5,10 +5,10 @@ Targets: `redeem` at most 1.6 x a plain `burn`; `exchange` at most 1.05 x a plai
 plus a plain `mint`, sent as two transactions (the accepted target: the exchange's own route
 bookkeeping and cross-contract calls cost the rest). `redeem_with_sig` and `exchange_with_sig` are
 reported against the same baselines without a target: their extra is the signature check, which a
-plain ERC-20 has no counterpart for. Holders hold points in every live epoch of the sending program (as in the ledger suite),
-and the receiver of an exchange already holds current-epoch points of the receiving program, like
-the plain mint it is compared with. The first exchange into an account is reported too, against a
-plain mint to a new holder.
+plain ERC-20 has no counterpart for. Holders hold points in every live epoch of the sending program
+(as in the ledger suite), and the receiver of an exchange already holds current-epoch points of the
+receiving program, like the plain mint it is compared with. The first exchange into an account is
+reported too, against a plain mint to a new holder.
 """
 
 from dataclasses import dataclass
@@ -21,7 +21,12 @@ from benchmarks.measure import gas_used
 from benchmarks.params import MERCHANT_CAP, POINTS, VALIDITY
 from benchmarks.table import Row
 from points.signing import (
-    EXCHANGE_DOMAIN_NAME, SigningDomain, exchange_typed_data, permit_typed_data, redeem_typed_data, sign_typed_data,
+    EXCHANGE_DOMAIN_NAME,
+    SigningDomain,
+    exchange_typed_data,
+    permit_typed_data,
+    redeem_typed_data,
+    sign_typed_data,
 )
 
 FIRST_EPOCH = 1

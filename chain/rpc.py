@@ -236,7 +236,8 @@ def answers(url: str, timeout: float = 1.0) -> bool:
 def _rate_limited(body: Any) -> bool:
     items = body if isinstance(body, list) else [body]
     return any(
-        isinstance(item, dict) and isinstance(item.get("error"), dict) and item["error"].get("code") in _RATE_LIMIT_CODES
+        isinstance(item, dict) and isinstance(item.get("error"), dict)
+        and item["error"].get("code") in _RATE_LIMIT_CODES
         and "rate" in str(item["error"].get("message", "")).lower()
         for item in items
     )

@@ -13,7 +13,8 @@ larger one); settings that may legitimately be huge (caps, rates, prices, stock)
 from types import new_class
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Dialect, Index, String, Text
+from sqlalchemy import BigInteger, Column, Dialect, Index, String, Table, Text
+from sqlalchemy.orm import class_mapper
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -33,15 +34,15 @@ class Uint256(TypeDecorator[int]):
         return None if value is None else int(value)
 
 
-def _big(**kwargs: object) -> Column:  # type: ignore[type-arg]
+def _big(**kwargs: Any) -> Column[int]:
     return Column(BigInteger, nullable=False, **kwargs)
 
 
-def _uint256() -> Column:  # type: ignore[type-arg]
+def _uint256() -> Column[int]:
     return Column(Uint256, nullable=False)
 
 
-def _label() -> Column:  # type: ignore[type-arg]
+def _label() -> Column[str]:
     """A public label from the chain; '' until an event names the row (migration 0005's rows)."""
     return Column(String, nullable=False, server_default="")
 
@@ -256,5 +257,13 @@ DailyStat = new_class("DailyStat", (SQLModel,), {"table": True}, _daily_stat_bod
 # slower. A migration that changes one of them must create it where it is missing.
 DEFERRED_INDEXES = ("ix_balance_holders", "ix_movement_account")
 
-FACT_TABLES = (Movement, RawEvent, Redemption, Exchange, BlockRecord)
-STATE_TABLES = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)
+FACT_TABLES: tuple[type[SQLModel], ...] = (Movement, RawEvent, Redemption, Exchange, BlockRecord)
+STATE_TABLES: tuple[type[SQLModel], ...] = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The `Table` of a table model: its `__table__`, which SQLModel sets but does not declare."""
+    table = class_mapper(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

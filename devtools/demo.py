@@ -22,6 +22,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from eth_account import Account
@@ -33,7 +34,12 @@ from devtools.devchain import DevChain
 from points.errors import PointsError
 from points.manifest import Manifest
 from points.signing import (
-    EXCHANGE_DOMAIN_NAME, Signature, SigningDomain, exchange_typed_data, permit_typed_data, redeem_typed_data,
+    EXCHANGE_DOMAIN_NAME,
+    Signature,
+    SigningDomain,
+    exchange_typed_data,
+    permit_typed_data,
+    redeem_typed_data,
     sign_typed_data,
 )
 
@@ -179,8 +185,8 @@ class _Demo:
         self.progress = progress
         self.exchange = manifest.exchange.address
         self.chain_id = chain.rpc.chain_id()
-        self.programs = [self._load_program(key, manifest) for key in manifest.programs]
-        self.programs = [program for program in self.programs if program is not None]
+        loaded = [self._load_program(key, manifest) for key in manifest.programs]
+        self.programs = [program for program in loaded if program is not None]
         if not self.programs:
             raise PointsError("every program of the deployment is paused: nothing to demonstrate")
         self.routes = self._load_routes()
@@ -277,11 +283,13 @@ class _Demo:
             return
         hashes = self.chain.send([transaction.fields for transaction in transactions])
         self.mine(timestamp)
-        receipts = self.chain.rpc.receipts(hashes)
-        while any(receipt is None for receipt in receipts):
-            self.chain.mine()
+        while True:
             receipts = self.chain.rpc.receipts(hashes)
-        for transaction, receipt in zip(transactions, receipts, strict=True):
+            mined = [receipt for receipt in receipts if receipt is not None]
+            if len(mined) == len(receipts):
+                break
+            self.chain.mine()
+        for transaction, receipt in zip(transactions, mined, strict=True):
             if int(receipt["status"], 16) != 1:
                 raise DemoError(f"demo transaction reverted in block {int(receipt['blockNumber'], 16)}: "
                                 f"{transaction.description}")
@@ -335,7 +343,7 @@ class _Demo:
         return _DayState(mintable, balances, nonces, exchange_nonces, route_left)
 
     def purchases(self, day: int, state: _DayState) -> list[Tx]:
-        transactions = []
+        transactions: list[Tx] = []
         for program in self.programs:
             if not program.merchants:
                 continue
@@ -392,16 +400,19 @@ class _Demo:
         )]
 
     def customer_action(self, customer: Customer, timestamp: int, state: _DayState) -> list[Tx]:
+        def single(action: Callable[[], Tx]) -> Callable[[], list[Tx]]:
+            return lambda: [action()]
+
         options: dict[str, list[Callable[[], list[Tx]]]] = {kind: [] for kind in ACTION_WEIGHTS}
         for program in self.programs:
             balance = state.balances[(program.address, customer.address)]
             if any(reward.price <= balance and reward.stock for reward in program.rewards):
-                options["redeem"].append(lambda program=program: [self.redeem(customer, program, timestamp, state)])
+                options["redeem"].append(single(partial(self.redeem, customer, program, timestamp, state)))
             if program.transferable and balance >= 2 and len(program.members) > 1:
-                options["gift"].append(lambda program=program: [self.gift(customer, program, state)])
+                options["gift"].append(single(partial(self.gift, customer, program, state)))
         for route in self.routes:
             if route.convert(state.balances[(route.source.address, customer.address)])[1] > 0:
-                options["exchange"].append(lambda route=route: self.swap(customer, route, timestamp, state))
+                options["exchange"].append(partial(self.swap, customer, route, timestamp, state))
         kinds = [kind for kind in ACTION_WEIGHTS if options[kind]]
         weights = [ACTION_WEIGHTS[kind] for kind in kinds]
         kind = self.rng.choices([*kinds, "save"], weights=[*weights, SAVING_WEIGHT])[0]

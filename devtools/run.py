@@ -113,7 +113,8 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 def main() -> None:
     settings = load_settings()
     if answers(settings.rpc_url):
-        sys.exit(f"something already answers on {settings.rpc_url}: stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
+        sys.exit(f"something already answers on {settings.rpc_url}: "
+                 "stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
 
     processes: list[subprocess.Popen[bytes]] = []
     interrupted = False

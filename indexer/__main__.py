@@ -42,7 +42,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         command.add_argument("--rpc", help="JSON-RPC URL (env POINTS_RPC_URL)")
         if name == "run":
             command.add_argument("--follow", action="store_true", help="keep following the chain's head")
-            command.add_argument("--confirmations", type=int, help="index only blocks this deep (env POINTS_CONFIRMATIONS)")
+            command.add_argument("--confirmations", type=int,
+                                 help="index only blocks this deep (env POINTS_CONFIRMATIONS)")
     return parser.parse_args(argv)
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
+
 # pysha3 rather than eth_utils: the log reader starts with every backfill, and eth_utils would
 # add slow imports (pydantic among them) to its start; and a backfill hashes every new holder's
 # address, which pysha3 does many times faster than eth_hash's default.
@@ -205,7 +206,8 @@ def decode_log_row(log: dict[str, Any]) -> LogRow:
     topics: list[str] = log["topics"]
     # Nodes send lower-case hex; another case costs a second lookup.
     if not topics or (decoder := _READERS.get(topics[0]) or _READERS.get(topics[0].lower())) is None:
-        raise UnknownEvent(f"log {log.get('transactionHash')}:{log.get('logIndex')} is not one of the contracts' events")
+        raise UnknownEvent(f"log {log.get('transactionHash')}:{log.get('logIndex')} "
+                           "is not one of the contracts' events")
     name, readers = decoder
     data = log["data"]
     args = {field: read(topics, data) for field, read in readers}

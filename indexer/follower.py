@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import attrgetter
 
 from chain.programs import NotAProgram, read_settings
@@ -293,7 +293,7 @@ class Follower:
         previous = self.hashes.get(headers[0].number - 1)
         if previous is not None and headers[0].parent_hash != previous:
             return False
-        return all(child.parent_hash == parent.hash for parent, child in zip(headers, headers[1:]))
+        return all(child.parent_hash == parent.hash for parent, child in pairwise(headers))
 
     def _roll_back(self, indexed: int) -> None:
         """Finds the newest indexed block still on the chain, from `indexed` down, and undoes

@@ -211,7 +211,8 @@ class Projector:
             ledger.move_at_epoch(sender, receiver, epoch, value, timestamp)
             moved = [(epoch, value)]
         else:
-            moved = [(part.epoch, part.amount) for part in ledger.debit_oldest_first(sender, receiver, value, timestamp)]
+            moved = [(part.epoch, part.amount)
+                     for part in ledger.debit_oldest_first(sender, receiver, value, timestamp)]
         for epoch, amount in moved:
             self._change_group(program, sender, epoch, -amount)
             self._change_group(program, receiver, epoch, amount)
@@ -366,7 +367,7 @@ class _TransactionContext:
     _ANNOTATIONS = frozenset(("Issued", "Redeemed", "Revoked", "Exchanged", "TransferAtEpoch"))
 
     def __init__(self, logs: list[DecodedLog]) -> None:
-        self._unused: dict[tuple[str, str], list[DecodedLog]] = {}
+        self._unused: dict[tuple[str, str], list[DecodedLog | None]] = {}
         for log in logs:
             if log.name in self._ANNOTATIONS:
                 self._unused.setdefault((log.name, log.contract), []).append(log)
@@ -384,7 +385,7 @@ class _TransactionContext:
         for position in range(start, len(candidates)):
             log = candidates[position]
             if log is not None and fields(log.args) == expected:
-                candidates[position] = None  # type: ignore[call-overload]
+                candidates[position] = None
                 if position == start:
                     self._next[(name, contract)] = start + 1
                 return log

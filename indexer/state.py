@@ -8,7 +8,6 @@ from typing import Any
 
 from indexer.store import Key, Row
 
-
 # Per table changed in a batch: its changed keys and, in the same order, their rows before the batch.
 Undo = dict[str, tuple[list[Key], list[Row | None]]]
 

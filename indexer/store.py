@@ -13,23 +13,23 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
-
 from sqlalchemy import Column, Engine, Index, Table, create_engine, delete, event, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from chain.rpc import BlockHeader
-from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from database.schema import (
     DEFERRED_INDEXES,
     FACT_TABLES,
-    Uint256,
     STATE_TABLES,
     Batch,
     BlockRecord,
     Checkpoint,
+    Uint256,
     Undo,
+    table_of,
 )
+from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from points.errors import PointsError
 
 Row = dict[str, Any]
@@ -43,10 +43,17 @@ ROWS_PER_STATEMENT = 1024
 # SQLite's default bound on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER) since 3.32.
 SQLITE_MAX_PARAMETERS = 32_766
 
-STATE_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in STATE_TABLES}  # type: ignore[attr-defined]
-FACTS_BY_NAME: dict[str, Table] = {model.__tablename__: model.__table__ for model in FACT_TABLES}  # type: ignore[attr-defined]
+CHECKPOINT = table_of(Checkpoint)
+BLOCKS = table_of(BlockRecord)
+BATCHES = table_of(Batch)
+UNDO = table_of(Undo)
+STATE_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, STATE_TABLES)}
+FACTS_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, FACT_TABLES)}
 DEFERRABLE: list[Index] = sorted((index for table in SQLModel.metadata.tables.values() for index in table.indexes
                                   if index.name in DEFERRED_INDEXES), key=attrgetter("name"))
+# The tables that hold them.
+DEFERRABLE_TABLES = sorted({table.name for table in SQLModel.metadata.tables.values() for index in table.indexes
+                            if index.name in DEFERRED_INDEXES})
 
 
 def primary_key(table: Table) -> list[str]:
@@ -116,7 +123,7 @@ class Store:
                     SQLModel.metadata.create_all(connection)
                     stamp_head(connection)
                     revision = head_revision()
-                row = connection.execute(select(Checkpoint.__table__)).mappings().first()  # type: ignore[attr-defined]
+                row = connection.execute(select(CHECKPOINT)).mappings().first()
         except OperationalError as error:
             raise PointsError(f"cannot open database {self.url!r}: {error.orig}") from None
         if revision != head_revision():
@@ -151,8 +158,8 @@ class Store:
         """The deferred indexes missing from the database: a first backfill has not caught up yet."""
         with self.engine.connect() as connection:
             inspector = inspect(connection)
-            return [index.name for index in DEFERRABLE  # type: ignore[misc]
-                    if index.name not in {found["name"] for found in inspector.get_indexes(index.table.name)}]  # type: ignore[union-attr]
+            present = {found["name"] for table in DEFERRABLE_TABLES for found in inspector.get_indexes(table)}
+            return [name for name in sorted(DEFERRED_INDEXES) if name not in present]
 
     def build_deferred_indexes(self) -> None:
         """Builds the deferred indexes that are missing, each from its whole table at once."""
@@ -162,7 +169,7 @@ class Store:
 
     def checkpoint(self) -> Checkpoint | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(Checkpoint.__table__)).mappings().first()  # type: ignore[attr-defined]
+            row = connection.execute(select(CHECKPOINT)).mappings().first()
         return Checkpoint(**row) if row else None
 
     def load_state(self) -> dict[str, dict[Key, Row]]:
@@ -177,14 +184,13 @@ class Store:
 
     def recent_hashes(self) -> dict[int, str]:
         with self.engine.connect() as connection:
-            rows = connection.execute(select(BlockRecord.number, BlockRecord.hash))  # type: ignore[call-overload]
-            return {number: block_hash for number, block_hash in rows}
+            return dict(connection.execute(select(BLOCKS.c.number, BLOCKS.c.hash)).all())
 
     def encode(self, batch: BatchWrite) -> EncodedBatch:
         """The batch as parameters: it no longer refers to the projector's rows, which may change
         while it is written."""
         inserts = [(FACTS_BY_NAME[name], rows) for name, rows in batch.facts.items() if rows]
-        inserts.append((BlockRecord.__table__, [  # type: ignore[attr-defined]
+        inserts.append((BLOCKS, [
             (h.number, h.hash, h.parent_hash, h.timestamp) for h in batch.headers
         ]))
         return EncodedBatch(
@@ -203,11 +209,14 @@ class Store:
         """Commits one batch atomically."""
         with self.engine.begin() as connection:
             if batch.undo is not None:
-                batch_id = connection.execute(
-                    insert(Batch.__table__).values(first_block=batch.first_block, last_block=batch.last.number)  # type: ignore[attr-defined]
-                ).inserted_primary_key[0]
-                self._insert(connection, Undo.__table__, [  # type: ignore[attr-defined]
-                    {"batch_id": batch_id, "table_name": name, "key": keys, "old": olds} for name, keys, olds in batch.undo
+                inserted = connection.execute(
+                    insert(BATCHES).values(first_block=batch.first_block, last_block=batch.last.number)
+                ).inserted_primary_key
+                if inserted is None:
+                    raise PointsError("the database gave no id to a new batch")
+                self._insert(connection, UNDO, [
+                    {"batch_id": inserted[0], "table_name": name, "key": keys, "old": olds}
+                    for name, keys, olds in batch.undo
                 ])
             for table, parameters in batch.inserts:
                 self._insert_parameters(connection, table, parameters)
@@ -216,10 +225,10 @@ class Store:
             for table, parameters in batch.upserts:
                 self._upsert(connection, table, parameters)
             horizon = batch.last.number - REORG_WINDOW_BLOCKS
-            connection.execute(delete(BlockRecord.__table__).where(BlockRecord.number < horizon))  # type: ignore[attr-defined, arg-type]
-            stale = select(Batch.id).where(Batch.last_block < horizon)  # type: ignore[call-overload, arg-type]
-            connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(stale)))  # type: ignore[attr-defined, union-attr]
-            connection.execute(delete(Batch.__table__).where(Batch.last_block < horizon))  # type: ignore[attr-defined, arg-type]
+            connection.execute(delete(BLOCKS).where(BLOCKS.c.number < horizon))
+            stale = select(BATCHES.c.id).where(BATCHES.c.last_block < horizon)
+            connection.execute(delete(UNDO).where(UNDO.c.batch_id.in_(stale)))
+            connection.execute(delete(BATCHES).where(BATCHES.c.last_block < horizon))
             self._save_checkpoint(connection, batch, chain_id)
 
     def rollback(self, ancestor: int, start_block: int) -> int:
@@ -231,9 +240,9 @@ class Store:
         """
         with self.engine.begin() as connection:
             batches = connection.execute(
-                select(Batch.id, Batch.first_block)  # type: ignore[call-overload]
-                .where(Batch.last_block > ancestor)
-                .order_by(Batch.id.desc())  # type: ignore[union-attr]
+                select(BATCHES.c.id, BATCHES.c.first_block)
+                .where(BATCHES.c.last_block > ancestor)
+                .order_by(BATCHES.c.id.desc())
             ).all()
             if not batches:
                 raise PointsError(
@@ -242,9 +251,9 @@ class Store:
                 )
             for batch_id, _ in batches:
                 undo_rows = connection.execute(
-                    select(Undo.table_name, Undo.key, Undo.old)  # type: ignore[call-overload]
-                    .where(Undo.batch_id == batch_id)
-                    .order_by(Undo.id.desc())  # type: ignore[union-attr]
+                    select(UNDO.c.table_name, UNDO.c.key, UNDO.c.old)
+                    .where(UNDO.c.batch_id == batch_id)
+                    .order_by(UNDO.c.id.desc())
                 ).all()
                 for name, keys_json, olds_json in undo_rows:
                     table = STATE_BY_NAME[name]
@@ -253,21 +262,22 @@ class Store:
                     self._insert(connection, table, [old for old in olds if old is not None])
             restart = min(first for _, first in batches) - 1
             ids = [batch_id for batch_id, _ in batches]
-            connection.execute(delete(Undo.__table__).where(Undo.batch_id.in_(ids)))  # type: ignore[attr-defined, union-attr]
-            connection.execute(delete(Batch.__table__).where(Batch.id.in_(ids)))  # type: ignore[attr-defined, union-attr]
+            connection.execute(delete(UNDO).where(UNDO.c.batch_id.in_(ids)))
+            connection.execute(delete(BATCHES).where(BATCHES.c.id.in_(ids)))
             for table in FACTS_BY_NAME.values():
                 block_column = table.c.block if "block" in table.c else table.c.number
                 connection.execute(delete(table).where(block_column > restart))
             if restart < start_block:
-                connection.execute(delete(Checkpoint.__table__))  # type: ignore[attr-defined]
+                connection.execute(delete(CHECKPOINT))
                 return restart
             header = connection.execute(
-                select(BlockRecord.hash, BlockRecord.timestamp).where(BlockRecord.number == restart)  # type: ignore[call-overload]
+                select(BLOCKS.c.hash, BLOCKS.c.timestamp).where(BLOCKS.c.number == restart)
             ).first()
             if header is None:
-                raise PointsError(f"block {restart} is not in the database's recent blocks: re-index into a new database")
+                raise PointsError(f"block {restart} is not in the database's recent blocks: "
+                                  "re-index into a new database")
             connection.execute(
-                update(Checkpoint.__table__).values(  # type: ignore[attr-defined]
+                update(CHECKPOINT).values(
                     indexed_block=restart, indexed_hash=header.hash, indexed_timestamp=header.timestamp
                 )
             )
@@ -281,13 +291,12 @@ class Store:
             "indexed_timestamp": batch.last.timestamp,
             "chain_head": batch.chain_head,
         }
-        table = Checkpoint.__table__  # type: ignore[attr-defined]
-        if connection.execute(update(table).where(table.c.id == 1).values(**values)).rowcount == 0:
-            connection.execute(insert(table).values(id=1, **values))
+        if connection.execute(update(CHECKPOINT).where(CHECKPOINT.c.id == 1).values(**values)).rowcount == 0:
+            connection.execute(insert(CHECKPOINT).values(id=1, **values))
 
     def set_chain_head(self, head: int) -> None:
         with self.engine.begin() as connection:
-            connection.execute(update(Checkpoint.__table__).values(chain_head=head))  # type: ignore[attr-defined]
+            connection.execute(update(CHECKPOINT).values(chain_head=head))
 
     # Bulk writes go straight to the driver: SQLAlchemy's per-row parameter processing would
     # cost more than the database itself on a backfill.
@@ -296,7 +305,7 @@ class Store:
         return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
 
     @staticmethod
-    def _parameters(columns: list[Column], rows: Iterable[Row]) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
+    def _parameters(columns: list[Column[Any]], rows: Iterable[Row]) -> list[tuple[Any, ...]]:
         return list(map(_row_encoder(tuple(columns)), rows))
 
     def _insert(self, connection: Any, table: Table, rows: list[Row]) -> None:
@@ -380,12 +389,12 @@ def _rows_in_order(table: Table, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
     return parameters
 
 
-def _inserted_columns(table: Table) -> list[Column]:  # type: ignore[type-arg]
+def _inserted_columns(table: Table) -> list[Column[Any]]:
     """The columns an insert names: a table's surrogate `id` is left to the database."""
     return [column for column in table.c if column.name != "id"]
 
 
-def _row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]]:  # type: ignore[type-arg]
+def _row_encoder(columns: tuple[Column[Any], ...]) -> Callable[[Row], tuple[Any, ...]]:
     """A row's parameters in column order; uint256 columns as decimal text."""
     # Keyed by names: SQLAlchemy columns compare into SQL expressions, not booleans.
     key = (columns[0].table.name, *(column.name for column in columns))
@@ -398,14 +407,15 @@ def _row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]
 _ENCODERS: dict[tuple[str, ...], Callable[[Row], tuple[Any, ...]]] = {}
 
 
-def _make_row_encoder(columns: tuple[Column, ...]) -> Callable[[Row], tuple[Any, ...]]:  # type: ignore[type-arg]
+def _make_row_encoder(columns: tuple[Column[Any], ...]) -> Callable[[Row], tuple[Any, ...]]:
     names = [column.name for column in columns]
     as_text = [isinstance(column.type, Uint256) for column in columns]
     if not any(as_text):
         getter = itemgetter(*names)
         return getter if len(names) > 1 else lambda row: (getter(row),)
     return lambda row: tuple(
-        str(row[name]) if text and row[name] is not None else row[name] for name, text in zip(names, as_text)
+        str(row[name]) if text and row[name] is not None else row[name]
+        for name, text in zip(names, as_text, strict=True)
     )
 
 

@@ -5,6 +5,7 @@ defaults below, which describe the local chain that `make run` brings up.
 """
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,6 @@ class Settings(BaseSettings):
     demo_size: int = Field(default=40, ge=1, description="customers per program in `make run`'s demo")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with explicit values (from flags) taking precedence."""
     return Settings(**{key: value for key, value in overrides.items() if value is not None})

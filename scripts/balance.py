@@ -21,7 +21,7 @@ def cli(ecosystem, network, account, manifest_file: Path | None, address: str | 
     manifest = current_manifest(ecosystem.name, network.name, manifest_file)
     if (account is None) == (address is None):
         raise PointsError("give either --account or --address")
-    holder = account.address if account is not None else parse_address(address, "--address")
+    holder = account.address if address is None else parse_address(address, "--address")
     keys = [program_key] if program_key is not None else list(manifest.programs)
     tokens = {key: program_token(manifest, key) for key in keys}
 

@@ -11,11 +11,18 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
-from scripts._operator import (
-    chain_time, check_not_paused, current_manifest, customer_signer, exchange_contract, manifest_option,
-    one_line_errors, program_token, send,
-)
 from points.signing import Signature, SigningDomain, permit_typed_data, signable
+from scripts._operator import (
+    chain_time,
+    check_not_paused,
+    current_manifest,
+    customer_signer,
+    exchange_contract,
+    manifest_option,
+    one_line_errors,
+    program_token,
+    send,
+)
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Exchange points for a partner program's points")

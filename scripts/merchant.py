@@ -13,7 +13,13 @@ from points.caps import worst_case
 from points.errors import PointsError
 from scripts._catalog import catalog, merchant_names
 from scripts._operator import (
-    current_manifest, manifest_option, one_line_errors, parse_address, program_token, send, signer,
+    current_manifest,
+    manifest_option,
+    one_line_errors,
+    parse_address,
+    program_token,
+    send,
+    signer,
 )
 from scripts._roles import check_owner
 
@@ -50,7 +56,7 @@ def cli(ecosystem, network, account, manifest_file: Path | None, program_key: st
     token = program_token(manifest, program_key)
     owner = signer(account, network.name)
     check_owner(token, program_key, owner.address, "set its merchants")
-    wanted_cap = 0 if revoke else cap
+    wanted_cap = 0 if cap is None else cap  # None exactly when revoking
     current_name = merchant_names(token, record.block).get(merchant)
     wanted_name = _name(name, current_name, merchant)
     if (token.merchant_cap(merchant), current_name) == (wanted_cap, wanted_name):

@@ -6,8 +6,15 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from scripts._operator import (
-    check_mintable, current_manifest, manifest_option, merchant_signer, one_line_errors, parse_address,
-    program_token, ref_of, send,
+    check_mintable,
+    current_manifest,
+    manifest_option,
+    merchant_signer,
+    one_line_errors,
+    parse_address,
+    program_token,
+    ref_of,
+    send,
 )
 
 

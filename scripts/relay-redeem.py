@@ -7,12 +7,19 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
+from points.signing import SignedRedemption, load_signed_redemption, recover_signer
 from scripts._operator import (
-    chain_time, current_manifest, has_code, manifest_option, merchant_signer, one_line_errors, program_token, send,
+    chain_time,
+    current_manifest,
+    has_code,
+    manifest_option,
+    merchant_signer,
+    one_line_errors,
+    program_token,
+    send,
     utc,
 )
 from scripts._redemption import check_redeemable
-from points.signing import SignedRedemption, load_signed_redemption, recover_signer
 
 
 def _check_signature(redemption: SignedRedemption, token_name: str, current_nonce: int) -> None:

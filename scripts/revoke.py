@@ -9,7 +9,14 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
 from scripts._operator import (
-    current_manifest, manifest_option, one_line_errors, parse_address, program_token, ref_of, send, signer,
+    current_manifest,
+    manifest_option,
+    one_line_errors,
+    parse_address,
+    program_token,
+    ref_of,
+    send,
+    signer,
 )
 from scripts._roles import check_owner
 

@@ -11,11 +11,17 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
+from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 from scripts._operator import (
-    chain_time, current_manifest, customer_signer, manifest_option, one_line_errors, program_token, utc,
+    chain_time,
+    current_manifest,
+    customer_signer,
+    manifest_option,
+    one_line_errors,
+    program_token,
+    utc,
 )
 from scripts._redemption import check_redeemable
-from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Sign a redemption for a merchant to relay")

@@ -5,10 +5,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from ape.contracts import ContractInstance
 from ape.exceptions import TransactionError
 from ape_ethereum.trace import Trace
-import pytest
 
 from points.manifest import Manifest, load_manifest
 from tests.support.services import Node, anvil, ape_run, deploy

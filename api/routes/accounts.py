@@ -18,7 +18,9 @@ from api.timestamps import utc
 
 router = APIRouter(tags=["accounts"])
 AccountAddress = Annotated[Address, Path(description="the account's address, in any case")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no activity of this account"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorMessage, "description": "no activity of this account"},
+}
 
 # One statement answers the account view: a row per program and unexpired group of the account.
 # Balances and groups are keyed by (program, account, ...): reaching them through the few programs

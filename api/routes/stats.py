@@ -31,7 +31,7 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
     return query
 
 
-@router.get("/daily", response_model=Page[DailyStat])  # type: ignore[valid-type]
+@router.get("/daily", response_model=Page[DailyStat])
 async def daily(db: IndexedDatabase, program: ProgramFilter = None,
                 since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
                 until: Annotated[Day | None, Query(description="last day (UTC)")] = None,
@@ -47,5 +47,5 @@ async def daily(db: IndexedDatabase, program: ProgramFilter = None,
         parameters |= {"after_program": after[0], "after_day": after[1]}
     query = daily_query(after is not None, program is not None, since is not None, until is not None)
     rows = await db.read(lambda reader: reader.dicts(query, parameters))
-    return page(Page[DailyStat], "daily", rows, limit,  # type: ignore[valid-type]
+    return page(Page[DailyStat], "daily", rows, limit,
                 lambda row: (row["program"], row["day"]))

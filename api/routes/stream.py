@@ -8,7 +8,8 @@ forget, and the feed continues with the canonical chain's movements from there.
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, cast
 
 import anyio
 import orjson
@@ -40,7 +41,8 @@ async def stream(request: Request, db: IndexedDatabase,
                  account: Annotated[Address | None, Query(description="only this account's movements")] = None,
                  after: Annotated[str | None, Query(
                      max_length=512, description="start after this movement: a history or movements cursor, or an "
-                                                 "event id (a browser's EventSource cannot send a header at first)")] = None,
+                                                 "event id (a browser's EventSource cannot send a header at first)",
+                 )] = None,
                  last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
                  ) -> StreamingResponse:
     """New movements as they are indexed, optionally of one program or one account; from now, or after a
@@ -48,7 +50,8 @@ async def stream(request: Request, db: IndexedDatabase,
     start_after = last_event_id or after
     resume = decode_cursor(CURSOR_LIST, start_after, CURSOR_SHAPE) if start_after else None
     feed = _Feed(db, program, account)
-    start: Key = resume if resume is not None else await db.read(feed.latest)  # type: ignore[assignment]
+    # decode_cursor checked the key's shape (CURSOR_SHAPE): three ints.
+    start = cast(Key, resume) if resume is not None else await db.read(feed.latest)
     return StreamingResponse(_events(request, feed, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -76,7 +79,7 @@ class _Feed:
 async def _events(request: Request, feed: _Feed, last: Key) -> AsyncIterator[bytes]:
     quiet = 0.0
     while not await request.is_disconnected():
-        indexed, rows = await feed.database.read(lambda reader: feed.after(reader, last))
+        indexed, rows = await feed.database.read(partial(feed.after, last=last))
         if indexed is not None and last[0] > indexed:
             # The blocks after `indexed` were rolled back: what was sent from them is void.
             last = (indexed, 2**31, 2**31)

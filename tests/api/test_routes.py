@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
-from points.alliance import load_alliance
 from chain.calldata import as_address, calldata, words
+from points.alliance import load_alliance
 from points.manifest import Manifest
 from points.settings import REPO_ROOT, Settings
 from tests.support.api_server import serve_api
@@ -192,7 +192,8 @@ def test_rewards_stock_and_redemptions_match_the_chain(indexed, client):
         merchant, price, stock, active = indexed.call(reward["program"], "rewards(uint256)", reward["reward_id"])
         assert (as_address(merchant).lower(), int(reward["price"]), int(reward["stock"]), reward["active"]) == (
             reward["merchant"].lower(), price, stock, bool(active))
-        of_reward = [r for r in redemptions if (r["program"], r["reward_id"]) == (reward["program"], reward["reward_id"])]
+        of_reward = [r for r in redemptions
+                     if (r["program"], r["reward_id"]) == (reward["program"], reward["reward_id"])]
         assert reward["redemptions"] == sum(r["quantity"] for r in of_reward)
         assert reward["points_redeemed"] == sum(r["points"] for r in of_reward)
     positions = [(r["block"], r["log_index"]) for r in redemptions]

@@ -88,8 +88,8 @@ def test_account_feed_pushes_its_new_movements_only(live):
     # Each says by name which till issued it, as the account's history does.
     merchants = {(merchant["program"], merchant["merchant"]): merchant["name"]
                  for merchant in httpx.get(f"{base_url}/v1/merchants").json()["items"]}
-    assert all(event["data"]["counterparty_name"] == merchants[(event["data"]["program"], event["data"]["counterparty"])]
-               != "" for event in events)
+    assert all(event["data"]["counterparty_name"]
+               == merchants[(event["data"]["program"], event["data"]["counterparty"])] != "" for event in events)
 
 
 def test_program_feed_and_resume_after_the_last_event(live):

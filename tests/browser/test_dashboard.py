@@ -122,7 +122,8 @@ def browser_executable() -> str:
         pytest.fail("the browser test needs Debian's `chromium` package: install it as root "
                     "(apt-get install chromium), or run the tests as root or with password-less sudo")
     environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
         completed = subprocess.run(prefix + command, capture_output=True, text=True, env=environment, timeout=900)
         if completed.returncode != 0:
             pytest.fail(f"could not install Chromium with `{' '.join(prefix + command)}`: "

@@ -62,8 +62,7 @@ def scripted_node(script: Script) -> Iterator[_Node]:
 
 
 def url_of(node: _Node) -> str:
-    host, port = node.server_address[:2]
-    return f"http://{host}:{port}"
+    return f"http://127.0.0.1:{node.server_port}"
 
 
 def result(body: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -136,7 +135,8 @@ def test_a_program_is_read_in_one_batch():
     settings = [1_700_000_000, 86_400, 8, 3_600, 1]
 
     def script(body: Any) -> Any:
-        return [result(call, "0x" + value.to_bytes(32, "big").hex()) for call, value in zip(body, settings)]
+        return [result(call, "0x" + value.to_bytes(32, "big").hex())
+                for call, value in zip(body, settings, strict=True)]
 
     with scripted_node(script) as node, client(node) as rpc:
         assert read_settings(rpc, ADDRESS, 5) == ProgramSettings(1_700_000_000, 86_400, 8, 3_600, True)

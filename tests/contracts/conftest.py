@@ -3,8 +3,8 @@ EIP-2612 permits signed with a test account's key through `points.signing`'s typ
 
 from collections.abc import Callable
 
-from ape.contracts import ContractInstance
 import pytest
+from ape.contracts import ContractInstance
 
 from tests.contracts import signing_helpers
 

@@ -1,15 +1,15 @@
 """Helpers for the tests of spending points (rewards, signed redemptions, the partner exchange):
 log assertions, real EIP-712 signatures from the test accounts' keys, and the ERC-1271 test wallet."""
 
+import sysconfig
 from functools import cache
 from pathlib import Path
-import sysconfig
 
+import vyper
 from ape.contracts import ContractContainer
 from eth_account import Account
 from eth_utils import keccak
 from ethpm_types import ContractType
-import vyper
 from vyper.compiler.input_bundle import FilesystemInputBundle
 from vyper.compiler.settings import Settings
 
@@ -39,7 +39,7 @@ def assert_logs(receipt, *expected) -> None:
     contract), in order, each with every one of its fields given."""
     actual = list(receipt.events)
     assert len(actual) == len(expected), f"logs {actual} != expected {list(expected)}"
-    for log, mock in zip(actual, expected):
+    for log, mock in zip(actual, expected, strict=True):
         assert set(mock.event_arguments) == set(log.event_arguments), f"incomplete expectation {mock!r}"
         assert mock == log, f"log {log!r} != expected {mock!r}"
 

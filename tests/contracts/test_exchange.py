@@ -167,7 +167,8 @@ def test_set_route_at_the_largest_terms(exchange, token_a, token_b, partner_owne
     assert exchange.routes(token_a, token_b) == (MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, False)
 
 
-def test_terms_approval_and_usage_share_a_slot_without_touching_each_other(exchange, token_a, token_b, owner, partner_owner, alice):
+def test_terms_approval_and_usage_share_a_slot_without_touching_each_other(exchange, token_a, token_b, owner,
+                                                                           partner_owner, alice):
     exchange.set_route(token_a, token_b, MAX_RATE_PART, MAX_RATE_PART - 1, MAX_CAP, sender=partner_owner)
     exchange.approve_route(token_a, token_b, True, sender=owner)
 
@@ -239,7 +240,8 @@ def test_route_approved_but_not_set_is_closed(exchange, token_a, token_b, owner,
         ("approval withdrawn", NOT_APPROVED),
     ],
 )
-def test_either_side_closes_an_open_route(exchange, token_a, token_b, owner, partner_owner, alice, open_route, step, reason):
+def test_either_side_closes_an_open_route(exchange, token_a, token_b, owner, partner_owner, alice, open_route, step,
+                                          reason):
     open_route(1, 1)
     exchange.exchange(token_a, token_b, 100, 100, sender=alice)
 
@@ -313,7 +315,8 @@ def test_exchange_at_an_awkward_rate(
     "num, den, amount_in",
     [(1, 1000, 999), (1, 1000, 1), (1, 3, 2), (2, 7, 3), (1, 1, 0), (1000, 1, 0)],
 )
-def test_exchange_that_converts_to_no_points_reverts(exchange, token_a, token_b, open_route, alice, num, den, amount_in):
+def test_exchange_that_converts_to_no_points_reverts(exchange, token_a, token_b, open_route, alice, num, den,
+                                                     amount_in):
     open_route(num, den)
     assert exchange.quote(token_a, token_b, amount_in) == (0, 0)
 
@@ -472,7 +475,8 @@ def test_single_exchange_over_the_route_cap_reverts(exchange, token_a, token_b, 
     assert exchange.used(token_a, token_b) == 0
 
 
-def test_route_caps_are_per_route(exchange, token_a, token_b, open_route, deploy_token, owner, partner_owner, merchant, alice):
+def test_route_caps_are_per_route(exchange, token_a, token_b, open_route, deploy_token, owner, partner_owner, merchant,
+                                  alice):
     token_c = deploy_token(name="Cinema Stars", symbol="STAR", owner=partner_owner)
     token_c.set_merchant(exchange, EXCHANGE_CAP, "Till", sender=partner_owner)
     exchange.set_route(token_a, token_c, 1, 1, 50, sender=partner_owner)
@@ -487,7 +491,8 @@ def test_route_caps_are_per_route(exchange, token_a, token_b, open_route, deploy
     assert token_c.balanceOf(alice) == 50
 
 
-def test_to_tokens_merchant_cap_on_the_exchange_also_bounds_it(exchange, token_a, token_b, open_route, partner_owner, alice):
+def test_to_tokens_merchant_cap_on_the_exchange_also_bounds_it(exchange, token_a, token_b, open_route, partner_owner,
+                                                               alice):
     open_route(1, 1, cap=1_000)
     token_b.set_merchant(exchange, 40, "Till", sender=partner_owner)
 
@@ -500,7 +505,8 @@ def test_to_tokens_merchant_cap_on_the_exchange_also_bounds_it(exchange, token_a
     assert token_a.balanceOf(alice) == 10_000 - 40
 
 
-def test_exchange_that_is_not_a_merchant_of_to_token_reverts(exchange, token_a, token_b, open_route, partner_owner, alice):
+def test_exchange_that_is_not_a_merchant_of_to_token_reverts(exchange, token_a, token_b, open_route, partner_owner,
+                                                             alice):
     open_route(1, 1)
     token_b.set_merchant(exchange, 0, "Till", sender=partner_owner)
 
@@ -513,7 +519,8 @@ def test_exchange_that_is_not_a_merchant_of_to_token_reverts(exchange, token_a, 
 
 
 @pytest.mark.parametrize("paused", ["from_token", "to_token"])
-def test_pause_on_either_token_reverts_the_exchange(exchange, token_a, token_b, open_route, owner, partner_owner, alice, paused):
+def test_pause_on_either_token_reverts_the_exchange(exchange, token_a, token_b, open_route, owner, partner_owner,
+                                                    alice, paused):
     open_route(1, 1)
     token, its_owner = (token_a, owner) if paused == "from_token" else (token_b, partner_owner)
     token.pause(sender=its_owner)
@@ -531,7 +538,8 @@ def test_pause_on_either_token_reverts_the_exchange(exchange, token_a, token_b, 
 # expiry
 
 
-def test_exchange_burns_soonest_expiring_and_issues_fresh_points(exchange, token_a, token_b, open_route, merchant, carol, chain):
+def test_exchange_burns_soonest_expiring_and_issues_fresh_points(exchange, token_a, token_b, open_route, merchant,
+                                                                 carol, chain):
     open_route(1, 1)
     token_a.approve(exchange, MAX_UINT256, sender=carol)
     first = token_a.currentEpoch()
@@ -553,7 +561,8 @@ def test_exchange_burns_soonest_expiring_and_issues_fresh_points(exchange, token
     assert tx.events[2] == token_b.Issued(merchant=exchange, to=carol, amount=50, epoch=b_epoch, ref=ref_of(token_a))
 
 
-def test_exchange_of_partly_expired_points_burns_only_live_ones(exchange, token_a, token_b, open_route, merchant, carol, chain):
+def test_exchange_of_partly_expired_points_burns_only_live_ones(exchange, token_a, token_b, open_route, merchant,
+                                                                carol, chain):
     open_route(1, 2)
     token_a.approve(exchange, MAX_UINT256, sender=carol)
     first = token_a.currentEpoch()
@@ -576,7 +585,8 @@ def test_exchange_of_partly_expired_points_burns_only_live_ones(exchange, token_
     assert token_a.balanceOfAtEpoch(first + 3, carol) == 0
     assert token_a.totalSupply() == supply - 60
     assert token_b.balanceOf(carol) == 30
-    assert tx.events[-1] == exchange.Exchanged(account=carol, from_token=token_a, to_token=token_b, amount_in=60, amount_out=30)
+    assert tx.events[-1] == exchange.Exchanged(account=carol, from_token=token_a, to_token=token_b, amount_in=60,
+                                               amount_out=30)
 
 
 # exchange_with_permit: a real EIP-2612 signature, one transaction
@@ -616,7 +626,8 @@ def test_exchange_with_permit_in_one_transaction(exchange, token_a, token_b, ope
     )
 
 
-def test_front_run_permit_still_lets_the_exchange_through(exchange, token_a, token_b, open_route, holder, stranger, chain, deadline):
+def test_front_run_permit_still_lets_the_exchange_through(exchange, token_a, token_b, open_route, holder, stranger,
+                                                          chain, deadline):
     open_route(1, 3)
     v, r, s = sign_permit(chain, token_a, holder, exchange, 10, deadline)
     token_a.permit(holder, exchange, 10, deadline, v, r, s, sender=stranger)  # seen in the mempool, submitted first
@@ -630,7 +641,8 @@ def test_front_run_permit_still_lets_the_exchange_through(exchange, token_a, tok
 
 
 @pytest.mark.parametrize("flaw", ["wrong signer", "value below amount_in", "expired", "wrong spender", "used nonce"])
-def test_bad_permit_without_allowance_reverts(exchange, token_a, token_b, open_route, holder, bob, stranger, chain, deadline, flaw):
+def test_bad_permit_without_allowance_reverts(exchange, token_a, token_b, open_route, holder, bob, stranger, chain,
+                                              deadline, flaw):
     open_route(1, 3)
     signer, spender, value, when, nonce = holder, exchange, 10, deadline, None
     if flaw == "wrong signer":
@@ -642,7 +654,8 @@ def test_bad_permit_without_allowance_reverts(exchange, token_a, token_b, open_r
     elif flaw == "wrong spender":
         spender = stranger
     elif flaw == "used nonce":
-        token_a.permit(holder, stranger, 0, deadline, *sign_permit(chain, token_a, holder, stranger, 0, deadline), sender=holder)
+        token_a.permit(holder, stranger, 0, deadline, *sign_permit(chain, token_a, holder, stranger, 0, deadline),
+                       sender=holder)
         nonce = 0
     v, r, s = sign_permit(chain, token_a, signer, spender, value, when, owner=holder, nonce=nonce)
 
@@ -651,7 +664,8 @@ def test_bad_permit_without_allowance_reverts(exchange, token_a, token_b, open_r
     assert token_a.balanceOf(holder) == 1_000
 
 
-def test_someone_else_cannot_use_a_holders_permit(exchange, token_a, token_b, open_route, holder, stranger, chain, deadline):
+def test_someone_else_cannot_use_a_holders_permit(exchange, token_a, token_b, open_route, holder, stranger, chain,
+                                                  deadline):
     open_route(1, 3)
     v, r, s = sign_permit(chain, token_a, holder, exchange, 10, deadline)
 
@@ -821,7 +835,7 @@ def test_a_signed_exchange_checks_route_and_min_out(
 
 
 def test_the_exchanges_domain_is_its_own(exchange, chain):
-    fields, name, version, chain_id, verifying_contract, salt, extensions = exchange.eip712Domain()
+    fields, name, version, chain_id, verifying_contract, _salt, _extensions = exchange.eip712Domain()
 
     assert (name, version, chain_id, verifying_contract) == ("PartnerExchange", "1", chain.chain_id, exchange.address)
     assert fields == b"\x0f"

@@ -9,9 +9,9 @@ burnt from it, and no holder's points are lost.
 """
 
 import ape
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from tests.contracts.signing_helpers import NO_REF
 

@@ -14,15 +14,16 @@ mined (ape sends it with a fixed gas limit on the local network), which the help
 Each example starts from a chain snapshot taken after deployment and restores it at the end.
 """
 
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 import ape
+import pytest
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-import pytest
 
 from points.ledger import ExpiringLedger, LedgerError
 
@@ -56,14 +57,14 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def calldata(name: str, args: tuple) -> str:
     argument_types, _ = VIEWS[name]
     selector = function_signature_to_4byte_selector(f"{name}({','.join(argument_types)})")
     return "0x" + (selector + encode(argument_types, args)).hex()
 
 
-def read_views(web3, address: str, calls: list[tuple], block_number: int) -> dict[tuple, object]:
+def read_views(web3, address: str, calls: list[tuple], block_number: int) -> dict[tuple, Any]:
     """Calls each `(view name, *arguments)` of `calls` at `block_number`, in one batch; a view
     with one return value maps to it, one with several to their tuple."""
     requests = [
@@ -72,7 +73,7 @@ def read_views(web3, address: str, calls: list[tuple], block_number: int) -> dic
     ]
     responses = web3.provider.make_batch_request(requests)
     assert isinstance(responses, list), f"the batch failed: {responses}"
-    results: dict[tuple, object] = {}
+    results: dict[tuple, Any] = {}
     for call, response in zip(calls, responses, strict=True):
         assert "error" not in response, f"{call} failed: {response['error']}"
         _, return_types = VIEWS[call[0]]

@@ -53,7 +53,8 @@ def signed(shop, chain, alice, deadline):
 
 def submit(token, args: dict, signature: bytes, sender):
     return token.redeem_with_sig(
-        args["holder"], args["reward_id"], args["quantity"], args["max_points"], args["deadline"], signature, sender=sender
+        args["holder"], args["reward_id"], args["quantity"], args["max_points"], args["deadline"], signature,
+        sender=sender,
     )
 
 
@@ -364,7 +365,8 @@ def test_smart_wallet_rejects_a_signature_by_someone_else(wallet, shop, chain, b
     assert shop.balanceOf(wallet) == 500
 
 
-def test_wallet_owners_signature_does_not_spend_the_owners_own_points(wallet, shop, chain, merchant, carol, till, deadline):
+def test_wallet_owners_signature_does_not_spend_the_owners_own_points(wallet, shop, chain, merchant, carol, till,
+                                                                      deadline):
     shop.mint(carol, 100, NO_REF, sender=merchant)
     args = {"holder": wallet, "reward_id": 1, "quantity": 1, "max_points": PRICE, "deadline": deadline}
     signature = sign_redeem(chain, shop, carol, **args)

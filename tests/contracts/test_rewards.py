@@ -183,7 +183,8 @@ def test_set_reward_by_owner_or_the_rewards_merchant(token, request, merchant, r
 
 
 @pytest.mark.parametrize("caller_name", ["other_merchant", "stranger", "alice", "former_merchant"])
-def test_set_reward_by_anyone_else_reverts(token, request, merchant, reward, caller_name, other_merchant, former_merchant):
+def test_set_reward_by_anyone_else_reverts(token, request, merchant, reward, caller_name, other_merchant,
+                                           former_merchant):
     caller = request.getfixturevalue(caller_name)
 
     with ape.reverts(NOT_OWNER_OR_REWARDS_MERCHANT):

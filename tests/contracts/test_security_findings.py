@@ -2,8 +2,8 @@
 refused valid use) on the real contracts and checks that v2 stops it (or accepts it)."""
 
 import ape
-from eth_account import Account
 import pytest
+from eth_account import Account
 
 from tests.contracts.signing_helpers import (
     NO_REF,
@@ -279,7 +279,8 @@ def two_owner_proof(safe_owners, digest: bytes) -> bytes:
 
 def test_a_multi_owner_wallet_redeems_with_a_130_byte_proof(shop, safe, safe_owners, chain, stolen_key, accounts):
     till = accounts[6]
-    args = {"holder": safe, "reward_id": 1, "quantity": 1, "max_points": 500, "deadline": chain.pending_timestamp + HOUR}
+    args = {"holder": safe, "reward_id": 1, "quantity": 1, "max_points": 500,
+            "deadline": chain.pending_timestamp + HOUR}
     proof = two_owner_proof(safe_owners, redeem_digest(chain, shop, **args))
     assert len(proof) == 130
 
@@ -291,7 +292,8 @@ def test_a_multi_owner_wallet_redeems_with_a_130_byte_proof(shop, safe, safe_own
 
 
 def test_a_multi_owner_wallet_refuses_a_proof_below_its_threshold(shop, safe, safe_owners, chain, accounts):
-    args = {"holder": safe, "reward_id": 1, "quantity": 1, "max_points": 500, "deadline": chain.pending_timestamp + HOUR}
+    args = {"holder": safe, "reward_id": 1, "quantity": 1, "max_points": 500,
+            "deadline": chain.pending_timestamp + HOUR}
     one_signature = sign_digest(safe_owners[0], redeem_digest(chain, shop, **args))
 
     with ape.reverts("PointsToken: invalid redemption signature"):
@@ -327,7 +329,8 @@ def delegated_eoa(shop, merchant, owner, chain):
     implementation = owner.deploy(fixture_contract_container("SmartWallet"), eoa.address)
     web3 = chain.provider.web3
     authorization = eoa.sign_authorization(
-        {"chainId": chain.chain_id, "address": implementation.address, "nonce": web3.eth.get_transaction_count(eoa.address)}
+        {"chainId": chain.chain_id, "address": implementation.address,
+         "nonce": web3.eth.get_transaction_count(eoa.address)}
     )
     sponsor = owner
     transaction = {

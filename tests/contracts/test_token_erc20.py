@@ -1,8 +1,8 @@
 """PointsToken as a plain ERC-20: metadata, transfer, approve, allowance, transferFrom, events."""
 
 import ape
-from eth_utils import keccak
 import pytest
+from eth_utils import keccak
 
 from tests.contracts.token_helpers import MAX_UINT256, ZERO_ADDRESS, assert_events, event_layout, ref
 

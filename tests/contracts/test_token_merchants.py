@@ -3,11 +3,19 @@
 import re
 
 import ape
-from ape.exceptions import ContractLogicError
 import pytest
+from ape.exceptions import ContractLogicError
 
 from tests.conftest import CAP_PERIOD, MERCHANT_CAP
-from tests.contracts.token_helpers import MAX_UINT256, ZERO_ADDRESS, assert_events, epoch_time, event_layout, next_tx_at, ref
+from tests.contracts.token_helpers import (
+    MAX_UINT256,
+    ZERO_ADDRESS,
+    assert_events,
+    epoch_time,
+    event_layout,
+    next_tx_at,
+    ref,
+)
 
 NOT_A_MERCHANT = "merchant_caps: caller is not a merchant"
 OVER_CAP = "merchant_caps: amount exceeds the merchant's cap for this period"

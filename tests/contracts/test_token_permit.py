@@ -1,10 +1,10 @@
 """EIP-2612 permits and the EIP-712 / EIP-5267 domain, with real signatures from the test keys."""
 
 import ape
+import pytest
 from eth_abi import encode
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
-import pytest
 
 from tests.contracts.token_helpers import MAX_UINT256, ZERO_ADDRESS, assert_events, next_tx_at
 

@@ -7,7 +7,15 @@ import ape
 import pytest
 
 from tests.conftest import VALIDITY
-from tests.contracts.token_helpers import MAX_UINT256, ZERO_ADDRESS, assert_events, epoch_time, event_layout, next_tx_at, ref
+from tests.contracts.token_helpers import (
+    MAX_UINT256,
+    ZERO_ADDRESS,
+    assert_events,
+    epoch_time,
+    event_layout,
+    next_tx_at,
+    ref,
+)
 
 NOT_OWNER = "ownable: caller is not the owner"
 NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"

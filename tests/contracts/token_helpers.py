@@ -26,7 +26,7 @@ def assert_events(receipt, *expected) -> None:
     `token.Transfer(sender=..., receiver=..., value=...)`), in order, with every field given."""
     actual = list(receipt.events)
     assert len(actual) == len(expected), f"logs {actual} != expected {list(expected)}"
-    for log, mock in zip(actual, expected):
+    for log, mock in zip(actual, expected, strict=True):
         assert set(mock.event_arguments) == set(log.event_arguments), f"incomplete expectation {mock!r}"
         assert mock == log, f"log {log!r} != expected {mock!r}"
 

@@ -17,11 +17,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine
 
+from chain.calldata import calldata, words
 from database.schema import DEFERRED_INDEXES
 from database.versions import alembic_config, head_revision
 from indexer.store import Store
 from points.alliance import load_alliance
-from chain.calldata import calldata, words
 from points.manifest import Manifest
 from points.settings import REPO_ROOT
 from tests.support.services import Node, ape_run, indexer
@@ -80,7 +80,7 @@ def test_balances_and_supply_equal_the_chain(indexed):
 
 
 def test_rewards_stock_and_redemptions_add_up(indexed):
-    node, manifest, _, database = indexed
+    node, _, _, database = indexed
     with sqlite3.connect(database) as connection:
         rewards = connection.execute("SELECT program, reward_id, stock, redemptions FROM reward").fetchall()
         redeemed = dict(connection.execute(
@@ -103,7 +103,8 @@ def test_merchants_and_rewards_have_the_names_the_deployment_put_on_chain(indexe
 
     for key, program in alliance.programs.items():
         address = manifest.programs[key].address
-        assert all(entry.name for entry in [*program.merchants, *program.rewards]), "the demo names every one"
+        assert all(merchant.name for merchant in program.merchants), "the demo names every one"
+        assert all(reward.name for reward in program.rewards), "the demo names every one"
         for merchant in program.merchants:
             assert merchants[f"{address}:{merchant.address}"] == merchant.name
         assert [name for of, name in rewards if of == address] == [reward.name for reward in program.rewards]

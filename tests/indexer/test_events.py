@@ -8,16 +8,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
+from chain.rpc import RpcClient
 from indexer.events import (
-    EXCHANGE_EVENTS,
     EVENTS_BY_TOPIC,
+    EXCHANGE_EVENTS,
     TOKEN_EVENTS,
     V1_TOKEN_EVENTS,
     EventSpec,
@@ -25,7 +26,6 @@ from indexer.events import (
     checksum,
     decode_log,
 )
-from chain.rpc import RpcClient
 
 # Values near each field's limit, so that a decoder reading too few bytes or through a float fails.
 BIG_ALLOWANCE = 2**255 + 12_345  # below 2**256 - 1, which `approve` treats as unlimited

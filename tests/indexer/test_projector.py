@@ -38,6 +38,13 @@ def facts_by_column(projector: Projector) -> dict[str, list[dict[str, Any]]]:
             for name, rows in projector.take_facts().items()}
 
 
+def state_row(projector: Projector, table: str, key: tuple[Any, ...]) -> dict[str, Any]:
+    """A state row the test expects to exist."""
+    row = projector.state.get(table, key)
+    assert row is not None, f"no {table} row {key}"
+    return row
+
+
 def projector() -> Projector:
     return Projector(TrackedState({name: {} for name in STATE_BY_NAME}), [program(TOKEN, "token"),
                                                                           program(PARTNER, "partner")], EXCHANGE)
@@ -96,10 +103,10 @@ def test_a_merchant_takes_the_name_of_its_latest_merchant_set():
     indexed = projector()
     indexed.apply_transaction([event("MerchantSet", TOKEN, 5, 0, "0xaa", merchant=MERCHANT, cap=500,
                                      name="Downtown store")], EPOCH_START)
-    named = dict(indexed.state.get("merchant", (TOKEN, MERCHANT)))
+    named = dict(state_row(indexed, "merchant", (TOKEN, MERCHANT)))
     indexed.apply_transaction([event("MerchantSet", TOKEN, 6, 0, "0xbb", merchant=MERCHANT, cap=900,
                                      name="Main Street store")], EPOCH_START)
-    renamed = dict(indexed.state.get("merchant", (TOKEN, MERCHANT)))
+    renamed = dict(state_row(indexed, "merchant", (TOKEN, MERCHANT)))
     # The first contracts' MerchantSet named nobody: it changes the cap and keeps the name.
     indexed.apply_transaction([event("MerchantSet", TOKEN, 7, 0, "0xcc", merchant=MERCHANT, cap=0)], EPOCH_START)
 
@@ -116,7 +123,7 @@ def test_a_merchant_seen_first_by_its_mints_has_no_name_yet():
         event("Issued", TOKEN, 5, 1, "0xaa", merchant=MERCHANT, to=ALICE, amount=40, epoch=0, ref="0x" + "00" * 32),
     ], EPOCH_START)
 
-    assert indexed.state.get("merchant", (TOKEN, MERCHANT))["name"] == ""
+    assert state_row(indexed, "merchant", (TOKEN, MERCHANT))["name"] == ""
 
 
 def test_a_reward_keeps_the_name_it_was_listed_with():
@@ -129,9 +136,9 @@ def test_a_reward_keeps_the_name_it_was_listed_with():
     indexed.apply_transaction([event("RewardUpdated", TOKEN, 6, 0, "0xbb", reward_id=1, price=150, stock=8,
                                      active=False)], EPOCH_START)
 
-    reward = indexed.state.get("reward", (TOKEN, 1))
+    reward = state_row(indexed, "reward", (TOKEN, 1))
     assert (reward["name"], reward["price"], reward["active"]) == ("Free espresso", 150, False)
-    assert indexed.state.get("reward", (TOKEN, 2))["name"] == ""
+    assert state_row(indexed, "reward", (TOKEN, 2))["name"] == ""
 
 
 def test_a_route_whose_terms_change_loses_its_approval_in_the_same_transaction():
@@ -145,5 +152,5 @@ def test_a_route_whose_terms_change_loses_its_approval_in_the_same_transaction()
         event("RouteApproved", EXCHANGE, 6, 1, "0xbb", from_token=TOKEN, to_token=PARTNER, enabled=False),
     ], EPOCH_START)
 
-    route = indexed.state.get("route", (TOKEN, PARTNER))
+    route = state_row(indexed, "route", (TOKEN, PARTNER))
     assert (route["rate_num"], route["rate_den"], route["cap"], route["approved"]) == (1, 5, 100, False)

@@ -4,10 +4,10 @@ the undo journal restoring what a reorganisation takes back."""
 import sqlite3
 from typing import Any
 
-from indexer.events import DecodedLog
-from indexer.projector import ProgramParams, Projector
 from chain.rpc import BlockHeader
 from database.schema import DEFERRED_INDEXES
+from indexer.events import DecodedLog
+from indexer.projector import ProgramParams, Projector
 from indexer.state import TrackedState
 from indexer.store import BatchWrite, Store
 

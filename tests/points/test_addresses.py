@@ -1,8 +1,9 @@
 """Addresses typed by people: malformed ones and mixed-case ones that fail EIP-55 are refused."""
 
-from eth_utils import to_checksum_address
-from hypothesis import given, strategies as st
 import pytest
+from eth_utils import to_checksum_address
+from hypothesis import given
+from hypothesis import strategies as st
 
 from points.addresses import AddressError, checksummed
 

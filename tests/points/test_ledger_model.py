@@ -1,8 +1,8 @@
 """Unit tests of the plain-Python ledger model (points/ledger.py): no chain, fast."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
 
 from points.ledger import (
     MAX_EPOCH_SUPPLY,
@@ -391,7 +391,8 @@ def test_balances_always_sum_to_the_supply(script):
             groups = ledger.groups_of(account, now)
             assert sum(group.amount for group in groups) == balance
             assert all(group.amount > 0 and not ledger.is_epoch_expired(group.epoch, now) for group in groups)
-            assert ledger.nearest_expiry_of(account, now) == ((groups[0].amount, groups[0].expires_at) if groups else (0, 0))
+            nearest = (groups[0].amount, groups[0].expires_at) if groups else (0, 0)
+            assert ledger.nearest_expiry_of(account, now) == nearest
     # Every point minted was burnt, has expired (and was reported), or is still live.
     expired += sum(item.amount for item in ledger.expire(now + VALIDITY * LENGTH))
     assert minted == burnt + expired

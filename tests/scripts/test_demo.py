@@ -57,8 +57,8 @@ def test_every_kind_of_activity_is_on_chain(played):
     directions = Counter(("0x" + log["topics"][2][-40:], "0x" + log["topics"][3][-40:]) for log in exchanged)
     assert set(directions) == {(coffee.lower(), airline.lower()), (airline.lower(), coffee.lower())}
     # Some exchanges were signed by the account and sent by a till (`exchange_with_sig`).
-    senders = [node.chain.request("eth_getTransactionByHash", log["transactionHash"])["from"] for log in exchanged]
-    relayed_exchanges = sum(1 for log, sender in zip(exchanged, senders, strict=True)
+    exchangers = [node.chain.request("eth_getTransactionByHash", log["transactionHash"])["from"] for log in exchanged]
+    relayed_exchanges = sum(1 for log, sender in zip(exchanged, exchangers, strict=True)
                             if sender != "0x" + log["topics"][1][-40:])
     assert 0 < relayed_exchanges < len(exchanged)
 

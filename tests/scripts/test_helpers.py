@@ -42,7 +42,7 @@ def test_campaign_file_with_header_and_blank_lines(tmp_path):
 
 @pytest.mark.parametrize("encoded", [
     "\ufeffaddress,amount\r\n{alice},10\r\n{bob},25\r\n".encode(),  # Excel's UTF-8 CSV: a byte-order mark, CRLF
-    "address;amount\n{alice};10\n{bob};25\n".encode(),  # a semicolon-separated export
+    b"address;amount\n{alice};10\n{bob};25\n",  # a semicolon-separated export
 ], ids=["byte-order-mark", "semicolons"])
 def test_spreadsheet_exports_are_read(tmp_path, encoded):
     path = tmp_path / "campaign.csv"
@@ -55,7 +55,7 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     path = tmp_path / "campaign.csv"
     path.write_bytes(f"{ALICE},1\n".encode("utf-16"))  # "Unicode text" as some spreadsheets save it
 
-    with pytest.raises(PointsError, match="campaign.csv is not UTF-8 text"):
+    with pytest.raises(PointsError, match=r"campaign\.csv is not UTF-8 text"):
         read_campaign(path)
 
 

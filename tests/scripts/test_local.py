@@ -14,13 +14,22 @@ import pytest
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
-from points.alliance import load_alliance
 from chain.calldata import calldata
+from points.alliance import load_alliance
 from points.manifest import Manifest, load_manifest
 from points.settings import REPO_ROOT
 from points.signing import SignedRedemption, SigningDomain, redeem_typed_data, sign_typed_data
 from tests.support.services import (
-    APE_RUN_TIMEOUT, Node, Outcome, ape, ape_environment, ape_run, ape_run_all, anvil, deploy, dev_account,
+    APE_RUN_TIMEOUT,
+    Node,
+    Outcome,
+    anvil,
+    ape,
+    ape_environment,
+    ape_run,
+    ape_run_all,
+    deploy,
+    dev_account,
 )
 
 OWNER = dev_account(0).address

@@ -21,8 +21,8 @@ from eth_account import Account
 
 from chain.calldata import calldata
 from devtools.devchain import DevChain, wait_until_answering
-from points.settings import REPO_ROOT
 from points.ports import free_port
+from points.settings import REPO_ROOT
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 MNEMONIC = "test test test test test test test test test test test junk"

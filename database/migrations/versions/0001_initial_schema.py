@@ -1,15 +1,14 @@
 """The initial schema: facts, state, undo journal and checkpoint (see database/schema.py).
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
+from alembic import op
 
 import database.schema
-
 
 revision = '0001'
 down_revision = None

@@ -7,7 +7,9 @@ Revises: 0001
 """
 
 import json
+from collections.abc import Sequence
 from itertools import groupby
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,7 +29,7 @@ UNDO = sa.table(
 )
 
 
-def _rows(*order: sa.Column) -> list[sa.Row]:
+def _rows(*order: sa.ColumnElement[Any]) -> Sequence[sa.Row[Any, Any, Any, Any]]:
     connection = op.get_bind()
     return connection.execute(
         sa.select(UNDO.c.batch_id, UNDO.c.table_name, UNDO.c.key, UNDO.c.old).order_by(*order, UNDO.c.id)
@@ -44,8 +46,8 @@ def _replace(rows: list[dict[str, object]]) -> None:
 def upgrade() -> None:
     grouped = groupby(_rows(UNDO.c.batch_id, UNDO.c.table_name), key=lambda row: (row.batch_id, row.table_name))
     merged = []
-    for (batch_id, table_name), entries in grouped:
-        entries = list(entries)
+    for (batch_id, table_name), group in grouped:
+        entries = list(group)
         merged.append({
             "batch_id": batch_id, "table_name": table_name,
             "key": json.dumps([json.loads(entry.key) for entry in entries], separators=(",", ":")),

@@ -12,6 +12,7 @@ Revises: 0004
 """
 
 import json
+from typing import Literal
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,7 +31,7 @@ UNDO = sa.table(
 )
 
 
-def _recreate() -> str:
+def _recreate() -> Literal["always", "auto"]:
     return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
 
 
