@@ -88,8 +88,11 @@ lint: $(STAMP_PY) $(STAMP_NODE) $(API_TYPES)
 	node_modules/.bin/tsc --noEmit -p dashboard
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
+# Two workers, one per core, each with its own Anvil; a module stays on one worker so that its
+# module-scoped chain and fixtures are built once. TEST_WORKERS= runs them in one process.
+TEST_WORKERS ?= -n 2 --dist loadfile
 test: lint build dashboard
-	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider --durations=15 $(TEST_ARGS)
+	APE_FOUNDRY_HOST=auto $(VENV)/bin/ape test tests -p no:cacheprovider --durations=15 $(TEST_WORKERS) $(TEST_ARGS)
 
 bench: build
 	APE_FOUNDRY_HOST=auto $(PY) -m benchmarks
