@@ -13,13 +13,11 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
+from tests.support.rpc_proxy import RpcProxy, running
 
 # Transient faults, each as likely as the others.
 FAULTS = ("dropped", "http 429", "http 503", "rate limited")
@@ -44,31 +42,15 @@ class Faults:
     answers: int | None = None
 
 
-class FlakyRpc:
+class FlakyRpc(RpcProxy):
     def __init__(self, upstream: str, faults: Faults) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.faults = faults
         self.injected: Counter[str] = Counter()
         self._requests = 0
         self._occurrences: Counter[str] = Counter()
         self._streaks: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=30.0)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.proxy = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._client.close()
 
     def answer(self, body: bytes) -> tuple[int, bytes] | None:
         """The status and body to send back for a request, or None to drop the connection."""
@@ -103,44 +85,12 @@ class FlakyRpc:
                 return 200, _errors(payload, RATE_LIMITED)
             case "too many results":
                 return 200, _errors(payload, TOO_MANY_RESULTS)
-        response = self._client.post(self.upstream, content=body, headers={"content-type": "application/json"})
+        response = self.forward(body)
         return response.status_code, response.content
 
 
-@contextmanager
-def flaky_rpc(upstream: str, faults: Faults) -> Iterator[FlakyRpc]:
-    proxy = FlakyRpc(upstream, faults)
-    proxy.start()
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    proxy: FlakyRpc
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # Keep-alive, as real nodes serve it: a dropped connection then surprises a pooled client.
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_POST(self) -> None:
-        answer = self.server.proxy.answer(self.rfile.read(int(self.headers["content-length"])))
-        if answer is None:
-            self.close_connection = True
-            return
-        status, body = answer
-        self.send_response(status)
-        self.send_header("content-type", "application/json" if status == 200 else "text/plain")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test reports what was injected."""
+def flaky_rpc(upstream: str, faults: Faults) -> AbstractContextManager[FlakyRpc]:
+    return running(FlakyRpc(upstream, faults))
 
 
 def _log_blocks(calls: list[dict[str, Any]]) -> int:

@@ -11,42 +11,23 @@ does when one request reaches a node on another branch.
 """
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
 from typing import Any
 
-import httpx
+from tests.support.rpc_proxy import RpcProxy, running
 
 BLOCK_TAGS = ("latest", "pending", "safe", "finalized")
 FOREIGN_HASH = "0x" + "f0" * 32
 
 
-class LaggingRpc:
+class LaggingRpc(RpcProxy):
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         # The head served while lagging; None: Anvil's own.
         self.head: int | None = None
         # The block whose next header is answered with FOREIGN_HASH, and how many were.
         self._disguised: int | None = None
         self.disguised = 0
-        self._client = httpx.Client(timeout=30.0)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.proxy = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._client.close()
 
     def lag_at(self, head: int | None) -> None:
         """Serves the chain as of `head` from now on; None catches up with Anvil again."""
@@ -56,7 +37,7 @@ class LaggingRpc:
         """Answers the next look at block `number` with FOREIGN_HASH."""
         self._disguised = number
 
-    def answer(self, body: bytes) -> bytes:
+    def answer(self, body: bytes) -> tuple[int, bytes]:
         payload = json.loads(body)
         calls = payload if isinstance(payload, list) else [payload]
         head = self.head
@@ -69,11 +50,10 @@ class LaggingRpc:
             else:
                 answers[call["id"]] = local
         if forwarded:
-            response = self._client.post(self.upstream, content=json.dumps(forwarded),
-                                         headers={"content-type": "application/json"})
+            response = self.forward(json.dumps(forwarded).encode())
             answers |= {item["id"]: item for item in response.json()}
         ordered = [self._disguise(call, answers[call["id"]]) for call in calls]
-        return json.dumps(ordered if isinstance(payload, list) else ordered[0]).encode()
+        return 200, json.dumps(ordered if isinstance(payload, list) else ordered[0]).encode()
 
 
     def _disguise(self, call: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
@@ -86,14 +66,8 @@ class LaggingRpc:
         return answer
 
 
-@contextmanager
-def lagging_rpc(upstream: str) -> Iterator[LaggingRpc]:
-    proxy = LaggingRpc(upstream)
-    proxy.start()
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
+def lagging_rpc(upstream: str) -> AbstractContextManager[LaggingRpc]:
+    return running(LaggingRpc(upstream))
 
 
 def _as_of(call: dict[str, Any], head: int) -> dict[str, Any] | None:
@@ -126,24 +100,3 @@ def _result(call: dict[str, Any], result: Any) -> dict[str, Any]:
 def _too_high(call: dict[str, Any], head: int, number: int) -> dict[str, Any]:
     message = f"block height is {head} but requested was {number}"
     return {"jsonrpc": "2.0", "id": call["id"], "error": {"code": -32000, "message": message}}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    proxy: LaggingRpc
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_POST(self) -> None:
-        body = self.server.proxy.answer(self.rfile.read(int(self.headers["content-length"])))
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the test checks what the indexer made of it."""
