@@ -27,9 +27,14 @@ def _checksum(value: str) -> str:
     return checksummed(value)
 
 
-def _fits_on_chain(value: str) -> str:
+def check_on_chain_name(value: str, what: str) -> None:
+    """Raises ValueError, naming the value as `what`, when `value` does not fit a `String[64]`."""
     if (size := len(value.encode())) > MAX_LABEL_BYTES:
-        raise ValueError(f"{value!r} is {size} bytes of UTF-8; the chain keeps {MAX_LABEL_BYTES} at most")
+        raise ValueError(f"{what} is {size} bytes of UTF-8; the chain keeps {MAX_LABEL_BYTES} at most")
+
+
+def _fits_on_chain(value: str) -> str:
+    check_on_chain_name(value, repr(value))
     return value
 
 

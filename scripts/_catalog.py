@@ -37,9 +37,12 @@ def catalog(token: ContractInstance, from_block: int) -> list[Reward]:
     """Every reward of the program, by id, with its terms now and the names of it and its merchant."""
     merchants = merchant_names(token, from_block)
     names = reward_names(token, from_block)
+    revoked: dict[str, bool] = {}
     rewards = []
     for reward_id in range(1, token.reward_count() + 1):
         merchant, price, stock, active = token.rewards(reward_id)
+        if merchant not in revoked:  # a merchant's cap is read once however many rewards it honours
+            revoked[merchant] = token.merchant_cap(merchant) == 0
         rewards.append(Reward(
             reward_id=reward_id,
             name=names.get(reward_id, ""),
@@ -48,6 +51,6 @@ def catalog(token: ContractInstance, from_block: int) -> list[Reward]:
             price=price,
             stock=stock,
             active=active,
-            merchant_revoked=token.merchant_cap(merchant) == 0,
+            merchant_revoked=revoked[merchant],
         ))
     return rewards

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from points.alliance import MAX_LABEL_BYTES
+from points.alliance import check_on_chain_name
 from points.caps import worst_case
 from points.errors import PointsError
 from scripts._catalog import catalog, merchant_names
@@ -29,8 +29,10 @@ def _name(given: str | None, current: str | None, merchant: str) -> str:
         if current is None:
             raise PointsError(f"{merchant} is not yet a merchant: give its public name with --name")
         return current
-    if (size := len(given.encode())) > MAX_LABEL_BYTES:
-        raise PointsError(f"--name is {size} bytes of UTF-8; the chain keeps {MAX_LABEL_BYTES} at most")
+    try:
+        check_on_chain_name(given, "--name")
+    except ValueError as error:
+        raise PointsError(str(error)) from None
     return given
 
 
@@ -62,8 +64,9 @@ def cli(ecosystem, network, account, manifest_file: Path | None, program_key: st
     if (token.merchant_cap(merchant), current_name) == (wanted_cap, wanted_name):
         click.echo(f"  {program_key}: {merchant} ({wanted_name}) already has cap {wanted_cap:,}; nothing sent")
         return
+    # Only a revocation reports rewards, so only it reads the catalog (a log scan and a call per reward).
     was_redeemable = [reward for reward in catalog(token, record.block)
-                      if reward.merchant == merchant and reward.redeemable]
+                      if reward.merchant == merchant and reward.redeemable] if revoke else []
     action = "revoked" if revoke else f"may issue {wanted_cap:,} per period"
     send(f"{program_key}: merchant {merchant} ({wanted_name}) {action}", token.set_merchant, merchant, wanted_cap,
          wanted_name, sender=owner)
