@@ -64,10 +64,13 @@ class MerchantConfig(_Named):
 
 
 class RewardConfig(_Named):
+    """A reward's name is its key: it cannot change on chain, so a renamed reward is a new one."""
+
     merchant: Address
     price: int = Field(gt=0, lt=2**128)
     stock: int = Field(ge=0, lt=2**127)
-    name: OnChainName = ""
+    name: Annotated[OnChainName, Field(min_length=1)]
+    active: bool = True
 
 
 class ProgramConfig(_Strict):
@@ -91,6 +94,16 @@ class ProgramConfig(_Strict):
                     f"merchants.{index}.address {merchant.address} is already merchants.{seen[merchant.address]}"
                 )
             seen[merchant.address] = index
+        return self
+
+    @model_validator(mode="after")
+    def _rewards_are_distinct(self) -> "ProgramConfig":
+        # Deploy matches rewards on chain by name: two entries of one name would fight over one reward.
+        seen: dict[str, int] = {}
+        for index, reward in enumerate(self.rewards):
+            if reward.name in seen:
+                raise ValueError(f"rewards.{index}.name {reward.name!r} is already rewards.{seen[reward.name]}")
+            seen[reward.name] = index
         return self
 
     @model_validator(mode="after")

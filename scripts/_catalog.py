@@ -54,3 +54,28 @@ def catalog(token: ContractInstance, from_block: int) -> list[Reward]:
             merchant_revoked=revoked[merchant],
         ))
     return rewards
+
+
+
+def stocks_last_set(token: ContractInstance, from_block: int) -> dict[int, int]:
+    """Each reward's stock as last set on purpose: at listing, or by a `set_reward` that changed it.
+
+    A `set_reward` that changes only the price or activity must re-send the stock that is left; that
+    is no new stock, so the events are replayed with the redemptions between them to tell the two
+    apart."""
+    end = chain.blocks.height + 1
+    logs = sorted(
+        [*token.RewardListed.range(from_block, end), *token.RewardUpdated.range(from_block, end),
+         *token.Redeemed.range(from_block, end)],
+        key=lambda log: (log.block_number, log.log_index),
+    )
+    left: dict[int, int] = {}
+    last_set: dict[int, int] = {}
+    for log in logs:
+        if log.event_name == "Redeemed":
+            left[log.reward_id] -= log.quantity
+            continue
+        if log.event_name == "RewardListed" or log.stock != left[log.reward_id]:
+            last_set[log.reward_id] = log.stock
+        left[log.reward_id] = log.stock
+    return last_set

@@ -1,10 +1,11 @@
-"""`ape run deploy`: deploy an alliance file's programs, merchants, rewards and routes.
+"""`ape run deploy`: make the chain match an alliance file's programs, merchants, rewards and routes.
 
-The run converges the chain on the file: what already matches is left alone, so re-running on a
-chain that holds the deployment sends no transaction, and a run cut short resumes where it
-stopped (the manifest is saved after every contract deployed). Merchants' and rewards' names go
-on chain with `set_merchant` and `add_reward`. The run ends with each cap's true worst case: caps
-hold per fixed period, so twice a cap can be issued within seconds across a reset.
+The file is the desired state. The run reads what the chain holds, shows the plan (what it will
+deploy and change, per program), asks before sending on a live network (unless `--yes`), and sends
+nothing when nothing differs; `points.deployment_plan` says how merchants, rewards and routes are
+matched. A run cut short resumes where it stopped: the manifest is saved after every contract
+deployed, and the next run plans only what is still missing. It ends with each cap's true worst
+case: caps hold per fixed period, so twice a cap can be issued within seconds across a reset.
 """
 
 from pathlib import Path
@@ -17,15 +18,43 @@ from ape.contracts import ContractInstance
 
 from points.alliance import AllianceConfig, ProgramConfig, load_alliance
 from points.caps import worst_case
+from points.deployment_plan import (
+    EXCHANGE,
+    ROUTES,
+    AddReward,
+    ApproveRoute,
+    ChainState,
+    MerchantState,
+    OfferOwnership,
+    Plan,
+    ProgramState,
+    RewardState,
+    RouteState,
+    SetMerchant,
+    SetReward,
+    SetRoute,
+    SetTransferable,
+    Step,
+    plan,
+    wanted_merchants,
+)
 from points.errors import PointsError
 from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manifest
 from points.settings import REPO_ROOT
-from scripts._catalog import merchant_names
-from scripts._operator import has_code, manifest_option, manifest_path, one_line_errors, send, shown, signer
+from scripts._catalog import catalog, merchant_names, stocks_last_set
+from scripts._operator import (
+    has_code,
+    is_local,
+    manifest_option,
+    manifest_path,
+    one_line_errors,
+    send,
+    shown,
+    signer,
+)
 
 DEFAULT_ALLIANCE = REPO_ROOT / "config" / "alliance.yaml"
-# The exchange is a merchant of every program a route leads to; this is its name there.
-EXCHANGE_NAME = "Partner exchange"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _block_of(instance: ContractInstance) -> int:
@@ -54,144 +83,189 @@ def _check_immutables(key: str, token: ContractInstance, program: ProgramConfig)
             )
 
 
-def _deploy_token(key: str, program: ProgramConfig, deployer: AccountAPI) -> ContractInstance:
-    click.echo(f"Deploying program {key!r} ({program.symbol})")
-    return deployer.deploy(
-        project.PointsToken,
-        program.name,
-        program.symbol,
-        program.epoch_length,
-        program.validity,
-        program.cap_period,
-        program.transferable,
-        deployer.address,
-    )
+def _previous_deployment(path: Path) -> Manifest | None:
+    """The manifest to build on, or None when there is none for this chain."""
+    if not path.is_file():
+        return None
+    previous = load_manifest(path)
+    if previous.chain_id != chain.chain_id or not _reusable(previous.exchange):
+        click.echo(f"{shown(path)} describes another chain's deployment: deploying afresh")
+        return None
+    return previous
 
 
-def _wanted_merchants(
-    key: str, program: ProgramConfig, exchange: ContractInstance, alliance: AllianceConfig
-) -> dict[str, tuple[int, str]]:
-    """Each merchant's `(cap, name)` as the file wants it, the exchange's included."""
-    wanted = {merchant.address: (merchant.cap, merchant.name) for merchant in program.merchants}
-    if exchange_cap := alliance.exchange_cap(key):
-        wanted[exchange.address] = (exchange_cap, EXCHANGE_NAME)
-    return wanted
-
-
-def _configure_program(
-    key: str, token: ContractInstance, block: int, program: ProgramConfig, exchange: ContractInstance,
-    alliance: AllianceConfig, deployer: AccountAPI,
-) -> None:
-    """Grants merchants, lists rewards and sets the switches that differ from the file."""
-    wanted = _wanted_merchants(key, program, exchange, alliance)
+def _program_state(token: ContractInstance, block: int, exchange: str | None) -> ProgramState:
+    """A deployed program's switches, owners, merchants (the exchange under EXCHANGE) and rewards."""
     names = merchant_names(token, block)
-    for merchant, (cap, name) in wanted.items():
-        if (token.merchant_cap(merchant), names.get(merchant)) != (cap, name):
-            send(f"{key}: merchant {merchant} ({name or 'no name'}) may issue {cap} per period", token.set_merchant,
-                 merchant, cap, name, sender=deployer)
+    merchants = {
+        EXCHANGE if address == exchange else address: MerchantState(token.merchant_cap(address), name)
+        for address, name in names.items()
+    }
+    stocks = stocks_last_set(token, block)
+    rewards = [
+        RewardState(reward_id=reward.reward_id, merchant=reward.merchant, name=reward.name, price=reward.price,
+                    stock=reward.stock, active=reward.active, stock_last_set=stocks[reward.reward_id])
+        for reward in catalog(token, block)
+    ]
+    pending = token.pending_owner()
+    return ProgramState(transferable=token.transferable(), owner=token.owner(),
+                        pending_owner="" if pending == ZERO_ADDRESS else pending, merchants=merchants,
+                        rewards=rewards)
 
-    # Rewards are matched by position: listing is append-only, and the stock of a listed reward
-    # moves with redemptions, so a re-run only lists what is missing.
-    for reward in program.rewards[token.reward_count():]:
-        send(f"{key}: reward {reward.name or reward.price} listed", token.add_reward, reward.price, reward.stock,
-             reward.merchant, reward.name, sender=deployer)
 
-    if token.transferable() != program.transferable:
-        send(f"{key}: transferable set to {program.transferable}", token.set_transferable, program.transferable,
-             sender=deployer)
+def _route_states(tokens: dict[str, ContractInstance], exchange: ContractInstance) -> dict[tuple[str, str], RouteState]:
+    """The routes on chain between the file's deployed programs; a route never set reads as all zeros."""
+    routes = {}
+    for source, source_token in tokens.items():
+        for target, target_token in tokens.items():
+            if source != target:
+                route = RouteState(*exchange.routes(source_token, target_token))
+                if route != RouteState(0, 0, 0, False):
+                    routes[(source, target)] = route
+    return routes
 
 
-def _configure_routes(
-    alliance: AllianceConfig, tokens: dict[str, ContractInstance], exchange: ContractInstance, deployer: AccountAPI
-) -> None:
-    for route in alliance.routes:
-        source, target = tokens[route.source], tokens[route.target]
-        name = f"route {route.source} -> {route.target}"
-        rate_num, rate_den, cap, approved = exchange.routes(source, target)
-        if (rate_num, rate_den, cap) != (route.rate_num, route.rate_den, route.cap):
-            send(f"{name}: {route.rate_num}:{route.rate_den}, cap {route.cap}", exchange.set_route, source, target,
-                 route.rate_num, route.rate_den, route.cap, sender=deployer)
-            # New terms withdraw the sending owner's approval of the old ones (unless only the cap fell).
-            approved = exchange.routes(source, target)[3]
-        if not approved:
-            send(f"{name}: approved", exchange.approve_route, source, target, True, sender=deployer)
+def _show(plan_: Plan, deployments: list[str], deployer: str, network: str) -> None:
+    click.echo(f"Plan for {network} (chain {chain.chain_id}), signed by {deployer}:")
+    for line in deployments:
+        click.echo(f"  deploy {line}")
+    for program, steps in plan_.by_program().items():
+        click.echo(f"  {program}:")
+        for step in steps:
+            click.echo(f"    {step.description}")
+    for note in plan_.notes:
+        click.echo(f"  note: {note}")
+
+
+def _signer_of(step: Step, state: ChainState) -> str:
+    """Who the contracts accept for a step: a program's owner, or a route's owner on the right side."""
+    if isinstance(step, SetRoute):
+        return state.programs[step.target].owner
+    if isinstance(step, ApproveRoute):
+        return state.programs[step.source].owner
+    return state.programs[step.program].owner
+
+
+def _check_signer(plan_: Plan, state: ChainState, deployer: str) -> None:
+    for step in plan_.steps:
+        owner = _signer_of(step, state)
+        if owner != deployer:
+            where = "a route" if step.program == ROUTES else f"program {step.program!r}"
+            raise PointsError(f"{where} is owned by {owner}, not {deployer}: run the deploy with --account of "
+                              f"its owner ({step.description})")
+
+
+def _send(step: Step, tokens: dict[str, ContractInstance], exchange: ContractInstance, deployer: AccountAPI) -> None:
+    where = "" if step.program == ROUTES else f"{step.program}: "
+    description = where + step.description
+    match step:
+        case SetMerchant():
+            merchant = exchange.address if step.merchant == EXCHANGE else step.merchant
+            send(description, tokens[step.program].set_merchant, merchant, step.cap, step.name, sender=deployer)
+        case AddReward():
+            reward = step.reward
+            send(description, tokens[step.program].add_reward, reward.price, reward.stock, reward.merchant,
+                 reward.name, sender=deployer)
+        case SetReward():
+            send(description, tokens[step.program].set_reward, step.reward_id, step.price, step.stock, step.active,
+                 sender=deployer)
+        case SetTransferable():
+            send(description, tokens[step.program].set_transferable, step.transferable, sender=deployer)
+        case SetRoute():
+            send(description, exchange.set_route, tokens[step.source], tokens[step.target], step.rate_num,
+                 step.rate_den, step.cap, sender=deployer)
+        case ApproveRoute():
+            send(description, exchange.approve_route, tokens[step.source], tokens[step.target], True,
+                 sender=deployer)
+        case OfferOwnership():
+            send(description, tokens[step.program].transfer_ownership, step.owner, sender=deployer)
+        case _:
+            raise AssertionError(f"no way to send {step!r}")
 
 
 def _report_caps(alliance: AllianceConfig, exchange: ContractInstance) -> None:
     """Says what each cap really allows: periods are fixed, so a reset lets twice a cap through."""
     click.echo("Caps hold per fixed period: across a reset, twice a cap can be issued within seconds.")
     for key, program in alliance.programs.items():
-        for merchant, (cap, name) in _wanted_merchants(key, program, exchange, alliance).items():
-            bound = worst_case(cap, program.cap_period, program.symbol)
-            click.echo(f"  {key}: merchant {merchant} ({name or 'no name'}): {bound}")
+        for merchant, wanted in wanted_merchants(alliance, key).items():
+            address = exchange.address if merchant == EXCHANGE else merchant
+            bound = worst_case(wanted.cap, program.cap_period, program.symbol)
+            click.echo(f"  {key}: merchant {address} ({wanted.name or 'no name'}): {bound}")
     for route in alliance.routes:
         target = alliance.programs[route.target]
         bound = worst_case(route.cap, target.cap_period, target.symbol)
         click.echo(f"  route {route.source} -> {route.target}: {bound}")
 
 
-def _hand_over(key: str, token: ContractInstance, program: ProgramConfig, deployer: AccountAPI) -> None:
-    """Starts the two-step transfer to the program's owner, who then calls `accept_ownership`."""
-    if program.owner and token.owner() != program.owner and token.pending_owner() != program.owner:
-        send(f"{key}: ownership offered to {program.owner} (they must accept_ownership)", token.transfer_ownership,
-             program.owner, sender=deployer)
-
-
-@click.command(cls=ConnectedProviderCommand, short_help="Deploy an alliance of loyalty programs")
+@click.command(cls=ConnectedProviderCommand, short_help="Make the chain match an alliance file")
 @account_option(prompt=False)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_ALLIANCE,
               show_default=True, help="the alliance file to deploy")
+@click.option("--yes", is_flag=True, help="send without asking, also on a live network")
 @manifest_option()
 @one_line_errors
-def cli(ecosystem, network, account, config_path: Path, manifest_file: Path | None) -> None:
+def cli(ecosystem, network, account, config_path: Path, yes: bool, manifest_file: Path | None) -> None:
     alliance = load_alliance(config_path)
     deployer = signer(account, network.name)
     path = manifest_file or manifest_path(ecosystem.name, network.name)
+    previous = _previous_deployment(path)
 
-    previous: Manifest | None = None
-    if path.is_file():
-        previous = load_manifest(path)
-        if previous.chain_id != chain.chain_id or not _reusable(previous.exchange):
-            click.echo(f"{path} describes another chain's deployment: deploying afresh")
-            previous = None
-
-    if previous is not None:
-        exchange = project.PartnerExchange.at(previous.exchange.address)
-        exchange_record = previous.exchange
-    else:
-        click.echo("Deploying the partner exchange")
-        exchange = deployer.deploy(project.PartnerExchange)
-        exchange_record = ContractRecord(address=exchange.address, block=_block_of(exchange))
-    manifest = Manifest(
-        chain_id=chain.chain_id,
-        network=network.name,
-        start_block=exchange_record.block,
-        exchange=exchange_record,
-        programs={},
-    )
-
+    exchange = project.PartnerExchange.at(previous.exchange.address) if previous else None
     tokens: dict[str, ContractInstance] = {}
     blocks: dict[str, int] = {}
+    states: dict[str, ProgramState] = {}
+    deployments = [] if exchange else ["the partner exchange"]
     for key, program in alliance.programs.items():
         record = previous.programs.get(key) if previous else None
         if record is not None and _reusable(record):
-            token = project.PointsToken.at(record.address)
-            _check_immutables(key, token, program)
+            tokens[key], blocks[key] = project.PointsToken.at(record.address), record.block
+            _check_immutables(key, tokens[key], program)
+            states[key] = _program_state(tokens[key], record.block, exchange.address if exchange else None)
         else:
-            token = _deploy_token(key, program, deployer)
-            record = ProgramRecord(address=token.address, block=_block_of(token), name=program.name,
-                                   symbol=program.symbol)
-        tokens[key], blocks[key] = token, record.block
-        manifest.programs[key] = record
-        manifest.start_block = min(manifest.start_block, record.block)
+            deployments.append(f"program {key!r} ({program.symbol})")
+            states[key] = ProgramState.fresh(program, deployer.address)
+    state = ChainState(programs=states, routes=_route_states(tokens, exchange) if exchange else {})
+    changes = plan(alliance, state)
+    dropped = sorted(set(previous.programs) - set(alliance.programs)) if previous else []
+    for key in dropped:
+        changes.notes.append(f"{key}: in {shown(path)} but not in the file: it stays on chain but leaves the "
+                             "manifest, so the indexer no longer follows it")
+
+    if not changes and not deployments:
+        click.echo(f"Nothing to change: the chain matches {shown(config_path)}")
+        for note in changes.notes:
+            click.echo(f"  note: {note}")
+    else:
+        _show(changes, deployments, deployer.address, f"{ecosystem.name}:{network.name}")
+        _check_signer(changes, state, deployer.address)
+        if not (yes or is_local(network.name)):
+            count = len(deployments) + len(changes.steps)
+            if not click.confirm(f"Send these {count} transactions?"):
+                raise PointsError("not confirmed: nothing sent")
+
+    if exchange is None:
+        click.echo("Deploying the partner exchange")
+        exchange = deployer.deploy(project.PartnerExchange)
+        exchange_record = ContractRecord(address=exchange.address, block=_block_of(exchange))
+    else:
+        assert previous is not None
+        exchange_record = previous.exchange
+    manifest = Manifest(chain_id=chain.chain_id, network=network.name, start_block=exchange_record.block,
+                        exchange=exchange_record, programs={})
+    for key, program in alliance.programs.items():
+        if key not in tokens:
+            click.echo(f"Deploying program {key!r} ({program.symbol})")
+            tokens[key] = deployer.deploy(project.PointsToken, program.name, program.symbol, program.epoch_length,
+                                          program.validity, program.cap_period, program.transferable,
+                                          deployer.address)
+            blocks[key] = _block_of(tokens[key])
+        manifest.programs[key] = ProgramRecord(address=tokens[key].address, block=blocks[key], name=program.name,
+                                               symbol=program.symbol)
+        manifest.start_block = min(manifest.start_block, blocks[key])
         manifest.save(path)
 
-    for key, program in alliance.programs.items():
-        _configure_program(key, tokens[key], blocks[key], program, exchange, alliance, deployer)
-    _configure_routes(alliance, tokens, exchange, deployer)
-    for key, program in alliance.programs.items():
-        _hand_over(key, tokens[key], program, deployer)
+    for step in changes.steps:
+        _send(step, tokens, exchange, deployer)
 
     _report_caps(alliance, exchange)
-
     click.echo(f"Deployment of {len(tokens)} programs is up to date: {shown(path)}")

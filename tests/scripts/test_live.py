@@ -34,19 +34,34 @@ def live(tmp_path_factory):
         yield node, data_folder, manifest
 
 
-def deploy_live(live, passphrase: str = PASSPHRASE):
+def deploy_live(live, *arguments: str, passphrase: str = PASSPHRASE, stdin: str | None = None):
     node, data_folder, manifest = live
-    return ape_run(
-        node, "deploy", "--network", f"ethereum:alliance-testnet:{node.url}", "--account", ALIAS,
-        "--manifest", str(manifest),
+    return ape_cli(
+        node, "run", "deploy", "--network", f"ethereum:alliance-testnet:{node.url}", "--account", ALIAS,
+        "--manifest", str(manifest), *arguments, stdin=stdin,
         APE_DATA_FOLDER=str(data_folder), **{f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": passphrase},
     )
+
+
+def test_a_live_deploy_shows_its_plan_and_sends_nothing_unless_confirmed(live):
+    node, _, manifest_file = live
+
+    declined = deploy_live(live, stdin="n\n")
+
+    assert declined.code == 1, declined.output
+    lines = [line.strip() for line in declined.output.splitlines()]
+    assert f"Plan for ethereum:alliance-testnet (chain 31337), signed by {DEPLOYER}:" in lines
+    assert "deploy program 'coffee' (BEAN)" in lines
+    assert "route coffee -> airline: approved by coffee's owner" in lines
+    assert "Send these 18 transactions? [y/N]: Error: not confirmed: nothing sent" in lines
+    assert node.nonce(DEPLOYER) == 0
+    assert not manifest_file.exists()
 
 
 def test_deploys_with_an_imported_account_and_redeploys_nothing(live):
     node, _, manifest_file = live
 
-    first = deploy_live(live)
+    first = deploy_live(live, "--yes")
     nonce, block = node.nonce(DEPLOYER), node.block_number()
     second = deploy_live(live)
 
