@@ -1,6 +1,7 @@
 """What every ape script shares: who signs, which deployment, and one-line errors."""
 
 import functools
+import logging
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,8 +11,9 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from ape import accounts, chain, project
 from ape.api import AccountAPI
+from ape.cli import ConnectedProviderCommand
 from ape.contracts import ContractInstance
-from ape.exceptions import ApeException, ContractLogicError
+from ape.exceptions import ApeException, ContractLogicError, NetworkMismatchError, ProviderError
 from ape_accounts.accounts import InvalidPasswordError, KeyfileAccount
 from eth_utils import keccak
 
@@ -50,6 +52,21 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+class OperatorCommand(ConnectedProviderCommand):
+    """ape's connected command, with a node that is down or serves another chain said in one line.
+
+    ape connects before the script's own code runs, and prints the traceback of any failure there
+    (it counts every frame under the project folder as the project's, `.venv` included)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NetworkMismatchError as error:
+            raise click.ClickException(f"{error} Check --network: the node serves another chain.") from None
+        except ProviderError as error:
+            raise click.ClickException(f"{error} Is the node running? Check --network.") from None
+
+
 def is_local(network_name: str) -> bool:
     return network_name in LOCAL_NETWORKS
 
@@ -82,10 +99,30 @@ def merchant_signer(account: AccountAPI | None, network_name: str, token: Contra
     raise PointsError(f"no development account is a merchant of {key!r}: pass --account")
 
 
+class _OnceFilter(logging.Filter):
+    """Lets the first record of a message through: ape warns "Using cached key" at every signature,
+    which buries a long run's output in one repeated line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.message:
+            return True
+        seen, self.seen = self.seen, True
+        return not seen
+
+
+_CACHED_KEY_ONCE = _OnceFilter("Using cached key for %s")
+
+
 def unlocked(account: AccountAPI) -> AccountAPI:
     """A keyfile account is unlocked once here, from `APE_ACCOUNTS_<alias>_PASSPHRASE` when set,
     so that no transaction or signature prompts."""
     if isinstance(account, KeyfileAccount):
+        logging.getLogger("ape").addFilter(_CACHED_KEY_ONCE)
         account.set_autosign(True)
     return account
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 from ape.contracts import ContractInstance
 
 from points.airdrop import MAX_CHUNK, campaign_key, plan_chunks, read_campaign
 from points.errors import PointsError
 from scripts._operator import (
+    OperatorCommand,
     check_mintable,
     current_manifest,
     manifest_option,
@@ -37,7 +38,7 @@ def _check_nothing_pending(address: str) -> None:
         raise PointsError(f"{address} has {pending} transaction(s) still pending: rerun once they are mined or dropped")
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Issue a campaign's points from a CSV file")
+@click.command(cls=OperatorCommand, short_help="Issue a campaign's points from a CSV file")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest")

@@ -3,14 +3,22 @@
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.errors import PointsError
 from scripts._holdings import holding_of
-from scripts._operator import current_manifest, manifest_option, one_line_errors, parse_address, program_token, utc
+from scripts._operator import (
+    OperatorCommand,
+    current_manifest,
+    manifest_option,
+    one_line_errors,
+    parse_address,
+    program_token,
+    utc,
+)
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show an account's points and when they expire")
+@click.command(cls=OperatorCommand, short_help="Show an account's points and when they expire")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--address", default=None, help="any address (instead of --account)")

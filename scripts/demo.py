@@ -4,14 +4,13 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand
 
 from devtools.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, run_demo
 from points.errors import PointsError
-from scripts._operator import current_manifest, is_local, manifest_option, one_line_errors, utc
+from scripts._operator import OperatorCommand, current_manifest, is_local, manifest_option, one_line_errors, utc
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Drive realistic activity on the local chain")
+@click.command(cls=OperatorCommand, short_help="Drive realistic activity on the local chain")
 @manifest_option()
 @click.option("--customers", type=click.IntRange(min=1), default=DEFAULT_CUSTOMERS, show_default=True,
               help="customers per program")

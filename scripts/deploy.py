@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from ape import chain, project
 from ape.api import AccountAPI
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 from ape.contracts import ContractInstance
 
 from points.alliance import AllianceConfig, ProgramConfig, load_alliance
@@ -43,6 +43,7 @@ from points.manifest import ContractRecord, Manifest, ProgramRecord, load_manife
 from points.settings import REPO_ROOT
 from scripts._catalog import catalog, merchant_names, stocks_last_set
 from scripts._operator import (
+    OperatorCommand,
     has_code,
     is_local,
     manifest_option,
@@ -197,7 +198,7 @@ def _report_caps(alliance: AllianceConfig, exchange: ContractInstance) -> None:
         click.echo(f"  route {route.source} -> {route.target}: {bound}")
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Make the chain match an alliance file")
+@click.command(cls=OperatorCommand, short_help="Make the chain match an alliance file")
 @account_option(prompt=False)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_ALLIANCE,
               show_default=True, help="the alliance file to deploy")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.errors import PointsError
 from points.signing import Signature, SigningDomain, permit_typed_data, signable
 from scripts._operator import (
+    OperatorCommand,
     chain_time,
     check_not_paused,
     current_manifest,
@@ -25,7 +26,7 @@ from scripts._operator import (
 )
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Exchange points for a partner program's points")
+@click.command(cls=OperatorCommand, short_help="Exchange points for a partner program's points")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--from", "source_key", required=True, help="the program whose points you give")

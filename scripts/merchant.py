@@ -6,13 +6,14 @@ no longer be redeemed. Caps hold per fixed period, so the script states the true
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.alliance import check_on_chain_name
 from points.caps import worst_case
 from points.errors import PointsError
 from scripts._catalog import catalog, merchant_names
 from scripts._operator import (
+    OperatorCommand,
     current_manifest,
     manifest_option,
     one_line_errors,
@@ -36,7 +37,7 @@ def _name(given: str | None, current: str | None, merchant: str) -> str:
     return given
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Set or revoke a merchant's cap (owner)")
+@click.command(cls=OperatorCommand, short_help="Set or revoke a merchant's cap (owner)")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest, e.g. coffee")

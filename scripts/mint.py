@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts._operator import (
+    OperatorCommand,
     check_mintable,
     current_manifest,
     manifest_option,
@@ -18,7 +19,7 @@ from scripts._operator import (
 )
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Issue points to one customer")
+@click.command(cls=OperatorCommand, short_help="Issue points to one customer")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest, e.g. coffee")

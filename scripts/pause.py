@@ -4,13 +4,21 @@ an incident. The owner or a pauser may pause; only the owner can lift it (`ape r
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._operator import current_manifest, manifest_option, one_line_errors, program_token, send, signer
+from scripts._operator import (
+    OperatorCommand,
+    current_manifest,
+    manifest_option,
+    one_line_errors,
+    program_token,
+    send,
+    signer,
+)
 from scripts._roles import check_owner_or_pauser
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Pause programs (owner or pauser)")
+@click.command(cls=OperatorCommand, short_help="Pause programs (owner or pauser)")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_keys", multiple=True, required=True,

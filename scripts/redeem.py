@@ -3,13 +3,21 @@
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._operator import current_manifest, customer_signer, manifest_option, one_line_errors, program_token, send
+from scripts._operator import (
+    OperatorCommand,
+    current_manifest,
+    customer_signer,
+    manifest_option,
+    one_line_errors,
+    program_token,
+    send,
+)
 from scripts._redemption import check_redeemable
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Redeem points for a reward")
+@click.command(cls=OperatorCommand, short_help="Redeem points for a reward")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest")

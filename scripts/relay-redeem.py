@@ -4,11 +4,12 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.errors import PointsError
 from points.signing import SignedRedemption, load_signed_redemption, recover_signer
 from scripts._operator import (
+    OperatorCommand,
     chain_time,
     current_manifest,
     has_code,
@@ -43,7 +44,7 @@ def _check_signature(redemption: SignedRedemption, token_name: str, current_nonc
         raise PointsError(f"the signature is not the holder's: it was made by {signer}")
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Submit a customer's signed redemption")
+@click.command(cls=OperatorCommand, short_help="Submit a customer's signed redemption")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--file", "source", type=click.File("r"), default="-", show_default=True,

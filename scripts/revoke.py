@@ -5,10 +5,11 @@ program is paused, so that corrections can be made during an incident."""
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.errors import PointsError
 from scripts._operator import (
+    OperatorCommand,
     current_manifest,
     manifest_option,
     one_line_errors,
@@ -21,7 +22,7 @@ from scripts._operator import (
 from scripts._roles import check_owner
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Remove points from an account (owner)")
+@click.command(cls=OperatorCommand, short_help="Remove points from an account (owner)")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest, e.g. coffee")

@@ -4,10 +4,9 @@ name, merchant, price and stock, and whether it can be redeemed now."""
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from scripts._catalog import Reward, catalog
-from scripts._operator import current_manifest, manifest_option, one_line_errors, program_token
+from scripts._operator import OperatorCommand, current_manifest, manifest_option, one_line_errors, program_token
 
 
 def _state(reward: Reward) -> str:
@@ -20,7 +19,7 @@ def _state(reward: Reward) -> str:
     return "redeemable"
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="List a program's rewards")
+@click.command(cls=OperatorCommand, short_help="List a program's rewards")
 @manifest_option()
 @click.option("--program", "program_keys", multiple=True,
               help="the program's key in the manifest; repeat for several [default: every program]")

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 from scripts._operator import (
+    OperatorCommand,
     chain_time,
     current_manifest,
     customer_signer,
@@ -24,7 +25,7 @@ from scripts._operator import (
 from scripts._redemption import check_redeemable
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Sign a redemption for a merchant to relay")
+@click.command(cls=OperatorCommand, short_help="Sign a redemption for a merchant to relay")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_key", required=True, help="the program's key in the manifest")

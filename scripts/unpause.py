@@ -4,13 +4,21 @@ single leaked monitoring key must not undo an incident response."""
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._operator import current_manifest, manifest_option, one_line_errors, program_token, send, signer
+from scripts._operator import (
+    OperatorCommand,
+    current_manifest,
+    manifest_option,
+    one_line_errors,
+    program_token,
+    send,
+    signer,
+)
 from scripts._roles import check_owner
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Lift programs' pause (owner only)")
+@click.command(cls=OperatorCommand, short_help="Lift programs' pause (owner only)")
 @account_option(prompt=False)
 @manifest_option()
 @click.option("--program", "program_keys", multiple=True, required=True,
