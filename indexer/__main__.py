@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from chain.rpc import RpcClient
 from indexer import PeriodicCollector
@@ -87,28 +89,33 @@ def main(argv: list[str]) -> int:
     reader: LogReader | None = None
     store = None
     try:
+        manifest = load_manifest(settings.manifest) if arguments.command != "migrate" else None
         if arguments.command == "run":
-            manifest = load_manifest(settings.manifest)
+            assert manifest is not None
             reader = LogReader(rpc, manifest.contract_addresses())
         # Imported once the log reader has started: they are slow to import, and the reader's
         # own start runs meanwhile instead of inside the backfill.
         from indexer.follower import Follower
         from indexer.store import Store
-        from indexer.verify import verify
+        from indexer.verify import require_database_file, verify
 
+        if arguments.command == "verify":
+            require_database_file(settings.database_url)
         store = Store(settings.database_url)
         if arguments.command == "migrate":
             before, after = store.migrate()
             console.print(f"schema revision {before} -> {after}")
             return 0
         if arguments.command == "verify":
-            compared, differences = verify(store, rpc)
-            for difference in differences:
+            assert manifest is not None
+            verification = verify(store, rpc, manifest)
+            for difference in verification.differences:
                 console.print(f"[red]mismatch[/red] {difference}")
-            console.print(f"compared {compared:,} values: {len(differences)} differ")
-            return 1 if differences else 0
+            console.print(f"compared {verification.compared:,} values at block {verification.block:,}: "
+                          f"{len(verification.differences)} differ")
+            return 1 if verification.differences else 0
         collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
-        assert reader is not None  # started above for `run`, the only command left here
+        assert reader is not None and manifest is not None  # made above for `run`, the only command left here
         follower = Follower(manifest, rpc, store, reader, confirmations=settings.confirmations)
         follower.start()
         try:
@@ -118,6 +125,12 @@ def main(argv: list[str]) -> int:
         return 0
     except PointsError as error:
         console.print(f"[red]error:[/red] {error}")
+        return 2
+    except OperationalError as error:
+        # The server is down, refuses the login, or the file cannot be opened: one line, no password.
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(error.orig).strip().splitlines()[0]
+        console.print(f"[red]error:[/red] cannot use database {shown}: {reason}")
         return 2
     except KeyboardInterrupt:
         console.print("stopped; the database is at the last committed batch")

@@ -24,7 +24,7 @@ from indexer.store import Store
 from points.alliance import load_alliance
 from points.manifest import Manifest
 from points.settings import REPO_ROOT
-from tests.support.services import Node, ape_run, indexer
+from tests.support.services import Node, anvil, ape_run, indexer
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def test_verify_finds_no_difference(indexed):
     verified = _verify(node, manifest_file, database)
 
     assert verified.returncode == 0, verified.stderr
-    assert ": 0 differ" in verified.stderr
+    indexed_block = sqlite3.connect(database).execute("SELECT indexed_block FROM checkpoint").fetchone()[0]
+    assert f" values at block {indexed_block:,}: 0 differ" in verified.stderr
 
 
 def test_history_has_every_kind_of_movement(indexed):
@@ -155,6 +156,30 @@ def test_bad_settings_give_one_clear_error(indexed, tmp_path):
     assert other_revision.returncode == 2 and "python -m indexer migrate" in other_revision.stderr
     for outcome in (missing, unknown_database, unreachable, other_revision):
         assert "Traceback" not in outcome.stderr
+
+
+def test_verify_refuses_what_it_cannot_compare_in_one_line(indexed, tmp_path):
+    node, _, manifest_file, database = indexed
+    arguments = ("--manifest", str(manifest_file), "--rpc", node.url)
+
+    missing = indexer("verify", *arguments, "--db", f"sqlite:///{tmp_path}/absent.db")
+    malformed = indexer("verify", *arguments, "--db", "sqlite:/absent.db")
+    server_down = indexer("verify", *arguments, "--db", "postgresql://points:secret@127.0.0.1:9/points")
+    with anvil() as other_chain:
+        other = indexer("verify", "--manifest", str(manifest_file), "--rpc", other_chain.url, "--db",
+                        f"sqlite:///{database}")
+
+    assert missing.returncode == 2
+    assert f"no database file at {tmp_path}/absent.db" in missing.stderr
+    assert not (tmp_path / "absent.db").exists(), "no empty database left behind"
+    assert malformed.returncode == 2 and "cannot use database 'sqlite:/absent.db'" in malformed.stderr
+    assert server_down.returncode == 2
+    assert "cannot use database postgresql://points:***@127.0.0.1:9/points: connection failed" in server_down.stderr
+    assert "secret" not in server_down.stderr
+    assert other.returncode == 2 and "it serves another chain of id 31337" in other.stderr
+    for outcome in (missing, malformed, server_down, other):
+        assert "Traceback" not in outcome.stderr
+        assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
 
 
 WITHOUT_ROWID = ("movement", "rawevent")
