@@ -12,6 +12,7 @@ from fastapi import Query
 from pydantic import AfterValidator, StringConstraints
 
 from database.kinds import MovementKind
+from points.alliance import PROGRAM_KEY_PATTERN
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 DEFAULT_LIMIT = 50
@@ -27,6 +28,15 @@ Address = Annotated[
     AfterValidator(checksummed),
 ]
 
+# A program is named by its token address or by its key in the manifest (see points.alliance.PROGRAM_KEY).
+PROGRAM_REFERENCE_PATTERN = rf"^(0x[0-9a-fA-F]{{40}}|{PROGRAM_KEY_PATTERN.strip('^$')})$"
+ProgramReference = Annotated[str, StringConstraints(pattern=PROGRAM_REFERENCE_PATTERN)]
+
+
+def is_address(text: str) -> bool:
+    return len(text) == 42 and text.startswith("0x")
+
+
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, at most {MAX_LIMIT}")]
 Cursor = Annotated[
     str | None,
@@ -40,5 +50,4 @@ if TYPE_CHECKING:
 else:
     Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(date.fromisoformat)]
 
-ProgramFilter = Annotated[Address | None, Query(description="only this program's (its token address)")]
 KindFilter = Annotated[MovementKind | None, Query(description="only movements of this kind")]

@@ -77,7 +77,6 @@ NAMED_MOVEMENT_COLUMNS = (*MOVEMENTS.c, MERCHANTS.c.name.label("counterparty_nam
 # A movement's place in the chain: histories, pages and the live feed go by it.
 MOVEMENT_ORDER = (MOVEMENTS.c.block, MOVEMENTS.c.log_index, MOVEMENTS.c.seq)
 MOVEMENT_KEY = tuple(column.name for column in MOVEMENT_ORDER)
-ANY_MOVEMENT_OF_ACCOUNT = select(MOVEMENTS.c.block).where(MOVEMENTS.c.account == bindparam("account")).limit(1)
 
 
 def _filtered(query: Select[Any], program: bool, account: bool) -> Select[Any]:

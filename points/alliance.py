@@ -21,6 +21,10 @@ MAX_LABEL_BYTES = 64
 MAX_PERIOD = 2**64 - 1
 MAX_RATE_PART = 2**32 - 1
 MAX_ROUTE_CAP = 2**63 - 1
+# A program's key names it in URLs and on command lines: a letter first, so that no key looks like
+# an address.
+PROGRAM_KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+ProgramKey = Annotated[str, Field(pattern=PROGRAM_KEY_PATTERN)]
 
 
 def _checksum(value: str) -> str:
@@ -126,7 +130,7 @@ class RouteConfig(_Strict):
 
 
 class AllianceConfig(_Strict):
-    programs: dict[str, ProgramConfig] = Field(min_length=1)
+    programs: dict[ProgramKey, ProgramConfig] = Field(min_length=1)
     routes: list[RouteConfig] = []
 
     @model_validator(mode="after")

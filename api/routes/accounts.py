@@ -3,24 +3,21 @@
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, Path, Response
 from sqlalchemy import bindparam, select, true
 
 from api.database import NotIndexed, Reader
-from api.dependencies import IndexedDatabase
-from api.models import Account, ErrorMessage, Movement
+from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, ProgramFilter
+from api.models import Account, Movement
 from api.movements import movements_page
 from api.pagination import Page
-from api.params import DEFAULT_LIMIT, Address, Cursor, KindFilter, Limit, ProgramFilter
-from api.queries import ANY_MOVEMENT_OF_ACCOUNT, BALANCES, CHECKPOINT, GROUPS, PROGRAMS
+from api.params import DEFAULT_LIMIT, Address, Cursor, KindFilter, Limit
+from api.queries import BALANCES, CHECKPOINT, GROUPS, PROGRAMS
 from api.responses import validated
 from api.timestamps import utc
 
 router = APIRouter(tags=["accounts"])
 AccountAddress = Annotated[Address, Path(description="the account's address, in any case")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorMessage, "description": "no activity of this account"},
-}
 
 # One statement answers the account view: a row per program and unexpired group of the account.
 # Balances and groups are keyed by (program, account, ...): reaching them through the few programs
@@ -34,12 +31,12 @@ ACCOUNT_VIEW = (
         .outerjoin(BALANCES, (BALANCES.c.program == PROGRAMS.c.address) & (BALANCES.c.account == bindparam("account")))
         .outerjoin(GROUPS, (GROUPS.c.program == PROGRAMS.c.address) & (GROUPS.c.account == bindparam("account"))))
     .order_by(PROGRAMS.c.key, GROUPS.c.expires_at))
-BALANCE_COLUMN = list(ACCOUNT_VIEW.selected_columns).index(BALANCES.c.balance)
 
 
-@router.get("/accounts/{address}", response_model=Account, responses=NOT_FOUND)
+@router.get("/accounts/{address}", response_model=Account)
 async def get_account(address: AccountAddress, db: IndexedDatabase) -> Response:
-    """The account's balance in every program, its points by expiry (soonest first) and the next expiry."""
+    """The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
+    account with no activity has a balance of 0 everywhere: a wallet asks before its first points."""
     rows = await db.read(lambda reader: _account_rows(reader, address))
     programs: dict[str, dict[str, Any]] = {}
     for _block, _timestamp, program_address, key, symbol, name, balance, epoch, amount, expires_at in rows:
@@ -60,24 +57,12 @@ def _account_rows(reader: Reader, address: str) -> Sequence[tuple[Any, ...]]:
     rows = reader.rows(ACCOUNT_VIEW, {"account": address})
     if not rows:
         raise NotIndexed("the indexer has not written a batch yet")
-    if all(row[BALANCE_COLUMN] is None for row in rows) and not _has_history(reader, address):
-        raise _no_activity(address)
     return rows
 
 
-@router.get("/accounts/{address}/history", response_model=Page[Movement], responses=NOT_FOUND)
+@router.get("/accounts/{address}/history", response_model=Page[Movement], responses=PROGRAM_NOT_FOUND)
 async def get_history(address: AccountAddress, db: IndexedDatabase, program: ProgramFilter = None,
                       kind: KindFilter = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
-    """Every movement of the account's points, newest first."""
-    rows, response = await movements_page(db, address, program, kind, limit, cursor)
-    if not rows and cursor is None and not await db.read(lambda reader: _has_history(reader, address)):
-        raise _no_activity(address)
+    """Every movement of the account's points, newest first; none for an account with no activity."""
+    _, response = await movements_page(db, address, program, kind, limit, cursor)
     return response
-
-
-def _no_activity(address: str) -> HTTPException:
-    return HTTPException(404, f"{address} has no points activity in this deployment")
-
-
-def _has_history(reader: Reader, address: str) -> bool:
-    return bool(reader.rows(ANY_MOVEMENT_OF_ACCOUNT, {"account": address}))

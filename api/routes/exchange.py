@@ -4,15 +4,15 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Select, bindparam, func, select
 
-from api.dependencies import IndexedDatabase
+from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, program_query
 from api.models import Route, Settlement
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Day, Limit
+from api.params import DEFAULT_LIMIT, Cursor, Day, Limit
 from api.queries import EXCHANGES, ROUTES, after_parameters, ascending_list_query
 from api.responses import uint256_text
 
@@ -30,6 +30,12 @@ class SettlementPeriod(StrEnum):
     MONTH = "month"
 
 
+if TYPE_CHECKING:
+    FromProgram = str | None
+    ToProgram = str | None
+else:
+    FromProgram = program_query("from_program", "only exchanges out of this program")
+    ToProgram = program_query("to_program", "only exchanges into this program")
 PeriodLength = Annotated[SettlementPeriod, Query(description="length of a settlement period (UTC)")]
 
 
@@ -79,12 +85,9 @@ async def list_routes(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, cursor:
     return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
 
 
-@router.get("/settlement", response_model=Page[Settlement])
+@router.get("/settlement", response_model=Page[Settlement], responses=PROGRAM_NOT_FOUND)
 async def settlement(db: IndexedDatabase, period: PeriodLength = SettlementPeriod.MONTH,
-                     from_program: Annotated[Address | None, Query(description="only exchanges out of this "
-                                                                               "program")] = None,
-                     to_program: Annotated[Address | None, Query(description="only exchanges into this "
-                                                                             "program")] = None,
+                     from_program: FromProgram = None, to_program: ToProgram = None,
                      since: Annotated[Day | None, Query(description="first day counted (UTC)")] = None,
                      until: Annotated[Day | None, Query(description="last day counted (UTC)")] = None,
                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:

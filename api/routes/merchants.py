@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, tuple_
 
-from api.dependencies import IndexedDatabase
+from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, ProgramFilter
 from api.models import Merchant, Redemption, Reward
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit, ProgramFilter
+from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.queries import LIMIT, MERCHANTS, REDEMPTIONS, REWARDS, after_parameters, ascending_list_query
 from api.responses import uint256_text
 from api.timestamps import utc
@@ -53,7 +53,7 @@ def rewards_query(filters: tuple[str, ...], after: bool) -> Select[Any]:
             .add_columns(MERCHANT_NAME).outerjoin(MERCHANTS, _merchant_of(REWARDS)))
 
 
-@router.get("/merchants", response_model=Page[Merchant])
+@router.get("/merchants", response_model=Page[Merchant], responses=PROGRAM_NOT_FOUND)
 async def list_merchants(db: IndexedDatabase, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
                          cursor: Cursor = None) -> Response:
     """Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
@@ -66,7 +66,7 @@ async def list_merchants(db: IndexedDatabase, program: ProgramFilter = None, lim
     return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
-@router.get("/rewards", response_model=Page[Reward])
+@router.get("/rewards", response_model=Page[Reward], responses=PROGRAM_NOT_FOUND)
 async def list_rewards(db: IndexedDatabase, program: ProgramFilter = None,
                        active: Annotated[bool | None, Query(description="only active (true) or retired (false) "
                                                                         "rewards")] = None,
@@ -81,7 +81,7 @@ async def list_rewards(db: IndexedDatabase, program: ProgramFilter = None,
     return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 
-@router.get("/redemptions", response_model=Page[Redemption])
+@router.get("/redemptions", response_model=Page[Redemption], responses=PROGRAM_NOT_FOUND)
 async def list_redemptions(db: IndexedDatabase, program: ProgramFilter = None,
                            merchant: Annotated[Address | None, Query(description="only rewards of this "
                                                                                  "merchant")] = None,

@@ -1,21 +1,20 @@
 """Programs (one per PointsToken) and their holders."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy import bindparam, select, tuple_
 
 from api.database import Reader
-from api.dependencies import IndexedDatabase
+from api.dependencies import IndexedDatabase, ProgramToken
 from api.models import ErrorMessage, Holder, Program
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
+from api.params import DEFAULT_LIMIT, Cursor, Limit
 from api.queries import BALANCES, LIMIT, PROGRAM_EXISTS, PROGRAMS, after_parameters, ascending_list_query
 from api.responses import validated
 
 router = APIRouter(tags=["programs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no such program"}}
-TokenAddress = Annotated[Address, Path(description="the program's token address, in any case")]
 
 PROGRAM = select(PROGRAMS).where(PROGRAMS.c.address == bindparam("address"))
 PROGRAM_KEY = ("address",)
@@ -42,7 +41,7 @@ async def list_programs(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, curso
 
 
 @router.get("/programs/{token}", response_model=Program, responses=NOT_FOUND)
-async def get_program(token: TokenAddress, db: IndexedDatabase) -> Response:
+async def get_program(token: ProgramToken, db: IndexedDatabase) -> Response:
     """One program: its settings, supply and number of holders."""
     program = await db.read(lambda reader: reader.first(PROGRAM, {"address": token}))
     if program is None:
@@ -51,7 +50,7 @@ async def get_program(token: TokenAddress, db: IndexedDatabase) -> Response:
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)
-async def list_holders(token: TokenAddress, db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT,
+async def list_holders(token: ProgramToken, db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT,
                        cursor: Cursor = None) -> Response:
     """The program's holders of unexpired points, largest balance first."""
     after = decode_cursor(f"holders:{token}", cursor, (int, str))

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Select, bindparam, select, tuple_
 
-from api.dependencies import IndexedDatabase
+from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, ProgramFilter
 from api.models import DailyStat
 from api.pagination import Page, decode_cursor, page
-from api.params import DEFAULT_LIMIT, Cursor, Day, Limit, ProgramFilter
+from api.params import DEFAULT_LIMIT, Cursor, Day, Limit
 from api.queries import DAILY, LIMIT
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -31,7 +31,7 @@ def daily_query(after: bool, program: bool, since: bool, until: bool) -> Select[
     return query
 
 
-@router.get("/daily", response_model=Page[DailyStat])
+@router.get("/daily", response_model=Page[DailyStat], responses=PROGRAM_NOT_FOUND)
 async def daily(db: IndexedDatabase, program: ProgramFilter = None,
                 since: Annotated[Day | None, Query(description="first day (UTC)")] = None,
                 until: Annotated[Day | None, Query(description="last day (UTC)")] = None,

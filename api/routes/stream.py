@@ -17,11 +17,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.database import Database, Reader
-from api.dependencies import IndexedDatabase
+from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, ProgramFilter
 from api.models import Movement
 from api.movements import CURSOR_LIST, CURSOR_SHAPE, movement_item, movement_key
 from api.pagination import decode_cursor, encode_cursor
-from api.params import Address, ProgramFilter
+from api.params import Address
 from api.queries import INDEXED_BLOCK, MOVEMENT_KEY, latest_movement_query, movements_after_query
 
 router = APIRouter(tags=["live"])
@@ -31,7 +31,7 @@ BATCH_ROWS = 500
 Key = tuple[int, int, int]
 
 
-@router.get("/stream", response_class=StreamingResponse, responses={200: {
+@router.get("/stream", response_class=StreamingResponse, responses={**PROGRAM_NOT_FOUND, 200: {
     "description": "`text/event-stream`: `movement` events whose data is a Movement, `reorg` events "
                    "whose data is `{\"from_block\": n}`, and comment lines as heartbeats",
     "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/Movement"}}},

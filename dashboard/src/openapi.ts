@@ -46,14 +46,15 @@ export interface paths {
   "/v1/accounts/{address}": {
     /**
      * Get Account
-     * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry.
+     * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
+     * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
      */
     get: operations["get_account_v1_accounts__address__get"];
   };
   "/v1/accounts/{address}/history": {
     /**
      * Get History
-     * @description Every movement of the account's points, newest first.
+     * @description Every movement of the account's points, newest first; none for an account with no activity.
      */
     get: operations["get_history_v1_accounts__address__history_get"];
   };
@@ -694,7 +695,7 @@ export interface operations {
   get_program_v1_programs__token__get: {
     parameters: {
       path: {
-        /** @description the program's token address, in any case */
+        /** @description the program: its token address (any case) or its key, e.g. `coffee` */
         token: string;
       };
     };
@@ -732,7 +733,7 @@ export interface operations {
         cursor?: string | null;
       };
       path: {
-        /** @description the program's token address, in any case */
+        /** @description the program: its token address (any case) or its key, e.g. `coffee` */
         token: string;
       };
     };
@@ -759,7 +760,8 @@ export interface operations {
   };
   /**
    * Get Account
-   * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry.
+   * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
+   * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
    */
   get_account_v1_accounts__address__get: {
     parameters: {
@@ -775,12 +777,6 @@ export interface operations {
           "application/json": components["schemas"]["Account"];
         };
       };
-      /** @description no activity of this account */
-      404: {
-        content: {
-          "application/json": components["schemas"]["ErrorMessage"];
-        };
-      };
       /** @description Validation Error */
       422: {
         content: {
@@ -791,19 +787,19 @@ export interface operations {
   };
   /**
    * Get History
-   * @description Every movement of the account's points, newest first.
+   * @description Every movement of the account's points, newest first; none for an account with no activity.
    */
   get_history_v1_accounts__address__history_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description only movements of this kind */
         kind?: components["schemas"]["MovementKind"] | null;
         /** @description items per page, at most 1000 */
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
       path: {
         /** @description the account's address, in any case */
@@ -817,7 +813,7 @@ export interface operations {
           "application/json": components["schemas"]["Page_Movement_"];
         };
       };
-      /** @description no activity of this account */
+      /** @description no program with the given key */
       404: {
         content: {
           "application/json": components["schemas"]["ErrorMessage"];
@@ -838,14 +834,14 @@ export interface operations {
   list_movements_v1_movements_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description only movements of this kind */
         kind?: components["schemas"]["MovementKind"] | null;
         /** @description items per page, at most 1000 */
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
     };
     responses: {
@@ -853,6 +849,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Movement_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -871,12 +873,12 @@ export interface operations {
   list_merchants_v1_merchants_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description items per page, at most 1000 */
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
     };
     responses: {
@@ -884,6 +886,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Merchant_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -901,14 +909,14 @@ export interface operations {
   list_rewards_v1_rewards_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description only active (true) or retired (false) rewards */
         active?: boolean | null;
         /** @description items per page, at most 1000 */
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
     };
     responses: {
@@ -916,6 +924,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Reward_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -933,8 +947,6 @@ export interface operations {
   list_redemptions_v1_redemptions_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description only rewards of this merchant */
         merchant?: string | null;
         /** @description only this customer's */
@@ -943,6 +955,8 @@ export interface operations {
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
     };
     responses: {
@@ -950,6 +964,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Redemption_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -998,10 +1018,6 @@ export interface operations {
       query?: {
         /** @description length of a settlement period (UTC) */
         period?: components["schemas"]["SettlementPeriod"];
-        /** @description only exchanges out of this program */
-        from_program?: string | null;
-        /** @description only exchanges into this program */
-        to_program?: string | null;
         /** @description first day counted (UTC) */
         since?: string | null;
         /** @description last day counted (UTC) */
@@ -1010,6 +1026,10 @@ export interface operations {
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only exchanges out of this program: its token address (any case) or its key, e.g. `coffee` */
+        from_program?: string | null;
+        /** @description only exchanges into this program: its token address (any case) or its key, e.g. `coffee` */
+        to_program?: string | null;
       };
     };
     responses: {
@@ -1017,6 +1037,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Settlement_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -1035,8 +1061,6 @@ export interface operations {
   daily_v1_stats_daily_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description first day (UTC) */
         since?: string | null;
         /** @description last day (UTC) */
@@ -1045,6 +1069,8 @@ export interface operations {
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */
         cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
     };
     responses: {
@@ -1052,6 +1078,12 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_DailyStat_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */
@@ -1070,12 +1102,12 @@ export interface operations {
   stream_v1_stream_get: {
     parameters: {
       query?: {
-        /** @description only this program's (its token address) */
-        program?: string | null;
         /** @description only this account's movements */
         account?: string | null;
         /** @description start after this movement: a history or movements cursor, or an event id (a browser's EventSource cannot send a header at first) */
         after?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
       };
       header?: {
         /** @description resume after this event */
@@ -1087,6 +1119,12 @@ export interface operations {
       200: {
         content: {
           "text/event-stream": components["schemas"]["Movement"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
         };
       };
       /** @description Validation Error */

@@ -307,7 +307,7 @@ def test_daily_stats_follow_the_supply(indexed, client):
 
 
 @pytest.mark.parametrize("path", [
-    "/v1/accounts/0x12", "/v1/accounts/0xZZ3456789012345678901234567890123456789A", "/v1/programs/nope/holders",
+    "/v1/accounts/0x12", "/v1/accounts/0xZZ3456789012345678901234567890123456789A", "/v1/programs/0xnope/holders",
     "/v1/merchants?program=0x1", "/v1/programs?cursor=not-a-cursor", "/v1/programs?limit=0",
     "/v1/programs?limit=1001", "/v1/stats/daily?since=2026-02-30", "/v1/exchange/settlement?period=year",
     "/v1/redemptions?cursor=WyJwcm9ncmFtcyIsIjB4In0",
@@ -328,13 +328,47 @@ def test_cursor_of_another_list_is_refused(indexed, client):
     assert "does not belong to this list" in response.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("path", [f"/v1/accounts/{UNKNOWN}", f"/v1/accounts/{UNKNOWN}/history",
-                                  f"/v1/programs/{UNKNOWN}", f"/v1/programs/{UNKNOWN}/holders"])
-def test_unknown_account_or_program_is_a_404(client, path):
+@pytest.mark.parametrize("path", [f"/v1/programs/{UNKNOWN}", f"/v1/programs/{UNKNOWN}/holders"])
+def test_an_unknown_program_is_a_404(client, path):
     response = client.get(path)
 
     assert response.status_code == 404
     assert UNKNOWN.lower() in response.json()["detail"].lower()
+
+
+def test_an_account_with_no_activity_has_zero_balances_not_a_404(client):
+    account = client.get(f"/v1/accounts/{UNKNOWN.upper().replace('0X', '0x')}")
+    history = client.get(f"/v1/accounts/{UNKNOWN}/history")
+
+    assert account.status_code == 200
+    programs = account.json()["programs"]
+    assert {program["key"] for program in programs} == {"coffee", "airline"}
+    assert all(program["balance"] == 0 and program["expiring"] == [] and program["next_expiry"] is None
+               for program in programs)
+    assert history.status_code == 200 and history.json() == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize("path", ["/v1/programs/{}", "/v1/programs/{}/holders", "/v1/merchants?program={}",
+                                  "/v1/rewards?program={}", "/v1/movements?program={}",
+                                  "/v1/exchange/settlement?from_program={}"])
+def test_a_program_is_named_by_its_key_or_its_address(indexed, client, path):
+    address = indexed.manifest.programs["coffee"].address
+
+    by_key = client.get(path.format("coffee"))
+    by_address = client.get(path.format(address.lower()))
+
+    assert by_key.status_code == 200, by_key.text
+    assert by_key.json() == by_address.json()
+
+
+def test_an_unknown_program_key_is_a_404_and_a_bad_one_names_the_parameter(client):
+    unknown = client.get("/v1/merchants", params={"program": "bakery"})
+    malformed = client.get("/v1/exchange/settlement", params={"to_program": "not a key!"})
+
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "no program with key 'bakery' in this deployment"
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"][0]["loc"] == ["query", "to_program"]
 
 
 def test_cors_allows_the_configured_origin_only(client):

@@ -86,8 +86,7 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
     try {
       await loadAll();
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
-        // An address that has never held points is no error of the API's; it may still receive some.
+      if (error instanceof ApiError && error.status === 422) {
         replaceChildren(banner, h("p", { class: "notice" }, error.message));
         return;
       }
