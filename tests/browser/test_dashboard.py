@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.support.services import Node, ape_run
-from tests.support.system import EXPECT_SECONDS, Api, indexed_api
+from tests.support.system import Api, browser_page, indexed_api
 
 # A movement reaches the page within a second or two (the indexer and the feed poll several times a
 # second); the margin is for a loaded machine.
@@ -34,19 +34,8 @@ def system(demo_chain, tmp_path_factory) -> Iterator[tuple[Node, Path, Api]]:
 @pytest.fixture(scope="module")
 def page(browser_executable, system) -> Iterator[Page]:
     _, _, api = system
-    # A loaded machine (two cores running the chain, the indexer, the API and the browser) is slow to settle.
-    expect.set_options(timeout=EXPECT_SECONDS * 1000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_executable)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{api.url}/")
-        yield page
-        browser.close()
-        assert not errors, f"the page reported errors: {errors}"
+    with browser_page(browser_executable, f"{api.url}/", {"width": 1400, "height": 1000}) as opened:
+        yield opened
 
 
 def points(value: int) -> str:

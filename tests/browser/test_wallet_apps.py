@@ -19,14 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 from eth_utils import keccak, to_checksum_address
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from chain.calldata import calldata
 from points.airdrop import Grant, plan_chunks
 from points.manifest import Manifest
 from points.settings import REPO_ROOT
 from tests.support.services import Node, free_port
-from tests.support.system import EXPECT_SECONDS, STARTUP_SECONDS, Api, Service, indexed_api
+from tests.support.system import STARTUP_SECONDS, Api, Service, browser_page, indexed_api
 
 TEST_WALLET = REPO_ROOT / "tests" / "support" / "test_wallet.js"
 # Anvil's development accounts: 1 is the coffee chain's "Downtown store" till (config/alliance.yaml),
@@ -100,21 +100,10 @@ def _start_relayer(node: Node, manifest: Path, directory: Path) -> tuple[Service
 @pytest.fixture(scope="module")
 def page(browser_executable, system) -> Iterator[Page]:
     """One page for the module, its wallet holding the customer's account until a test switches it."""
-    expect.set_options(timeout=EXPECT_SECONDS * 1000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_executable)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="UTC")
-        settings = {"rpc": system.node.url, "account": CUSTOMER}
-        context.add_init_script(script=f"window.__testWalletSettings = {json.dumps(settings)};")
-        context.add_init_script(path=TEST_WALLET)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{system.api.url}/#/member")
-        yield page
-        browser.close()
-        assert not errors, f"the page reported errors: {errors}"
+    settings = {"rpc": system.node.url, "account": CUSTOMER}
+    with browser_page(browser_executable, f"{system.api.url}/#/member", {"width": 1280, "height": 900},
+                      f"window.__testWalletSettings = {json.dumps(settings)};", TEST_WALLET) as opened:
+        yield opened
 
 
 def points(value: int) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from points.settings import REPO_ROOT
 from tests.support.services import Node, free_port
@@ -84,3 +85,27 @@ def indexed_api(node: Node, manifest: Path, directory: Path, *api_arguments: str
     finally:
         api_server.stop()
         indexer.stop()
+
+
+@contextmanager
+def browser_page(executable: str, url: str, viewport: ViewportSize, *init_scripts: str | Path) -> Iterator[Page]:
+    """A headless Chromium page at `url`, after `init_scripts` (source text, or files); on leaving,
+    fails if the page logged an error or threw."""
+    # A loaded machine (two cores running the chain, the indexer, the API and the browser) is slow to settle.
+    expect.set_options(timeout=EXPECT_SECONDS * 1000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable)
+        context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
+        for script in init_scripts:
+            if isinstance(script, Path):
+                context.add_init_script(path=script)
+            else:
+                context.add_init_script(script=script)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(url)
+        yield page
+        browser.close()
+        assert not errors, f"the page reported errors: {errors}"

@@ -12,7 +12,7 @@ import { amount, day, fromNow, time } from "../../format";
 import type { LiveFeed } from "../../live";
 import { Relayer } from "../../wallet/relayer";
 import type { WalletSession } from "../../wallet/session";
-import { showError, throttled, type View } from "../view";
+import { reloader, type View } from "../view";
 import { Catalog } from "./catalog";
 import type { MemberContext, MemberData } from "./context";
 import { Convert } from "./convert";
@@ -87,14 +87,7 @@ export function memberView(root: HTMLElement, address: Address, config: AppConfi
     replaceChildren(history, historyTable(movements, symbols));
   }
 
-  const refresh = throttled(async () => {
-    if (destroyed) return;
-    try {
-      await load();
-    } catch (error) {
-      showError(banner, error, refresh);
-    }
-  }, REFRESH_GAP_MS);
+  const refresh = reloader(load, banner, () => destroyed, REFRESH_GAP_MS);
 
   const unsubscribe = live.subscribe((event) => {
     // Its own movements change the balances; anyone's redemption changes the catalog's stock.

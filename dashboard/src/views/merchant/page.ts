@@ -8,7 +8,7 @@ import { amount, time } from "../../format";
 import { accountLink, txLink } from "../../links";
 import type { LiveFeed } from "../../live";
 import type { WalletSession } from "../../wallet/session";
-import { showError, throttled, type View } from "../view";
+import { reloader, type View } from "../view";
 import { Airdrop } from "./airdrop";
 import { Caps } from "./caps";
 import type { MerchantContext, MerchantData } from "./context";
@@ -68,14 +68,7 @@ export function merchantView(root: HTMLElement, session: WalletSession, live: Li
     await caps.update(data);
   }
 
-  const refresh = throttled(async () => {
-    if (destroyed) return;
-    try {
-      await load();
-    } catch (error) {
-      showError(banner, error, refresh);
-    }
-  }, REFRESH_GAP_MS);
+  const refresh = reloader(load, banner, () => destroyed, REFRESH_GAP_MS);
 
   const unsubscribe = live.subscribe((event) => {
     if (event.type !== "movement" || event.movement.counterparty === merchant) refresh();
