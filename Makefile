@@ -20,6 +20,8 @@ DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/tsconfig.json
 API_DOCUMENT := dashboard/openapi.json
 API_TYPES := dashboard/src/openapi.ts
 API_SOURCES := $(shell find api database -name '*.py')
+# The contracts' ABIs and the EIP-712 types, generated from the build and points/signing.py.
+GENERATED_MODULES := dashboard/src/generated/abi.ts dashboard/src/generated/typed-data.ts
 
 # uv must use the machine's Python: it may not download one.
 export UV_PYTHON_DOWNLOADS := never
@@ -63,16 +65,20 @@ $(STAMP_BUILD): $(CONTRACT_SOURCES) | $(STAMP_PY)
 
 build: install $(STAMP_BUILD)
 
-# Both generated files are checked in. A developer's build regenerates them when the API changes;
-# CI's (CI=true) builds what was committed, and tests/test_api_types.py fails there if it is stale.
+# The generated files are checked in. A developer's build regenerates them when their sources change;
+# CI's (CI=true) builds what was committed, and tests/api/test_types.py and
+# tests/browser/test_generated_modules.py fail there if one is stale.
 ifndef CI
 $(API_TYPES): $(API_SOURCES) $(STAMP_NODE) | $(STAMP_PY)
 	$(PY) -m api.openapi $(API_DOCUMENT)
 	node_modules/.bin/openapi-typescript $(API_DOCUMENT) --output $@
+
+$(GENERATED_MODULES) &: $(STAMP_BUILD) points/signing.py devtools/dashboard_modules.py | $(STAMP_PY)
+	$(PY) -m devtools.dashboard_modules
 endif
 
 # The dashboard that the API serves at `/`: type-checked, then bundled by esbuild into static files.
-$(DASHBOARD): $(DASHBOARD_SOURCES) $(API_TYPES) $(STAMP_NODE)
+$(DASHBOARD): $(DASHBOARD_SOURCES) $(API_TYPES) $(GENERATED_MODULES) $(STAMP_NODE)
 	npm run --silent build:dashboard
 
 dashboard: $(DASHBOARD)
@@ -82,7 +88,7 @@ run: build dashboard
 
 # Static checks, configured in pyproject.toml: ruff, then mypy (incremental: its cache under
 # .mypy_cache makes a second run take seconds), then the dashboard's TypeScript.
-lint: $(STAMP_PY) $(STAMP_NODE) $(API_TYPES)
+lint: $(STAMP_PY) $(STAMP_NODE) $(API_TYPES) $(GENERATED_MODULES)
 	$(VENV)/bin/ruff check --quiet
 	$(VENV)/bin/mypy
 	node_modules/.bin/tsc --noEmit -p dashboard

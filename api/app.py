@@ -15,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
-from api.routes import accounts, exchange, health, merchants, movements, programs, stats, stream
+from api.routes import accounts, config, exchange, health, merchants, movements, programs, stats, stream
+from points.manifest import load_manifest
 from points.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database = Database(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Read at start-up, not at import (`python -m api.openapi` imports the app): a broken
+        # manifest stops the server with its one-line error; a missing one leaves the exchange out.
+        if settings.manifest.is_file():
+            app.state.exchange = load_manifest(settings.manifest).exchange.address
         try:
             yield
         finally:
@@ -40,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.database = database
-    for module in (health, programs, accounts, movements, merchants, exchange, stats, stream):
+    app.state.exchange = None
+    app.state.relayer_url = str(settings.relayer_url) if settings.relayer_url else None
+    for module in (health, config, programs, accounts, movements, merchants, exchange, stats, stream):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)
     app.add_exception_handler(SQLAlchemyError, _database_error)

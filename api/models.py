@@ -33,6 +33,14 @@ class Version(BaseModel):
     schema_revision: str
 
 
+class AppConfig(BaseModel):
+    chain_id: int = Field(description="the chain the indexed deployment is on, which a wallet must be connected to")
+    exchange: str | None = Field(description="the PartnerExchange's address, from the deployment manifest; null "
+                                             "when the API was started without one")
+    relayer_url: str | None = Field(description="where to send signed redemptions and exchanges (the relayer's "
+                                                "/v1 routes); null when no relayer serves this deployment")
+
+
 class Program(BaseModel):
     address: str
     key: str = Field(description="the program's key in the deployment manifest")

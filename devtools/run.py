@@ -145,6 +145,7 @@ def main() -> None:
         print(
             "\nThe points platform is up:\n"
             f"  dashboard          {api_url}/\n"
+            f"  member app         {api_url}/#/member  (merchant console: {api_url}/#/merchant)\n"
             f"  read API           {api_url}/v1  (OpenAPI: {api_url}/docs, log: data/api.log)\n"
             f"  chain (JSON-RPC)   {settings.rpc_url}\n"
             f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"

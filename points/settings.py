@@ -7,7 +7,7 @@ defaults below, which describe the local chain that `make run` brings up.
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import AnyHttpUrl, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes serving the read API")
     api_cors_origins: list[str] = Field(
         default=[], description='browser origins allowed to call the API, as JSON: ["https://dash.example"]')
+    relayer_url: AnyHttpUrl | None = Field(
+        default=None, description="the relayer (`python -m relayer`) that the dashboard's member app sends signed "
+                                  "redemptions and exchanges to; none: customers send their own transactions")
     anvil_port: int = Field(default=8545, description="the port of `make run`'s local Anvil")
     demo_size: int = Field(default=40, ge=1, description="customers per program in `make run`'s demo")
 

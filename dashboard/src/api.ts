@@ -18,6 +18,7 @@ export type Movement = Schemas["Movement"];
 // Names are public labels from the chain; "" where nothing named a merchant or reward.
 export type Merchant = Schemas["Merchant"];
 export type Reward = Schemas["Reward"];
+export type Redemption = Schemas["Redemption"];
 export type Route = Schemas["Route"];
 export type Settlement = Schemas["Settlement"];
 export type SettlementPeriod = Schemas["SettlementPeriod"];

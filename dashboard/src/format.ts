@@ -18,9 +18,9 @@ const UNITS: [number, string, string][] = [
   [1, "second", "seconds"],
 ];
 
-/** A whole number of points, or a uint256 setting (a decimal string). */
-export function amount(value: number | string): string {
-  return typeof value === "string" ? BigInt(value).toLocaleString() : points.format(value);
+/** A whole number of points, or a uint256 setting (a decimal string or a bigint). */
+export function amount(value: number | string | bigint): string {
+  return typeof value === "number" ? points.format(value) : BigInt(value).toLocaleString();
 }
 
 export function signedAmount(value: number): string {

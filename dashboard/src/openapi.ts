@@ -22,6 +22,14 @@ export interface paths {
      */
     get: operations["version_v1_version_get"];
   };
+  "/v1/config": {
+    /**
+     * Config
+     * @description The chain id of the indexed deployment, its exchange and the relayer that the API was told of
+     * (`POINTS_RELAYER_URL`); 503 until the indexer has written its first batch.
+     */
+    get: operations["config_v1_config_get"];
+  };
   "/v1/programs": {
     /**
      * List Programs
@@ -157,6 +165,24 @@ export interface components {
        */
       expiring: components["schemas"]["Expiry"][];
       next_expiry: components["schemas"]["Expiry"] | null;
+    };
+    /** AppConfig */
+    AppConfig: {
+      /**
+       * Chain Id
+       * @description the chain the indexed deployment is on, which a wallet must be connected to
+       */
+      chain_id: number;
+      /**
+       * Exchange
+       * @description the PartnerExchange's address, from the deployment manifest; null when the API was started without one
+       */
+      exchange: string | null;
+      /**
+       * Relayer Url
+       * @description where to send signed redemptions and exchanges (the relayer's /v1 routes); null when no relayer serves this deployment
+       */
+      relayer_url: string | null;
     };
     /**
      * DailyStat
@@ -656,6 +682,21 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Version"];
+        };
+      };
+    };
+  };
+  /**
+   * Config
+   * @description The chain id of the indexed deployment, its exchange and the relayer that the API was told of
+   * (`POINTS_RELAYER_URL`); 503 until the indexer has written its first batch.
+   */
+  config_v1_config_get: {
+    responses: {
+      /** @description Successful Response */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AppConfig"];
         };
       };
     };

@@ -16,11 +16,13 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from pydantic import AnyHttpUrl
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from chain.calldata import as_address, calldata, words
 from points.alliance import load_alliance
+from points.errors import PointsError
 from points.manifest import Manifest
 from points.settings import REPO_ROOT, Settings
 from tests.support.api_server import serve_api
@@ -70,6 +72,28 @@ def walk(client: TestClient, path: str, limit: int, **params: Any) -> list[dict[
         cursor = body["next_cursor"]
         if cursor is None:
             return items
+
+
+def test_config_names_the_chain_the_exchange_and_the_relayer(indexed, demo_chain, tmp_path):
+    settings = Settings(database_url=f"sqlite:///{indexed.database}", manifest=demo_chain.manifest_file,
+                        relayer_url=AnyHttpUrl("http://relayer.example:8001"))
+    with TestClient(create_app(settings)) as configured:
+        assert configured.get("/v1/config").json() == {
+            "chain_id": indexed.manifest.chain_id, "exchange": indexed.manifest.exchange.address,
+            "relayer_url": "http://relayer.example:8001/"}
+    # Without a manifest or a relayer the page still learns the chain, and acts without either.
+    bare = Settings(database_url=f"sqlite:///{indexed.database}", manifest=tmp_path / "absent.json")
+    with TestClient(create_app(bare)) as unconfigured:
+        assert unconfigured.get("/v1/config").json() == {
+            "chain_id": indexed.manifest.chain_id, "exchange": None, "relayer_url": None}
+
+
+def test_a_broken_manifest_stops_the_api_with_its_error(indexed, tmp_path):
+    broken = tmp_path / "manifest.json"
+    broken.write_text("{}")
+    app = create_app(Settings(database_url=f"sqlite:///{indexed.database}", manifest=broken))
+    with pytest.raises(PointsError, match=r"manifest\.json"), TestClient(app):
+        pass
 
 
 def test_health_reports_the_indexed_block(indexed, client):

@@ -1,155 +1,41 @@
-"""The dashboard in a real browser, over a database indexed from demo activity.
+"""The dashboard's analyst views in a real browser, over a database indexed from demo activity.
 
-Anvil, the indexer (following the chain) and the API run as subprocesses, as a user runs them;
-Playwright drives Debian's Chromium, installed by the test when it is missing (Playwright's own
-browser download is never used). The page's numbers are compared with the API's JSON, an account
-link is followed, and a merchant's mint shows up without a reload. Screenshots are saved to a
-temporary directory, or to DASHBOARD_SCREENSHOTS when that is set.
+The page's numbers are compared with the API's JSON, an account link is followed, and a merchant's
+mint shows up without a reload (tests/browser/conftest.py says how the system runs).
 """
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from points.settings import REPO_ROOT
-from tests.support.services import Node, ape_run, free_port
+from tests.support.services import Node, ape_run
+from tests.support.system import Api, browser_page, indexed_api
 
-DASHBOARD = REPO_ROOT / "dashboard" / "dist" / "index.html"
-STARTUP_SECONDS = 60
 # A movement reaches the page within a second or two (the indexer and the feed poll several times a
 # second); the margin is for a loaded machine.
 LIVE_SECONDS = 30
 MINTED = 777
 # Rows of the overview's live movements compared with the API's newest movements.
 FIRST_MOVEMENTS = 5
-EXPECT_SECONDS = 15
-
-
-class Service:
-    """A long-running part of the system, its output kept in a log file for failure messages."""
-
-    def __init__(self, log: Path, *arguments: str) -> None:
-        self.log = log
-        self.process = subprocess.Popen([sys.executable, *arguments], cwd=REPO_ROOT, stdout=log.open("wb"),
-                                        stderr=subprocess.STDOUT)
-
-    def check(self) -> None:
-        assert self.process.poll() is None, f"{self.log.name} exited: {self.log.read_text()[-2000:]}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.client = httpx.Client(base_url=f"{url}/v1", timeout=10)
-
-    def __call__(self, path: str, **params: Any) -> Any:
-        response = self.client.get(path, params=params)
-        response.raise_for_status()
-        return response.json()
-
-    def items(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        return self(path, **({"limit": 1000} | params))["items"]
 
 
 @pytest.fixture(scope="module")
 def system(demo_chain, tmp_path_factory) -> Iterator[tuple[Node, Path, Api]]:
     """The demo chain, followed by the indexer and served by the API."""
-    assert DASHBOARD.is_file(), "the dashboard is not built: `make dashboard` (make test builds it)"
-    directory = tmp_path_factory.mktemp("dashboard")
     node, manifest = demo_chain.node, demo_chain.manifest_file
-    database = f"sqlite:///{directory / 'points.db'}"
-    indexer = Service(directory / "indexer.log", "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
-                      "--db", database, "--rpc", node.url)
-    port = free_port()
-    api_server = Service(directory / "api.log", "-m", "api", "--port", str(port), "--db", database)
-    try:
-        api = Api(f"http://127.0.0.1:{port}")
-        _wait_until_indexed(api, node, indexer, api_server)
+    with indexed_api(node, manifest, tmp_path_factory.mktemp("dashboard")) as api:
         yield node, manifest, api
-    finally:
-        api_server.stop()
-        indexer.stop()
-
-
-def _wait_until_indexed(api: Api, node: Node, *services: Service) -> None:
-    head = node.block_number()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        for service in services:
-            service.check()
-        try:
-            if (api("/health")["indexed_block"] or -1) >= head:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"the API did not serve block {head} within {STARTUP_SECONDS} s")
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
-    directory = os.environ.get("DASHBOARD_SCREENSHOTS")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        return Path(directory)
-    return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser_executable() -> str:
-    """Debian's Chromium, installed through apt when it is missing."""
-    if found := shutil.which("chromium"):
-        return found
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    if prefix and shutil.which("sudo") is None:
-        pytest.fail("the browser test needs Debian's `chromium` package: install it as root "
-                    "(apt-get install chromium), or run the tests as root or with password-less sudo")
-    environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
-        completed = subprocess.run(prefix + command, capture_output=True, text=True, env=environment, timeout=900)
-        if completed.returncode != 0:
-            pytest.fail(f"could not install Chromium with `{' '.join(prefix + command)}`: "
-                        f"{(completed.stderr or completed.stdout).strip()[-500:]}")
-    found = shutil.which("chromium")
-    assert found, "apt-get installed chromium, yet no `chromium` is on PATH"
-    return found
 
 
 # Chromium is looked for (and installed) before the chain is set up, so that a missing browser fails fast.
 @pytest.fixture(scope="module")
 def page(browser_executable, system) -> Iterator[Page]:
     _, _, api = system
-    # A loaded machine (two cores running the chain, the indexer, the API and the browser) is slow to settle.
-    expect.set_options(timeout=EXPECT_SECONDS * 1000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_executable)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{api.url}/")
-        yield page
-        browser.close()
-        assert not errors, f"the page reported errors: {errors}"
+    with browser_page(browser_executable, f"{api.url}/", {"width": 1400, "height": 1000}) as opened:
+        yield opened
 
 
 def points(value: int) -> str:

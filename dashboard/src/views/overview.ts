@@ -8,7 +8,7 @@ import type { LiveFeed } from "../live";
 import { ExchangeSection } from "./exchange";
 import { ProgramSection, programCard } from "./programs";
 import { RecentMovements } from "./recent";
-import { showError, throttled, type View } from "./view";
+import { reloader, type View } from "./view";
 
 const TOP_HOLDERS = 10;
 const REFRESH_GAP_MS = 1_000;
@@ -68,14 +68,7 @@ export function overview(root: HTMLElement, live: LiveFeed): View {
     replaceChildren(programArea, ...[...sections.values()].map((programSection) => programSection.element));
   }
 
-  const refresh = throttled(async () => {
-    if (destroyed) return;
-    try {
-      await load();
-    } catch (error) {
-      showError(banner, error, refresh);
-    }
-  }, REFRESH_GAP_MS);
+  const refresh = reloader(load, banner, () => destroyed, REFRESH_GAP_MS);
 
   const unsubscribe = live.subscribe((event) => {
     if (event.type !== "movement") stats = [];

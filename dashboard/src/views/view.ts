@@ -48,3 +48,16 @@ export function showError(banner: HTMLElement, error: unknown, retry: () => void
   const message = error instanceof Error ? error.message : String(error);
   replaceChildren(banner, h("p", { class: "error" }, `The API could not answer: ${message}`));
 }
+
+/** `load` run now and on every later request (throttled), a failure shown in `banner`; nothing once `gone()`. */
+export function reloader(load: () => Promise<void>, banner: HTMLElement, gone: () => boolean, gapMs: number): () => void {
+  const reload = throttled(async () => {
+    if (gone()) return;
+    try {
+      await load();
+    } catch (error) {
+      showError(banner, error, reload);
+    }
+  }, gapMs);
+  return reload;
+}

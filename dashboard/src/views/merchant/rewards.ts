@@ -1,0 +1,84 @@
+// The merchant's rewards: list a new one, change a price or the stock, offer it or withdraw it.
+
+import type { Address } from "viem";
+import type { Reward } from "../../api";
+import { h, replaceChildren, table } from "../../dom";
+import { amount } from "../../format";
+import { pointsTokenAbi } from "../../generated/abi";
+import { InputError, parsePoints } from "../../wallet/input";
+import { ActionStatus, field, onSubmit, run } from "../action";
+import { chosenProgram, fillPrograms, type MerchantContext, type MerchantData } from "./context";
+
+// A reward's name is a String[64] on chain: 64 bytes of UTF-8.
+const NAME_BYTES = 64;
+
+export class Rewards {
+  readonly element: HTMLElement;
+  private readonly list = h("div");
+  private readonly program = h("select", { name: "reward-program" });
+  private readonly name = h("input", { name: "reward-name", autocomplete: "off", required: true, placeholder: "Free espresso" });
+  private readonly price = h("input", { name: "reward-price", inputmode: "numeric", autocomplete: "off", required: true });
+  private readonly stock = h("input", { name: "reward-stock", inputmode: "numeric", autocomplete: "off", required: true });
+  private readonly status = new ActionStatus();
+  private data: MerchantData | null = null;
+
+  constructor(private readonly context: MerchantContext) {
+    const form = h("form", { class: "add-reward" },
+      field("Program", this.program), field("Name (public)", this.name), field("Price in points", this.price),
+      field("Stock", this.stock), h("button", { type: "submit" }, "Add the reward"));
+    this.element = h("section", { class: "merchant-rewards" }, h("h2", {}, "Your rewards"), this.list,
+      h("h3", {}, "Add a reward"), form, this.status.element);
+    onSubmit(form, this.status, () => this.add());
+  }
+
+  update(data: MerchantData): void {
+    this.data = data;
+    fillPrograms(this.program, data);
+    const symbols = new Map(data.programs.map(({ program }) => [program.address, program.symbol]));
+    replaceChildren(this.list, table("merchant-rewards", ["Reward", "Program", "Price", "Stock", "Offered", "Redeemed", ""],
+      data.rewards.map((reward) => this.row(reward, symbols.get(reward.program) ?? "")), "no rewards listed yet"));
+  }
+
+  private row(reward: Reward, symbol: string): HTMLTableRowElement {
+    const price = h("input", { name: "price", inputmode: "numeric", value: reward.price, "aria-label": `price of ${reward.name}` });
+    const stock = h("input", { name: "stock", inputmode: "numeric", value: reward.stock, "aria-label": `stock of ${reward.name}` });
+    const active = h("input", { type: "checkbox", name: "active", "aria-label": `offer ${reward.name}` });
+    active.checked = reward.active;
+    const save = h("button", { type: "button" }, "Save");
+    const row = h("tr", { "data-reward": reward.reward_id, "data-program": symbol },
+      h("td", { "data-field": "name" }, reward.name || `reward #${reward.reward_id}`),
+      h("td", {}, symbol), h("td", {}, price), h("td", {}, stock), h("td", {}, active),
+      h("td", { class: "number" }, amount(reward.redemptions)), h("td", {}, save));
+    save.addEventListener("click", () => void run(row, this.status, async () => {
+      const newPrice = parsePoints(price.value, "price");
+      const newStock = parsePoints(stock.value, "stock", 0n);
+      if (newPrice === BigInt(reward.price) && newStock === BigInt(reward.stock) && active.checked === reward.active) {
+        throw new InputError(`Nothing changed for ${reward.name}.`);
+      }
+      this.status.progress("Confirm the transaction in your wallet…");
+      await this.context.session.send({ address: reward.program as Address, abi: pointsTokenAbi, functionName: "set_reward",
+        args: [BigInt(reward.reward_id), newPrice, newStock, active.checked] });
+      this.status.done(`${reward.name}: ${amount(newPrice)} ${symbol}, ${amount(newStock)} in stock, ` +
+        `${active.checked ? "offered" : "withdrawn"}.`);
+      this.context.refresh();
+    }));
+    return row;
+  }
+
+  private async add(): Promise<void> {
+    const program = chosenProgram(this.program, this.data);
+    const name = this.name.value.trim();
+    if (!name) throw new InputError("Give the reward a name.");
+    if (new TextEncoder().encode(name).length > NAME_BYTES) throw new InputError(`The name is longer than ${NAME_BYTES} bytes.`);
+    const price = parsePoints(this.price.value, "price");
+    const stock = parsePoints(this.stock.value, "stock", 0n);
+    this.status.progress("Confirm the transaction in your wallet…");
+    await this.context.session.send({ address: program.address as Address, abi: pointsTokenAbi, functionName: "add_reward",
+      args: [price, stock, this.context.merchant, name] });
+    this.status.done(`Listed ${name} at ${amount(price)} ${program.symbol}.`);
+    this.name.value = "";
+    this.price.value = "";
+    this.stock.value = "";
+    this.context.refresh();
+  }
+}
