@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from chain.rpc import RpcClient
 from indexer import PeriodicCollector
+from indexer.lock import writer_lock
 from indexer.reader import LogReader
 from points.errors import PointsError
 from points.manifest import load_manifest
@@ -88,6 +90,7 @@ def main(argv: list[str]) -> int:
     rpc = RpcClient.from_settings(settings)
     reader: LogReader | None = None
     store = None
+    locks = ExitStack()
     try:
         manifest = load_manifest(settings.manifest) if arguments.command != "migrate" else None
         if arguments.command == "run":
@@ -101,6 +104,8 @@ def main(argv: list[str]) -> int:
 
         if arguments.command == "verify":
             require_database_file(settings.database_url)
+        else:
+            locks.enter_context(writer_lock(settings.database_url))
         store = Store(settings.database_url)
         if arguments.command == "migrate":
             before, after = store.migrate()
@@ -141,6 +146,7 @@ def main(argv: list[str]) -> int:
         rpc.close()
         if store is not None:
             store.close()
+        locks.close()
 
 
 if __name__ == "__main__":

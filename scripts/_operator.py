@@ -164,6 +164,14 @@ def parse_address(value: str, what: str) -> str:
         raise PointsError(f"{what} {error}") from None
 
 
+def parse_recipient(value: str, what: str) -> str:
+    """An address that points may be sent to: the zero address would burn them (the token refuses it)."""
+    address = parse_address(value, what)
+    if int(address, 16) == 0:
+        raise PointsError(f"{what} is the zero address: points cannot be issued to it")
+    return address
+
+
 def has_code(address: str) -> bool:
     return len(chain.provider.get_code(address)) > 0
 

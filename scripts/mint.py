@@ -12,7 +12,7 @@ from scripts._operator import (
     manifest_option,
     merchant_signer,
     one_line_errors,
-    parse_address,
+    parse_recipient,
     program_token,
     ref_of,
     send,
@@ -32,7 +32,7 @@ from scripts._operator import (
 def cli(ecosystem, network, account, manifest_file: Path | None, program_key: str, recipient: str, amount: int,
         ref_text: str | None) -> None:
     manifest = current_manifest(ecosystem.name, network.name, manifest_file)
-    to = parse_address(recipient, "--to")
+    to = parse_recipient(recipient, "--to")
     token = program_token(manifest, program_key)
     merchant = merchant_signer(account, network.name, token, program_key)
     check_mintable(token, program_key, merchant.address, amount)

@@ -5,10 +5,13 @@ the chain and the known activity, more activity is indexed incrementally, and ba
 a clear error.
 """
 
+import fcntl
 import json
 import re
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,6 +183,44 @@ def test_verify_refuses_what_it_cannot_compare_in_one_line(indexed, tmp_path):
     for outcome in (missing, malformed, server_down, other):
         assert "Traceback" not in outcome.stderr
         assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
+
+
+def test_a_second_indexer_on_the_same_database_is_refused(indexed, tmp_path):
+    node, _, manifest_file, database = indexed
+    copy = tmp_path / "points.db"
+    copy.write_bytes(database.read_bytes())
+    url = f"sqlite:///{copy}"
+    follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest", str(manifest_file),
+                                 "--db", url, "--rpc", node.url], stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until_locked(Path(f"{copy}.lock"), follower)
+        second = indexer("run", "--manifest", str(manifest_file), "--db", url, "--rpc", node.url)
+        migration = indexer("migrate", "--db", url)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=30)
+    after = indexer("run", "--manifest", str(manifest_file), "--db", url, "--rpc", node.url)
+
+    refusal = "another indexer is writing this database"
+    assert second.returncode == 2 and refusal in second.stderr, second.stderr
+    assert f"{copy}.lock is locked" in second.stderr
+    assert migration.returncode == 2 and refusal in migration.stderr
+    assert after.returncode == 0, "the lock goes with the process that held it"
+
+
+def _wait_until_locked(lock: Path, holder: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert holder.poll() is None, holder.communicate()[1]
+        if lock.exists():
+            with lock.open("rb") as probe:
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return
+                fcntl.flock(probe, fcntl.LOCK_UN)
+        time.sleep(0.1)
+    raise AssertionError(f"{lock} was not locked within two minutes")
 
 
 WITHOUT_ROWID = ("movement", "rawevent")

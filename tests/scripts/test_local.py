@@ -201,12 +201,13 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
         ("mint", "--manifest", manifest, "--program", "coffee", "--to", typo, "--amount", "5"),
         ("airdrop", "--manifest", manifest, "--program", "coffee", "--csv", str(mistyped)),
         ("balance", "--manifest", manifest, "--address", typo),
+        ("mint", "--manifest", manifest, "--program", "coffee", "--to", "0x" + "00" * 20, "--amount", "5"),
     ])
 
     errors = [outcome.error for outcome in outcomes]
     assert all(outcome.code == 1 for outcome in outcomes), errors
     (bad_address, over_the_cap, unknown_program, no_manifest, campaign_over_cap, poor, too_late, too_long,
-     of_a_revoked_merchant, mint_typo, airdrop_typo, balance_typo) = errors
+     of_a_revoked_merchant, mint_typo, airdrop_typo, balance_typo, to_nobody) = errors
     assert bad_address == "--to '0x1234' is not an address (0x followed by 40 hex digits)"
     assert over_the_cap.startswith(f"{COFFEE_CAP + 1} points are over what {COFFEE_TILL} may still issue in 'coffee'")
     assert "(its cap is 50000 per 86400 s)" in over_the_cap
@@ -223,6 +224,8 @@ def test_bad_input_gets_one_line(node, manifest_file, tmp_path, coffee):
     assert mint_typo == f"--to {mismatch}"
     assert airdrop_typo == f"{mistyped}:2: {mismatch}"
     assert balance_typo == f"--address {mismatch}"
+    assert to_nobody == "--to is the zero address: points cannot be issued to it"
+    assert "Traceback" not in "".join(outcome.output for outcome in outcomes)
     assert node.block_number() == block
 
 
