@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
-from api.routes import accounts, exchange, health, merchants, movements, programs, stats, stream
+from api.routes import accounts, exchange, health, merchants, movements, programs, stats, stream, webhooks
 from points.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.database = database
-    for module in (health, programs, accounts, movements, merchants, exchange, stats, stream):
+    for module in (health, programs, accounts, movements, merchants, exchange, stats, stream, webhooks):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)
     app.add_exception_handler(SQLAlchemyError, _database_error)
