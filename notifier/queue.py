@@ -58,6 +58,9 @@ NOTICES = table_of(WebhookExpiring)
 PENDING, DEAD, CANCELLED = "pending", "dead", "cancelled"
 SECONDS_PER_DAY = 86_400
 EVENTS_PER_DISPATCH = 2_000
+# Deliveries a subscription may have pending: beyond it, events wait in the outbox, which is as
+# durable, and the queries over the pending deliveries stay small.
+PENDING_LIMIT = 5_000
 NOTICES_PER_SCAN = 5_000
 FIRST_BACKOFF_SECONDS = 1.0
 
@@ -175,11 +178,15 @@ class Queue:
         many outbox rows it passed."""
         confirmed = head.block - subscription.confirmations
         with self.engine.begin() as connection:
+            pending = connection.execute(select(func.count()).select_from(DELIVERIES).where(
+                DELIVERIES.c.subscription == subscription.name, DELIVERIES.c.state == PENDING)).scalar_one()
+            if pending >= PENDING_LIMIT:
+                return 0
             cursor = connection.execute(select(CURSORS.c.block, CURSORS.c.log_index, CURSORS.c.seq)
                                         .where(CURSORS.c.subscription == subscription.name)).one()
             rows = connection.execute(
                 _EVENTS.where(tuple_(*_OUTBOX_ORDER) > tuple_(*cursor), OUTBOX.c.block <= confirmed)
-                .limit(EVENTS_PER_DISPATCH)).mappings().all()
+                .limit(min(EVENTS_PER_DISPATCH, PENDING_LIMIT - pending))).mappings().all()
             if not rows:
                 return 0
             now = time.time()

@@ -27,7 +27,7 @@ from benchmarks.indexer_data import HistoryWriter, history_chain, holder
 from chain.calldata import calldata
 from chain.rpc import RpcClient
 from points.settings import Settings
-from tests.support.webhook_receiver import Received, webhook_receiver
+from tests.support.webhook_receiver import webhook_receiver
 
 SECRET = "s3cret-for-the-tests-only"
 OTHER_SECRET = "another-secret-of-the-tests"
