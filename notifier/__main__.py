@@ -84,7 +84,8 @@ def _list(settings: Settings, queue: Queue) -> None:
                       str(subscription.confirmations), str(subscription.lead_days),
                       *(("-", "-", "-", "not started") if state is None else
                         (str(state.pending), str(state.dead), str(state.delivered), state.last_error or "")))
-    Console(soft_wrap=True).print(table)
+    # Wide enough for one line per subscription when piped (rich assumes 80 columns then).
+    Console(width=max(Console().width, 200)).print(table)
 
 
 def _test(settings: Settings, queue: Queue, name: str) -> int:
@@ -146,6 +147,7 @@ def main(argv: list[str]) -> int:
         try:
             if queue.head() is None:
                 raise PointsError(f"the database {settings.database_url} has no indexed chain yet: run the indexer")
+            queue.check_schema()
             if arguments.action == "list":
                 _list(settings, queue)
             elif arguments.action == "test":

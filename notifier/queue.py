@@ -42,6 +42,7 @@ from database.schema import (
     WebhookExpiring,
     table_of,
 )
+from database.versions import current_revision, head_revision
 from notifier.config import Subscription
 from points.errors import PointsError
 from points.ledger import epochs_expiring_between
@@ -158,6 +159,14 @@ class Queue:
         except (OperationalError, ProgrammingError):
             return None
         return None if row is None else Head(*row)
+
+    def check_schema(self) -> None:
+        """Refuses a database of another schema revision, as the indexer does."""
+        with self.engine.begin() as connection:
+            revision = current_revision(connection)
+        if revision != head_revision():
+            raise PointsError(f"the database has schema revision {revision} but this notifier reads revision "
+                              f"{head_revision()}: migrate it with `python -m indexer migrate`")
 
     def start(self, subscription: Subscription, head: Head) -> None:
         """Gives a subscription seen for the first time its cursor: at `from_block`, else after the

@@ -32,9 +32,23 @@ class Receiver(ThreadingHTTPServer):
         self.lock = threading.Lock()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
+class EventHandler(BaseHTTPRequestHandler):
+    """What a webhook receiver's handler shares: keep-alive connections, empty answers, and no
+    access log (events are logged instead)."""
+
     protocol_version = "HTTP/1.1"
+
+    def _answer(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests are logged as events, not as access lines."""
+
+
+class _Handler(EventHandler):
+    server: Receiver
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -54,14 +68,6 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("%s %s %s program=%s account=%s amount=%s%s", event["created_at"], event["type"], event["id"],
                  event.get("program"), data.get("account"), data.get("amount"), " (duplicate, dropped)" * duplicate)
         self._answer(204)
-
-    def _answer(self, status: int) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Requests are logged as events above, not as access lines."""
 
 
 def main(argv: list[str]) -> int:

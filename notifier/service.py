@@ -65,6 +65,8 @@ class Notifier:
         if self.queue.head() is None:
             log.info("event=waiting reason=the indexer has not written a batch yet")
             return None
+        if not self.lanes:
+            self.queue.check_schema()
         with self.queue.engine.begin() as connection:
             return merged(self.file_subscriptions, load_database(connection), self.settings.webhooks_file)
 

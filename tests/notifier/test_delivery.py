@@ -231,6 +231,57 @@ def test_a_reorg_before_the_confirmation_depth_sends_nothing_of_the_orphaned_blo
             assert {event["data"]["tx_hash"] for event in received.events} == {replacement, confirmed_tx, again}
 
 
+def _cli(chain: Chain, config: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = os.environ | {"POINTS_DATABASE_URL": chain.database_url, "POINTS_WEBHOOKS_FILE": str(config),
+                                "TEST_WEBHOOK_SECRET": SECRET}
+    return subprocess.run([sys.executable, "-m", "notifier", "webhooks", *arguments], capture_output=True,
+                          text=True, env=environment, timeout=120, check=False)
+
+
+def _webhook_state(chain: Chain, name: str) -> dict[str, Any]:
+    client = TestClient(create_app(Settings(database_url=chain.database_url)))
+    items = client.get("/v1/webhooks", params={"limit": 1000}).json()["items"]
+    return next((item for item in items if item["subscription"] == name), {"dead": 0, "pending": 0})
+
+
+def test_dead_letters_replay_and_the_operators_commands(chain):
+    with webhook_receiver(SECRET) as (url, received):
+        received.behaviour.fail = 10**6
+        settings = {"ops": subscription(url, types=["points.issued"], confirmations=0, max_attempts=2,
+                                        from_block=chain.rpc.block_number() + 1)}
+        with notifier(chain, settings, "ops"):
+            chain.writer.mint_one_batch()
+            _wait(lambda: _webhook_state(chain, "ops")["dead"] == 256, "every delivery to go dead")
+            assert received.events == [] and received.failed == 2 * 256
+            config = chain.directory / "ops.yaml"
+
+            listed = _cli(chain, config, "list")
+            assert listed.returncode == 0, listed.stderr
+            assert "ops" in listed.stdout and "256" in listed.stdout and SECRET not in listed.stdout + listed.stderr
+
+            received.behaviour.fail = 0
+            tested = _cli(chain, config, "test", "ops")
+            assert tested.returncode == 0 and "delivered a signed webhook.test" in tested.stderr, tested.stderr
+            assert [event["type"] for event in received.events] == ["webhook.test"]
+
+            replayed = _cli(chain, config, "replay", "ops")
+            assert replayed.returncode == 0 and "256 dead deliveries of ops are queued again" in replayed.stderr
+            received.wait_for(lambda r: len(r.of_type("points.issued")) == 256)
+            assert in_order_per_account(received.of_type("points.issued"))
+
+        refused = _cli(chain, config, "add", "files", "--url", "file:///etc/passwd", "--secret-env",
+                       "TEST_WEBHOOK_SECRET")
+        assert refused.returncode == 2 and "is not an http(s) URL" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+        added = _cli(chain, config, "add", "kept", "--url", url, "--secret-env", "TEST_WEBHOOK_SECRET",
+                     "--type", "points.expired", "--lead-days", "3")
+        assert added.returncode == 0, added.stderr
+        assert "kept" in _cli(chain, config, "list").stdout
+        assert _cli(chain, config, "remove", "kept").returncode == 0
+        missing = _cli(chain, config, "test", "nobody")
+        assert missing.returncode == 2 and "no subscription named 'nobody'" in missing.stderr
+
+
 def _last_campaign(chain: Chain) -> tuple[int, str]:
     """The newest block with a transaction, and that transaction's hash."""
     number = chain.rpc.block_number()

@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
+from notifier.receiver import EventHandler
 from points.ports import free_port
 from points.webhooks import SIGNATURE_HEADER, verify_signature
 
@@ -53,8 +54,7 @@ class Received:
             time.sleep(0.05)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(EventHandler):
     received: Received
 
     def do_POST(self) -> None:
@@ -86,14 +86,6 @@ class _Handler(BaseHTTPRequestHandler):
         with received.lock:
             received.events.append(json.loads(body))
         self._answer(204)
-
-    def _answer(self, status: int) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the tests read `Received`."""
 
 
 @contextmanager
