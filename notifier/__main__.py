@@ -135,7 +135,8 @@ def _remove(queue: Queue, name: str) -> None:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(database_url=arguments.db, webhooks_file=arguments.config)
     try:
         if arguments.command == "run":
