@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
-from api.routes import accounts, config, exchange, health, merchants, movements, programs, stats, stream
+from api.routes import accounts, config, exchange, health, merchants, movements, programs, stats, stream, webhooks
 from points.manifest import load_manifest
 from points.settings import Settings, load_settings
 
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.exchange = None
     app.state.relayer_url = str(settings.relayer_url) if settings.relayer_url else None
-    for module in (health, config, programs, accounts, movements, merchants, exchange, stats, stream):
+    for module in (health, config, programs, accounts, movements, merchants, exchange, stats, stream, webhooks):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)
     app.add_exception_handler(SQLAlchemyError, _database_error)

@@ -69,6 +69,13 @@ class Expiry(BaseModel):
     expires_at: datetime
 
 
+class ExpiringPoints(BaseModel):
+    account: str
+    amount: int = Field(description="the account's points that expire at `expires_at`")
+    epoch: int = Field(description="the epoch they were issued in")
+    expires_at: datetime
+
+
 class AccountProgram(BaseModel):
     program: str
     key: str
@@ -188,3 +195,16 @@ else:
         **{counter.value: int for counter in DailyCounter},
         supply=(int, Field(description="total supply at the day's last indexed block")),
     )
+
+
+class WebhookState(BaseModel):
+    subscription: str
+    position_block: int = Field(description="the block up to which its events are queued for delivery")
+    delivered: int = Field(description="deliveries a receiver accepted")
+    pending: int = Field(description="deliveries waiting for their (next) attempt")
+    dead: int = Field(description="deliveries given up after the subscription's attempts; "
+                                  "`python -m notifier webhooks replay` sends them again")
+    cancelled: int = Field(description="points.expiring notices dropped because the points were spent first")
+    oldest_pending_since: datetime | None = Field(description="when the oldest pending delivery was queued")
+    last_delivered_at: datetime | None
+    last_error: str | None = Field(description="why the latest failed attempt failed")

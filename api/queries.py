@@ -22,6 +22,8 @@ from database.schema import (
     Redemption,
     Reward,
     Route,
+    WebhookCursor,
+    WebhookDelivery,
     table_of,
 )
 
@@ -36,6 +38,8 @@ REDEMPTIONS = table_of(Redemption)
 ROUTES = table_of(Route)
 EXCHANGES = table_of(Exchange)
 DAILY = table_of(DailyStat)
+WEBHOOK_CURSORS = table_of(WebhookCursor)
+WEBHOOK_DELIVERIES = table_of(WebhookDelivery)
 
 # Lists ask for one row more than a page: it says whether another page follows.
 LIMIT = bindparam("limit", type_=Integer)

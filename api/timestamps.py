@@ -3,5 +3,5 @@
 from datetime import UTC, datetime
 
 
-def utc(timestamp: int) -> datetime:
+def utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)

@@ -72,6 +72,7 @@ def _targets(url: str) -> dict[str, list[str]]:
         programs = client.get("/programs").json()["items"]
         busiest = max(programs, key=lambda program: program["holders"])
         holders = client.get(f"/programs/{busiest['address']}/holders", params={"limit": ACCOUNTS_SAMPLED}).json()
+        expiring = client.get(f"/programs/{busiest['address']}/expiring", params={"within_days": 30}).json()
     accounts = [holder["account"] for holder in holders["items"]]
     return {
         TRIVIAL: ["/v1/version"],
@@ -81,6 +82,9 @@ def _targets(url: str) -> dict[str, list[str]]:
             [f"/v1/programs/{busiest['address']}/holders?cursor={holders['next_cursor']}"]
             if holders["next_cursor"] else []),
         "/v1/stats/daily": ["/v1/stats/daily", f"/v1/stats/daily?program={busiest['address']}"],
+        "expiring page (/v1/programs/{token}/expiring)": [f"/v1/programs/{busiest['address']}/expiring"] + (
+            [f"/v1/programs/{busiest['address']}/expiring?cursor={expiring['next_cursor']}"]
+            if expiring["next_cursor"] else []),
     }
 
 

@@ -6,8 +6,9 @@ rows start once the node has gone idle after growing the history (`HistoryNode.w
 the ceiling and the backfill are each the fastest of SPEED_ROUNDS rounds that alternate them.
 
 `make bench` runs this suite after the gas suites; `python -m benchmarks.indexer_suite` runs it
-alone, the same way, and prints its table (with `--speed`, only its first three rows: the
-ceiling, the SQLite backfill and their ratio, without the 1,000,000-event history).
+alone, the same way, and prints its table (with `--speed`, only its first rows: the
+ceiling, the SQLite backfill and their ratio, the backfill without the webhook outbox, and webhook
+deliveries per second from the backfilled database, without the 1,000,000-event history).
 """
 
 import os
@@ -24,6 +25,7 @@ from rich.console import Console
 from benchmarks.indexer_data import HistoryWriter, history_chain
 from benchmarks.postgres_server import postgres_server
 from benchmarks.table import Measurement, render_measurements_console
+from benchmarks.webhooks_suite import delivery_measurement
 from chain.rpc import RpcClient
 
 SPEED_EVENTS = 200_000
@@ -40,7 +42,7 @@ FOLLOW_SAMPLES = 10
 _REPORT = re.compile(r"indexed ([\d,]+) events up to block [\d,]+ in ([\d.]+) s")
 
 
-def _index(manifest: Path, database: str, rpc_url: str) -> tuple[int, float, int]:
+def _index(manifest: Path, database: str, rpc_url: str, *flags: str) -> tuple[int, float, int]:
     """Runs a backfill; returns events, seconds (the indexer's own figure) and the peak RSS in MB
     of this run's indexer: of its process or of its log reader, whichever was larger.
 
@@ -49,7 +51,7 @@ def _index(manifest: Path, database: str, rpc_url: str) -> tuple[int, float, int
     Anvils included.
     """
     command = [sys.executable, "-m", "indexer", "run", "--manifest", str(manifest), "--db", database,
-               "--rpc", rpc_url]
+               "--rpc", rpc_url, *flags]
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
@@ -135,13 +137,17 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
         settled = node.wait_until_idle()
         with RpcClient(rpc_url) as rpc:
             head = rpc.block_number()
-        passes, backfills = [], []
+        passes, backfills, without_webhooks = [], [], []
         for round_number in range(SPEED_ROUNDS):
             passes.append(_fetch_ceiling(rpc_url, addresses, head))
             backfills.append(_index(manifest, f"sqlite:///{directory / f'speed-{round_number}.db'}", rpc_url)[:2])
+            without_webhooks.append(_index(manifest, f"sqlite:///{directory / f'plain-{round_number}.db'}", rpc_url,
+                                           "--no-webhooks")[:2])
         fetched, fetch_seconds = min(passes, key=lambda passed: passed[1])
         events, seconds = min(backfills, key=lambda backfill: backfill[1])
+        _, plain_seconds = min(without_webhooks, key=lambda backfill: backfill[1])
         rate, ceiling = events / seconds, fetched / fetch_seconds
+        webhooks_share = plain_seconds / seconds
         rows += [
             Measurement("eth_getLogs alone (ceiling)", f"{ceiling:,.0f} events/s",
                         note=f"{fetched:,} events in {fetch_seconds:.1f} s, the fastest of {_seconds(passes)}, "
@@ -150,6 +156,11 @@ def indexer_measurements(token_bytecode: str, exchange_bytecode: str,
                         rate >= 20_000, note=f"{seconds:.1f} s, the fastest of {_seconds(backfills)}, "
                                              "each after a ceiling pass"),
             Measurement("backfill rate / eth_getLogs rate", f"{rate / ceiling:.2f}", ">= 0.50", rate / ceiling >= 0.5),
+            Measurement("backfill rate, webhook outbox on / off", f"{webhooks_share:.2f}", ">= 0.90",
+                        webhooks_share >= 0.9,
+                        note=f"off (--no-webhooks): {events / plain_seconds:,.0f} events/s, the fastest of "
+                             f"{_seconds(without_webhooks)}; on: the SQLite backfill above"),
+            delivery_measurement(f"sqlite:///{directory / 'speed-0.db'}"),
         ]
         if speed_only:
             return rows

@@ -121,7 +121,9 @@ class Balance(SQLModel, table=True):
 class EpochGroup(SQLModel, table=True):
     """An account's unexpired points of one epoch; removed when they expire."""
 
-    __table_args__ = (Index("ix_epoch_group_epoch", "program", "epoch"),)
+    # A program's groups in order of expiry (epochs expire in their order), then by account: the
+    # expiring points' pages and the notifier's `points.expiring` scan walk it (migration 0006).
+    __table_args__ = (Index("ix_epoch_group_expiry", "program", "epoch", "account"),)
     program: str = Field(primary_key=True)
     account: str = Field(primary_key=True)
     epoch: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -232,6 +234,90 @@ class Exchange(SQLModel, table=True):
     timestamp: int = Field(sa_column=_big())
 
 
+class Outbox(SQLModel, table=True):
+    """A webhook event the indexer found in a batch, written in the batch's transaction.
+
+    Keyed like the movement it reports (`reward.low_stock` by its `Redeemed` log), so that a
+    rollback deletes it with its block, and the notifier can read the movement's details beside it.
+    `detail` is JSON for an event that is not a movement; null otherwise.
+    """
+
+    __table_args__ = WITHOUT_ROWID
+    block: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    log_index: int = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    type: str
+    program: str
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A subscription kept in the database (`python -m notifier webhooks add`); others come from
+    the YAML file. `types` and `programs` are JSON lists; an empty `programs` means every program."""
+
+    __tablename__ = "webhook_subscription"
+    name: str = Field(primary_key=True)
+    url: str
+    secret: str
+    types: str = Field(sa_column=Column(Text, nullable=False))
+    programs: str = Field(sa_column=Column(Text, nullable=False))
+    lead_days: int
+    confirmations: int
+    max_attempts: int
+    timeout_seconds: float
+    from_block: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class WebhookCursor(SQLModel, table=True):
+    """How far a subscription has taken the outbox's events into its deliveries, and its counters."""
+
+    __tablename__ = "webhook_cursor"
+    subscription: str = Field(primary_key=True)
+    block: int = Field(sa_column=_big())
+    log_index: int
+    seq: int
+    delivered: int = Field(default=0, sa_column=_big(default=0))
+    last_delivered_at: float | None = None
+    last_error: str | None = None
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """An event to send to one subscription: `pending` until a receiver accepts it (the row is then
+    deleted and counted), `dead` after the subscription's attempts, `cancelled` for a
+    `points.expiring` whose points were spent or expired first. `body` is sent as it is on every
+    attempt; `ordering_key` (the account) orders a subscription's deliveries."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_queue", "subscription", "state", "ordering_key", "id"),
+        Index("ix_webhook_delivery_event", "subscription", "event_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    subscription: str
+    event_id: str
+    type: str
+    ordering_key: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    state: str
+    attempts: int = 0
+    next_attempt_at: float
+    last_error: str | None = None
+    created_at: float
+    # The group a `points.expiring` announces, checked again before each attempt.
+    program: str | None = None
+    epoch: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class WebhookExpiring(SQLModel, table=True):
+    """A `points.expiring` queued for a subscription: at most one per account, program and expiry."""
+
+    __tablename__ = "webhook_expiring"
+    subscription: str = Field(primary_key=True)
+    program: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    expires_at: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+
+
 def _daily_stat_body(namespace: dict[str, Any]) -> None:
     """DailyStat's class body: its key, a column per `DailyCounter`, then the supply."""
     figures = (*(counter.value for counter in DailyCounter), "supply")
@@ -257,7 +343,7 @@ DailyStat = new_class("DailyStat", (SQLModel,), {"table": True}, _daily_stat_bod
 # slower. A migration that changes one of them must create it where it is missing.
 DEFERRED_INDEXES = ("ix_balance_holders", "ix_movement_account")
 
-FACT_TABLES: tuple[type[SQLModel], ...] = (Movement, RawEvent, Redemption, Exchange, BlockRecord)
+FACT_TABLES: tuple[type[SQLModel], ...] = (Movement, RawEvent, Redemption, Exchange, Outbox, BlockRecord)
 STATE_TABLES: tuple[type[SQLModel], ...] = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)
 
 

@@ -8,17 +8,20 @@ demo's history ends about now instead of in the future.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from types import FrameType
+from urllib.parse import urlsplit
 
 import httpx
 
 from chain.rpc import answers
 from devtools.demo import DAY, DEFAULT_DAYS
 from devtools.devchain import wait_until_answering
+from notifier.config import load_file
 from points.errors import PointsError
 from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
 
@@ -32,6 +35,10 @@ DEMO_HEADROOM_SECONDS = 120
 STATE_DUMP_SECONDS = 60
 STARTUP_TIMEOUT_SECONDS = 30
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
+# config/webhooks.yaml's demo subscription names its secret by this variable; each `make run` makes
+# a new one, known to the notifier and the demo receiver only.
+DEMO_WEBHOOK = "demo"
+DEMO_SECRET_VARIABLE = "POINTS_DEMO_WEBHOOK_SECRET"
 
 
 def start_anvil(settings: Settings, genesis_timestamp: int | None) -> subprocess.Popen[bytes]:
@@ -68,9 +75,18 @@ def ape_run(settings: Settings, script: str, *arguments: str) -> None:
         raise RuntimeError(f"`ape run {script}` failed with exit code {completed.returncode}")
 
 
+def demo_receiver_port(settings: Settings) -> int:
+    """The port of the demo subscription's URL: the demo receiver listens there."""
+    for subscription in load_file(settings.webhooks_file):
+        if subscription.name == DEMO_WEBHOOK:
+            return urlsplit(subscription.url).port or 80
+    raise RuntimeError(f"{settings.webhooks_file} has no `{DEMO_WEBHOOK}` subscription for the demo receiver")
+
+
 def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.Popen[bytes]:
     """Starts a long-running part of the system with the settings in its environment."""
     environment = os.environ | {
+        "POINTS_WEBHOOKS_FILE": str(settings.webhooks_file),
         "POINTS_MANIFEST": str(settings.manifest),
         "POINTS_DATABASE_URL": settings.database_url,
         "POINTS_RPC_URL": settings.rpc_url,
@@ -138,7 +154,12 @@ def main() -> None:
         if not DEMO_MARKER.exists():
             ape_run(settings, "demo", "--customers", str(settings.demo_size), "--days", str(DEFAULT_DAYS))
             DEMO_MARKER.write_text(f"{settings.demo_size} customers per program over {DEFAULT_DAYS} days\n")
+        os.environ.setdefault(DEMO_SECRET_VARIABLE, secrets.token_hex(32))
+        receiver_port = demo_receiver_port(settings)
+        processes.append(start_service(settings, "receiver", "-m", "notifier.receiver", "--port", str(receiver_port),
+                                       "--secret-env", DEMO_SECRET_VARIABLE))
         processes.append(start_service(settings, "indexer", "-m", "indexer", "run", "--follow"))
+        processes.append(start_service(settings, "notifier", "-m", "notifier", "run"))
         processes.append(start_service(settings, "api", "-m", "api"))
         api_url = f"http://{settings.api_host}:{settings.api_port}"
         wait_for_api(api_url, processes[-1])
@@ -151,12 +172,15 @@ def main() -> None:
             f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"
             f"  chain state        {ANVIL_STATE.relative_to(REPO_ROOT)}\n"
             f"  indexed database   {settings.database_url}  (log: data/indexer.log)\n"
+            f"  webhooks           python -m notifier (log: data/notifier.log), subscriptions in "
+            f"{settings.webhooks_file.relative_to(REPO_ROOT)}, state at {api_url}/v1/webhooks\n"
+            f"  demo receiver      http://127.0.0.1:{receiver_port}/  (what it gets: data/receiver.log)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
         while not interrupted and all(process.poll() is None for process in processes):
             time.sleep(0.5)
-    except RuntimeError as error:
+    except (RuntimeError, PointsError) as error:
         print(f"make run: {error}", file=sys.stderr)
         stop(processes)
         sys.exit(1)

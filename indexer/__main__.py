@@ -1,6 +1,6 @@
 """The indexer's command line (SPEC section 4).
 
-    python -m indexer run [--follow] [--manifest PATH] [--db URL] [--rpc URL] [--confirmations N]
+    python -m indexer run [--follow] [--manifest PATH] [--db URL] [--rpc URL] [--confirmations N] [--no-webhooks]
     python -m indexer verify [--manifest PATH] [--db URL] [--rpc URL]
     python -m indexer migrate [--db URL]
 """
@@ -48,6 +48,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
             command.add_argument("--follow", action="store_true", help="keep following the chain's head")
             command.add_argument("--confirmations", type=int,
                                  help="index only blocks this deep (env POINTS_CONFIRMATIONS)")
+            command.add_argument("--no-webhooks", dest="webhooks", action="store_false", default=None,
+                                 help="write no webhook outbox (env POINTS_WEBHOOKS=false)")
     return parser.parse_args(argv)
 
 
@@ -86,7 +88,8 @@ def main(argv: list[str]) -> int:
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
-                             confirmations=getattr(arguments, "confirmations", None))
+                             confirmations=getattr(arguments, "confirmations", None),
+                             webhooks=getattr(arguments, "webhooks", None))
     rpc = RpcClient.from_settings(settings)
     reader: LogReader | None = None
     store = None
@@ -99,6 +102,7 @@ def main(argv: list[str]) -> int:
         # Imported once the log reader has started: they are slow to import, and the reader's
         # own start runs meanwhile instead of inside the backfill.
         from indexer.follower import Follower
+        from indexer.outbox import OutboxWriter
         from indexer.store import Store
         from indexer.verify import require_database_file, verify
 
@@ -121,7 +125,8 @@ def main(argv: list[str]) -> int:
             return 1 if verification.differences else 0
         collector = PeriodicCollector()  # before the state loads, which allocates as much as indexing
         assert reader is not None and manifest is not None  # made above for `run`, the only command left here
-        follower = Follower(manifest, rpc, store, reader, confirmations=settings.confirmations)
+        outbox = OutboxWriter(settings.webhook_low_stock) if settings.webhooks else None
+        follower = Follower(manifest, rpc, store, reader, confirmations=settings.confirmations, outbox=outbox)
         follower.start()
         try:
             _run(follower, arguments.follow, collector)

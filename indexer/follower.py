@@ -20,6 +20,7 @@ from operator import attrgetter
 
 from chain.programs import NotAProgram, read_settings
 from chain.rpc import BlockHeader, RpcClient
+from indexer.outbox import OutboxWriter
 from indexer.projector import ProgramParams, Projector
 from indexer.reader import Fetched, LogBlock, LogReader
 from indexer.state import TrackedState
@@ -72,6 +73,7 @@ class Follower:
         confirmations: int = 0,
         poll_seconds: float = 0.25,
         on_batch: Callable[[Progress], None] | None = None,
+        outbox: OutboxWriter | None = None,
     ) -> None:
         """`reader` reads the deployment's contracts' logs; the caller starts it as early as it can,
         so that it loads its modules meanwhile, and the follower closes it. No I/O here: `start`
@@ -83,6 +85,7 @@ class Follower:
         self.confirmations = confirmations
         self.poll_seconds = poll_seconds
         self.on_batch = on_batch
+        self.outbox = outbox
         self.range_blocks = INITIAL_RANGE_BLOCKS
         self._density = 0.0
         # `start` checks that the node serves this chain.
@@ -264,6 +267,9 @@ class Follower:
             # The in-memory state is half-way through the batch: rebuild it from the database.
             self._load()
             raise
+        facts = self.projector.take_facts()
+        if self.outbox is not None:
+            facts["outbox"] = self.outbox.rows(facts, self.state.tables["reward"])
         upserts, deletes, undo = self.state.drain()
         progress = Progress(last, head, len(logs), 0.0)
 
@@ -275,7 +281,7 @@ class Follower:
         self.writer.submit(
             BatchWrite(
                 first_block=first, last=headers[-1], chain_head=head, headers=headers,
-                facts=self.projector.take_facts(), upserts=upserts, deletes=deletes,
+                facts=facts, upserts=upserts, deletes=deletes,
                 undo=undo if near_head else None,
             ),
             committed,

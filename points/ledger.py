@@ -458,3 +458,12 @@ class ExpiringLedger:
 def _check_amount(amount: int) -> None:
     if not 0 <= amount <= MAX_UINT256:
         raise ValueError(f"amount must be 0 to 2**256 - 1, got {amount}")
+
+
+def epochs_expiring_between(epoch_start: int, epoch_length: int, validity: int, after: int,
+                            until: int) -> tuple[int, int]:
+    """The first and last epoch whose points expire (see `ExpiringLedger.expires_at`) after time
+    `after` and at or before `until`; the first is larger than the last when none do."""
+    first = (after - epoch_start) // epoch_length - validity + 1
+    last = (until - epoch_start) // epoch_length - validity
+    return max(first, 0), last

@@ -15,6 +15,7 @@ DATA_DIR = REPO_ROOT / "data"
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 LOCAL_MANIFEST = DEPLOYMENTS_DIR / "ethereum-local.json"
 LOCAL_DATABASE = DATA_DIR / "points.db"
+WEBHOOKS_FILE = REPO_ROOT / "config" / "webhooks.yaml"
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,17 @@ class Settings(BaseSettings):
     rpc_max_backoff: float = Field(
         default=10.0, gt=0, description="the longest pause in seconds between two tries; pauses double up to it")
     confirmations: int = Field(default=0, ge=0, description="the indexer indexes only blocks this deep")
+    webhooks: bool = Field(
+        default=True, description="the indexer writes each batch's webhook events to the outbox")
+    webhook_low_stock: int = Field(
+        default=5, ge=0, description="a redemption leaving a reward's stock at or below this sends reward.low_stock")
+    webhooks_file: Path = Field(default=WEBHOOKS_FILE, description="the notifier's subscriptions file")
+    notifier_poll_seconds: float = Field(
+        default=0.25, gt=0, description="how often the notifier looks for new events when idle")
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="requests in flight at once per subscription")
+    webhook_max_backoff: float = Field(
+        default=600.0, gt=0, description="the longest pause in seconds between two attempts of a delivery")
     api_host: str = Field(default="127.0.0.1", description="where the read API listens")
     api_port: int = Field(default=8000, description="the read API's port")
     api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes serving the read API")

@@ -1,17 +1,20 @@
 """Programs (one per PointsToken) and their holders."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response
-from sqlalchemy import bindparam, select, tuple_
+from fastapi import APIRouter, HTTPException, Query, Response
+from sqlalchemy import bindparam, select, true, tuple_
 
 from api.database import Reader
 from api.dependencies import IndexedDatabase, ProgramToken
-from api.models import ErrorMessage, Holder, Program
+from api.models import ErrorMessage, ExpiringPoints, Holder, Program
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Cursor, Limit
-from api.queries import BALANCES, LIMIT, PROGRAM_EXISTS, PROGRAMS, after_parameters, ascending_list_query
+from api.queries import BALANCES, CHECKPOINT, LIMIT, PROGRAM_EXISTS, PROGRAMS, after_parameters, ascending_list_query
 from api.responses import validated
+from api.timestamps import utc
+from database.expiring import EXPIRING_AFTER, EXPIRING_FIRST
+from points.ledger import epochs_expiring_between
 
 router = APIRouter(tags=["programs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no such program"}}
@@ -24,6 +27,17 @@ _HOLDERS = (select(BALANCES.c.account, BALANCES.c.balance).where(BALANCES.c.prog
 HOLDERS_FIRST = _HOLDERS
 HOLDERS_AFTER = _HOLDERS.where(tuple_(BALANCES.c.balance, BALANCES.c.account)
                                < tuple_(bindparam("balance"), bindparam("account")))
+
+
+# A program's expiry settings and the indexed block's time, from which expiry windows are counted.
+PROGRAM_CLOCK = (select(PROGRAMS.c.epoch_start, PROGRAMS.c.epoch_length, PROGRAMS.c.validity,
+                        CHECKPOINT.c.indexed_timestamp)
+                 .select_from(PROGRAMS.join(CHECKPOINT, true())).where(PROGRAMS.c.address == bindparam("address")))
+SECONDS_PER_DAY = 86_400
+DEFAULT_WITHIN_DAYS = 30
+MAX_WITHIN_DAYS = 365
+WithinDays = Annotated[int, Query(ge=1, le=MAX_WITHIN_DAYS,
+                                  description=f"days after the indexed block's time, at most {MAX_WITHIN_DAYS}")]
 
 
 def _no_program(address: str) -> HTTPException:
@@ -65,3 +79,29 @@ def _holders(reader: Reader, token: str, count: int, after: tuple[Any, ...] | No
             raise _no_program(token)
         return holders
     return reader.dicts(HOLDERS_AFTER, {"program": token, "limit": count, "balance": after[0], "account": after[1]})
+
+
+@router.get("/programs/{token}/expiring", response_model=Page[ExpiringPoints], responses=NOT_FOUND)
+async def list_expiring(token: ProgramToken, db: IndexedDatabase, within_days: WithinDays = DEFAULT_WITHIN_DAYS,
+                        limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+    """Accounts whose points expire within `within_days` of the indexed block's time, soonest first
+    (then by account). An account with points of several expiry dates in the window appears once
+    per date, with the amount that expires then."""
+    after = decode_cursor(f"expiring:{token}", cursor, (int, str))
+    rows = await db.read(lambda reader: _expiring(reader, token, within_days, limit + 1, after))
+    items = [{**row, "expires_at": utc(row["expires_at"])} for row in rows]
+    return page(Page[ExpiringPoints], f"expiring:{token}", items, limit, lambda row: (row["epoch"], row["account"]))
+
+
+def _expiring(reader: Reader, token: str, within_days: int, count: int,
+              after: tuple[Any, ...] | None) -> list[dict[str, Any]]:
+    clock = reader.first(PROGRAM_CLOCK, {"address": token})
+    if clock is None:
+        raise _no_program(token)
+    now = clock["indexed_timestamp"]
+    first, last = epochs_expiring_between(clock["epoch_start"], clock["epoch_length"], clock["validity"], now,
+                                          now + within_days * SECONDS_PER_DAY)
+    parameters = {"program": token, "first_epoch": first, "last_epoch": last, "limit": count}
+    if after is None:
+        return reader.dicts(EXPIRING_FIRST, parameters)
+    return reader.dicts(EXPIRING_AFTER, {**parameters, "after_epoch": after[0], "after_account": after[1]})

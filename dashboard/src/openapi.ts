@@ -51,6 +51,15 @@ export interface paths {
      */
     get: operations["list_holders_v1_programs__token__holders_get"];
   };
+  "/v1/programs/{token}/expiring": {
+    /**
+     * List Expiring
+     * @description Accounts whose points expire within `within_days` of the indexed block's time, soonest first
+     * (then by account). An account with points of several expiry dates in the window appears once
+     * per date, with the amount that expires then.
+     */
+    get: operations["list_expiring_v1_programs__token__expiring_get"];
+  };
   "/v1/accounts/{address}": {
     /**
      * Get Account
@@ -125,6 +134,13 @@ export interface paths {
      * given movement.
      */
     get: operations["stream_v1_stream_get"];
+  };
+  "/v1/webhooks": {
+    /**
+     * List Webhooks
+     * @description Each webhook subscription's delivery state, by name.
+     */
+    get: operations["list_webhooks_v1_webhooks_get"];
   };
 }
 
@@ -222,6 +238,26 @@ export interface components {
     ErrorMessage: {
       /** Detail */
       detail: string;
+    };
+    /** ExpiringPoints */
+    ExpiringPoints: {
+      /** Account */
+      account: string;
+      /**
+       * Amount
+       * @description the account's points that expire at `expires_at`
+       */
+      amount: number;
+      /**
+       * Epoch
+       * @description the epoch they were issued in
+       */
+      epoch: number;
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string;
     };
     /** Expiry */
     Expiry: {
@@ -353,6 +389,16 @@ export interface components {
        */
       next_cursor: string | null;
     };
+    /** Page[ExpiringPoints] */
+    Page_ExpiringPoints_: {
+      /** Items */
+      items: components["schemas"]["ExpiringPoints"][];
+      /**
+       * Next Cursor
+       * @description pass as `cursor` for the next page; null on the last page
+       */
+      next_cursor: string | null;
+    };
     /** Page[Holder] */
     Page_Holder_: {
       /** Items */
@@ -427,6 +473,16 @@ export interface components {
     Page_Settlement_: {
       /** Items */
       items: components["schemas"]["Settlement"][];
+      /**
+       * Next Cursor
+       * @description pass as `cursor` for the next page; null on the last page
+       */
+      next_cursor: string | null;
+    };
+    /** Page[WebhookState] */
+    Page_WebhookState_: {
+      /** Items */
+      items: components["schemas"]["WebhookState"][];
       /**
        * Next Cursor
        * @description pass as `cursor` for the next page; null on the last page
@@ -641,6 +697,48 @@ export interface components {
       /** Schema Revision */
       schema_revision: string;
     };
+    /** WebhookState */
+    WebhookState: {
+      /** Subscription */
+      subscription: string;
+      /**
+       * Position Block
+       * @description the block up to which its events are queued for delivery
+       */
+      position_block: number;
+      /**
+       * Delivered
+       * @description deliveries a receiver accepted
+       */
+      delivered: number;
+      /**
+       * Pending
+       * @description deliveries waiting for their (next) attempt
+       */
+      pending: number;
+      /**
+       * Dead
+       * @description deliveries given up after the subscription's attempts; `python -m notifier webhooks replay` sends them again
+       */
+      dead: number;
+      /**
+       * Cancelled
+       * @description points.expiring notices dropped because the points were spent first
+       */
+      cancelled: number;
+      /**
+       * Oldest Pending Since
+       * @description when the oldest pending delivery was queued
+       */
+      oldest_pending_since: string | null;
+      /** Last Delivered At */
+      last_delivered_at: string | null;
+      /**
+       * Last Error
+       * @description why the latest failed attempt failed
+       */
+      last_error: string | null;
+    };
   };
   responses: never;
   parameters: never;
@@ -783,6 +881,48 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["Page_Holder_"];
+        };
+      };
+      /** @description no such program */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  /**
+   * List Expiring
+   * @description Accounts whose points expire within `within_days` of the indexed block's time, soonest first
+   * (then by account). An account with points of several expiry dates in the window appears once
+   * per date, with the amount that expires then.
+   */
+  list_expiring_v1_programs__token__expiring_get: {
+    parameters: {
+      query?: {
+        /** @description days after the indexed block's time, at most 365 */
+        within_days?: number;
+        /** @description items per page, at most 1000 */
+        limit?: number;
+        /** @description `next_cursor` of the previous page; absent for the first page */
+        cursor?: string | null;
+      };
+      path: {
+        /** @description the program: its token address (any case) or its key, e.g. `coffee` */
+        token: string;
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Page_ExpiringPoints_"];
         };
       };
       /** @description no such program */
@@ -1166,6 +1306,34 @@ export interface operations {
       404: {
         content: {
           "application/json": components["schemas"]["ErrorMessage"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  /**
+   * List Webhooks
+   * @description Each webhook subscription's delivery state, by name.
+   */
+  list_webhooks_v1_webhooks_get: {
+    parameters: {
+      query?: {
+        /** @description items per page, at most 1000 */
+        limit?: number;
+        /** @description `next_cursor` of the previous page; absent for the first page */
+        cursor?: string | null;
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Page_WebhookState_"];
         };
       };
       /** @description Validation Error */

@@ -130,6 +130,29 @@ def test_holders_walk_covers_every_balance_once_largest_first(indexed, client):
             assert holder["balance"] == indexed.call(record.address, "balanceOf(address)", holder["account"])[0]
 
 
+def test_expiring_lists_every_group_in_the_window_soonest_first(indexed, client):
+    as_of = _unix(client.get("/v1/health").json()["indexed_time"])
+    for record in indexed.manifest.programs.values():
+        for days in (1, 30, 365):
+            expiring = walk(client, f"/v1/programs/{record.address.lower()}/expiring", limit=7, within_days=days)
+
+            times = [_unix(item["expires_at"]) for item in expiring]
+            assert all(as_of < moment <= as_of + days * 86_400 for moment in times)
+            assert [(moment, item["account"]) for moment, item in zip(times, expiring, strict=True)] \
+                == sorted((moment, item["account"]) for moment, item in zip(times, expiring, strict=True))
+        # With the whole validity in the window, every group of every holder, as the account view has them.
+        holders = walk(client, f"/v1/programs/{record.address}/holders", limit=100)
+        by_account: dict[str, int] = {}
+        for item in expiring:
+            by_account[item["account"]] = by_account.get(item["account"], 0) + item["amount"]
+        assert by_account == {holder["account"]: holder["balance"] for holder in holders}
+        account = client.get(f"/v1/accounts/{holders[0]['account']}").json()
+        view = next(entry for entry in account["programs"] if entry["program"] == record.address)
+        assert [(item["epoch"], item["amount"], item["expires_at"]) for item in expiring
+                if item["account"] == holders[0]["account"]] \
+            == [(group["epoch"], group["amount"], group["expires_at"]) for group in view["expiring"]]
+
+
 def test_account_shows_balances_and_expiries_as_the_chain(indexed, client):
     record = next(iter(indexed.manifest.programs.values()))
     top = client.get(f"/v1/programs/{record.address}/holders", params={"limit": 1}).json()["items"][0]
@@ -335,6 +358,9 @@ def test_daily_stats_follow_the_supply(indexed, client):
     "/v1/merchants?program=0x1", "/v1/programs?cursor=not-a-cursor", "/v1/programs?limit=0",
     "/v1/programs?limit=1001", "/v1/stats/daily?since=2026-02-30", "/v1/exchange/settlement?period=year",
     "/v1/redemptions?cursor=WyJwcm9ncmFtcyIsIjB4In0",
+    f"/v1/programs/{UNKNOWN}/expiring?within_days=0", f"/v1/programs/{UNKNOWN}/expiring?within_days=366",
+    f"/v1/programs/{UNKNOWN}/expiring?within_days=soon", f"/v1/programs/{UNKNOWN}/expiring?cursor=WyJ4Il0",
+    "/v1/webhooks?limit=0",
 ])
 def test_malformed_input_is_a_422_with_a_message(client, path):
     response = client.get(path)
@@ -352,7 +378,8 @@ def test_cursor_of_another_list_is_refused(indexed, client):
     assert "does not belong to this list" in response.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("path", [f"/v1/programs/{UNKNOWN}", f"/v1/programs/{UNKNOWN}/holders"])
+@pytest.mark.parametrize("path", [f"/v1/programs/{UNKNOWN}", f"/v1/programs/{UNKNOWN}/holders",
+                                  f"/v1/programs/{UNKNOWN}/expiring"])
 def test_an_unknown_program_is_a_404(client, path):
     response = client.get(path)
 

@@ -253,20 +253,22 @@ def _contents(database: Path) -> dict[str, list[tuple]]:
 
 
 def _copy_rows(source: Path, target: Path) -> None:
+    """Copies the rows of every table the older `target` has."""
     with sqlite3.connect(target) as connection:
         connection.execute("ATTACH DATABASE ? AS source", (str(source),))
-        for name in _tables(source):
+        for name in _tables(target):
             columns = ", ".join(column for _, column, *_ in connection.execute(f"PRAGMA table_info({name})"))
             connection.execute(f"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM source.{name}")
 
 
 def _unnamed_copy(database: Path, copy: Path) -> Path:
     """A copy of the database whose merchants and rewards have no names, as rows from before
-    revision 0005 have once migrated."""
+    revision 0005 have once migrated, and whose webhook outbox is empty, as revision 0006 starts it."""
     with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
         source.backup(target)
         target.execute("UPDATE merchant SET name = ''")
         target.execute("UPDATE reward SET name = ''")
+        target.execute("DELETE FROM outbox")
     return copy
 
 
