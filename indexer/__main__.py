@@ -140,7 +140,7 @@ def main(argv: list[str]) -> int:
         # The server is down, refuses the login, or the file cannot be opened: one line, no password.
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(error.orig).strip().splitlines()[0]
-        console.print(f"[red]error:[/red] cannot use database {shown}: {reason}")
+        console.print(f"[red]error:[/red] cannot open database {shown}: {reason}")
         return 2
     except KeyboardInterrupt:
         console.print("stopped; the database is at the last committed batch")

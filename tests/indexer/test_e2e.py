@@ -177,7 +177,7 @@ def test_verify_refuses_what_it_cannot_compare_in_one_line(indexed, tmp_path):
     assert not (tmp_path / "absent.db").exists(), "no empty database left behind"
     assert malformed.returncode == 2 and "cannot use database 'sqlite:/absent.db'" in malformed.stderr
     assert server_down.returncode == 2
-    assert "cannot use database postgresql://points:***@127.0.0.1:9/points: connection failed" in server_down.stderr
+    assert "cannot open database postgresql://points:***@127.0.0.1:9/points: connection failed" in server_down.stderr
     assert "secret" not in server_down.stderr
     assert other.returncode == 2 and "it serves another chain of id 31337" in other.stderr
     for outcome in (missing, malformed, server_down, other):
