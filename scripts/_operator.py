@@ -3,7 +3,6 @@
 import functools
 import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -15,6 +14,7 @@ from ape.exceptions import ApeException, ContractLogicError
 from ape_accounts.accounts import InvalidPasswordError, KeyfileAccount
 from eth_utils import keccak
 
+from points import preconditions
 from points.addresses import AddressError, checksummed
 from points.errors import PointsError
 from points.manifest import Manifest, load_manifest
@@ -132,8 +132,7 @@ def has_code(address: str) -> bool:
 
 
 def check_not_paused(token: ContractInstance, key: str) -> None:
-    if token.paused():
-        raise PointsError(f"program {key!r} is paused: only its owner can unpause it")
+    preconditions.check_not_paused(token.paused(), key)
 
 
 def check_mintable(token: ContractInstance, key: str, merchant: str, amount: int) -> None:
@@ -157,10 +156,6 @@ def ref_of(text: str | None) -> bytes:
 
 def chain_time() -> int:
     return chain.blocks.head.timestamp
-
-
-def utc(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def shown(path: Path) -> str:

@@ -6,8 +6,9 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from points.errors import PointsError
+from points.preconditions import utc
 from scripts._holdings import holding_of
-from scripts._operator import current_manifest, manifest_option, one_line_errors, parse_address, program_token, utc
+from scripts._operator import current_manifest, manifest_option, one_line_errors, parse_address, program_token
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show an account's points and when they expire")

@@ -8,7 +8,8 @@ from ape.cli import ConnectedProviderCommand
 
 from devtools.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, run_demo
 from points.errors import PointsError
-from scripts._operator import current_manifest, is_local, manifest_option, one_line_errors, utc
+from points.preconditions import utc
+from scripts._operator import current_manifest, is_local, manifest_option, one_line_errors
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Drive realistic activity on the local chain")
