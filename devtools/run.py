@@ -7,6 +7,7 @@ that there is something to look at; a fresh chain starts that many days in the p
 demo's history ends about now instead of in the future.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from chain.rpc import answers
 from devtools.demo import DAY, DEFAULT_DAYS
 from devtools.devchain import wait_until_answering
 from points.errors import PointsError
-from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
+from points.settings import DATA_DIR, LOCAL_DATABASE, LOCAL_RELAYER_DATABASE, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"
 # Written once the demo has played on the chain kept in ANVIL_STATE.
@@ -31,6 +32,8 @@ DEMO_HEADROOM_SECONDS = 120
 # Anvil also writes it when it stops.
 STATE_DUMP_SECONDS = 60
 STARTUP_TIMEOUT_SECONDS = 30
+# The Downtown store's till (config/alliance.yaml) pays for customers' redemptions of its rewards.
+RELAYER_ACCOUNT = "TEST::1"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 
 
@@ -76,6 +79,13 @@ def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.
         "POINTS_RPC_URL": settings.rpc_url,
         "POINTS_API_HOST": settings.api_host,
         "POINTS_API_PORT": str(settings.api_port),
+        "POINTS_RELAYER_HOST": settings.relayer_host,
+        "POINTS_RELAYER_PORT": str(settings.relayer_port),
+        "POINTS_RELAYER_DATABASE_URL": settings.relayer_database_url,
+        "POINTS_RELAYER_CONFIRMATIONS": str(settings.relayer_confirmations),
+        # The dashboard and the member app are served by the API, on another origin than the relayer.
+        "POINTS_RELAYER_CORS_ORIGINS": json.dumps(settings.relayer_cors_origins
+                                                  or [f"http://{settings.api_host}:{settings.api_port}"]),
     }
     return subprocess.Popen(
         [sys.executable, *arguments], cwd=REPO_ROOT, env=environment,
@@ -83,7 +93,8 @@ def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.
     )
 
 
-def wait_for_api(url: str, api: subprocess.Popen[bytes]) -> None:
+def wait_for_health(name: str, url: str, process: subprocess.Popen[bytes]) -> None:
+    """Returns once `url/v1/health` answers 200; raises if the service exits or stays silent."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
         try:
@@ -91,10 +102,10 @@ def wait_for_api(url: str, api: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.HTTPError:
             pass
-        if api.poll() is not None:
-            raise RuntimeError(f"the API exited with code {api.returncode}: see {DATA_DIR / 'api.log'}")
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with code {process.returncode}: see {DATA_DIR / f'{name}.log'}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not answer on {url} within {STARTUP_TIMEOUT_SECONDS} s")
+            raise RuntimeError(f"the {name} did not answer on {url} within {STARTUP_TIMEOUT_SECONDS} s")
         time.sleep(0.2)
 
 
@@ -111,7 +122,9 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def main() -> None:
-    settings = load_settings()
+    # On the local chain a mined block is final (nothing reorganises it), and Anvil mines only when
+    # there are transactions: waiting for blocks on top would leave requests at `mined`.
+    settings = load_settings(relayer_confirmations=int(os.environ.get("POINTS_RELAYER_CONFIRMATIONS", "0")))
     if answers(settings.rpc_url):
         sys.exit(f"something already answers on {settings.rpc_url}: "
                  "stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
@@ -129,8 +142,8 @@ def main() -> None:
         fresh_chain = not ANVIL_STATE.exists()
         if fresh_chain:
             DEMO_MARKER.unlink(missing_ok=True)
-            # The database mirrored a chain that is gone.
-            for stale in DATA_DIR.glob(f"{LOCAL_DATABASE.name}*"):
+            # The database mirrored a chain that is gone, and the relayer's queue used its nonces.
+            for stale in [*DATA_DIR.glob(f"{LOCAL_DATABASE.name}*"), *DATA_DIR.glob(f"{LOCAL_RELAYER_DATABASE.name}*")]:
                 stale.unlink()
         genesis = int(time.time()) - DEFAULT_DAYS * DAY - DEMO_HEADROOM_SECONDS if fresh_chain else None
         processes.append(start_anvil(settings, genesis))
@@ -141,7 +154,10 @@ def main() -> None:
         processes.append(start_service(settings, "indexer", "-m", "indexer", "run", "--follow"))
         processes.append(start_service(settings, "api", "-m", "api"))
         api_url = f"http://{settings.api_host}:{settings.api_port}"
-        wait_for_api(api_url, processes[-1])
+        wait_for_health("api", api_url, processes[-1])
+        processes.append(start_service(settings, "relayer", "-m", "relayer", "--account", RELAYER_ACCOUNT))
+        relayer_url = f"http://{settings.relayer_host}:{settings.relayer_port}"
+        wait_for_health("relayer", relayer_url, processes[-1])
         print(
             "\nThe points platform is up:\n"
             f"  dashboard          {api_url}/\n"
@@ -150,6 +166,8 @@ def main() -> None:
             f"  deployment         {settings.manifest.relative_to(REPO_ROOT)}\n"
             f"  chain state        {ANVIL_STATE.relative_to(REPO_ROOT)}\n"
             f"  indexed database   {settings.database_url}  (log: data/indexer.log)\n"
+            f"  relayer            {relayer_url}/v1  (pays as {RELAYER_ACCOUNT}, the Downtown store; OpenAPI: "
+            f"{relayer_url}/docs, log: data/relayer.log)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -164,9 +164,10 @@ class Store:
                                       .where(SEQUENCES.c.address == address)).scalar()
 
     def resync_nonce(self, address: str, chain_nonce: int) -> tuple[int | None, int]:
-        """Moves the sequence to the chain's when the chain is ahead (the key was used elsewhere), or
-        when nothing of ours is in flight and the sequence ran ahead of the chain (transactions the node
-        dropped for good); returns the sequence before and after."""
+        """Sets the sequence to the chain's pending nonce, or just past our highest nonce in flight when
+        that is higher (the node lost transactions we will send again): up when the key was used
+        elsewhere, down when nonces were handed out that no transaction of ours holds any more. Returns
+        the sequence before and after."""
         with self.writer.begin() as connection:
             before = connection.execute(select(SEQUENCES.c.next_nonce).where(SEQUENCES.c.address == address)
                                         .with_for_update()).scalar()

@@ -99,7 +99,8 @@ class Worker:
         return ChainState(int(head, 16), int(mined, 16), int(pending, 16), fees)
 
     def _reconcile(self, state: ChainState) -> None:
-        """At start: the sequence meets the chain, whichever of the two is ahead."""
+        """At start, and when the key was used elsewhere: the sequence meets the chain, whichever of the
+        two is ahead."""
         before, after = self.store.resync_nonce(self.key.address, state.pending_nonce)
         if before != after:
             log.info("nonce sequence of %s: %s -> %d (the chain's pending nonce is %d)", self.key.address, before,
@@ -117,6 +118,7 @@ class Worker:
         receipts = dict(zip(hashes, self.rpc.receipts(hashes), strict=True))
         now = time.time()
         to_broadcast: list[tuple[Row, Row]] = []
+        taken_elsewhere = False
         for request in in_flight:
             tried = attempts[request["id"]]
             receipt = next((receipts[a["tx_hash"]] for a in tried if receipts[a["tx_hash"]] is not None), None)
@@ -129,11 +131,15 @@ class Worker:
                             "goes back to the queue", request["tx_nonce"], self.key.address, request["id"])
                 self.store.set(request["id"], status=Status.QUEUED, tx_nonce=None, tx_hash=None, broadcast_at=None,
                                max_cost_wei=None)
+                taken_elsewhere = True
             elif request["status"] == Status.SIGNED:
                 if now - (request["broadcast_at"] or 0) >= RETRY_SECONDS:
                     to_broadcast.append((request, tried[-1]))
             elif now - (request["broadcast_at"] or 0) >= self.settings.relayer_resend_seconds:
                 to_broadcast.append((request, self._replacement(request, tried[-1], state)))
+        if taken_elsewhere:
+            # Catch up with the key's use elsewhere at once, rather than one refused nonce at a time.
+            self._reconcile(state)
         self._broadcast(to_broadcast)
 
     def _replacement(self, request: Row, latest: Row, state: ChainState) -> Row:
@@ -227,8 +233,16 @@ class Worker:
         """Sends stored transactions in nonce order and records what the node made of each."""
         if not sends:
             return
-        answers = self.rpc.batch_outcomes([("eth_sendRawTransaction", (attempt["raw"],)) for _, attempt in sends])
         now = time.time()
+        try:
+            answers = self.rpc.batch_outcomes([("eth_sendRawTransaction", (attempt["raw"],)) for _, attempt in sends])
+        except PointsError as error:
+            # Sent or not, the node did not say: the stored bytes are offered again later, and the chain's
+            # receipts and nonce settle which it was.
+            log.warning("broadcast of %d transactions unanswered (%s); offering them again in %.0f s", len(sends),
+                        error, RETRY_SECONDS)
+            self.store.set_many([request["id"] for request, _ in sends], broadcast_at=now)
+            return
         sent: list[str] = []
         refused: list[str] = []
         for (request, attempt), answer in zip(sends, answers, strict=True):

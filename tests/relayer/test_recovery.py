@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from relayer.keys import load_key
 from tests.relayer.conftest import COFFEE_NAME, DOWNTOWN, ESPRESSO, ESPRESSO_PRICE, HOUR, Alliance
 from tests.support.relayer import Customer, Relayer, start_relayer
 from tests.support.rpc_proxy import RpcProxy, running
@@ -89,35 +90,32 @@ def test_killed_before_sending(alliance: Alliance, tmp_path: Path):
     _done_once(alliance, customer)
 
 
-def test_killed_with_a_signed_transaction_the_node_never_got(alliance: Alliance, tmp_path: Path):
-    _killed_around_a_lost_broadcast(alliance, tmp_path, forward=False)
-
-
-def test_killed_after_the_node_took_a_transaction_whose_answer_was_lost(alliance: Alliance, tmp_path: Path):
-    _killed_around_a_lost_broadcast(alliance, tmp_path, forward=True)
-
-
-def _killed_around_a_lost_broadcast(alliance: Alliance, tmp_path: Path, forward: bool) -> None:
+def test_killed_around_broadcasts_whose_answers_were_lost(alliance: Alliance, tmp_path: Path):
+    """A signed transaction the node never got, then one the node took but whose answer was lost
+    (an outage, or a crash right after sending): each process is killed with the transaction stored
+    as signed, and a restart sends each once."""
     database = tmp_path / "queue.db"
-    customer = alliance.customer()
+    never_got, took = alliance.customer(), alliance.customer()
     nonce_before = alliance.relayer_nonce()
-    with running(LosesBroadcasts(alliance.node.url, forward)) as proxy:
-        relayer = start_relayer(Node(proxy.url, alliance.node.chain), alliance.manifest_file, database,
-                                POINTS_RPC_ATTEMPTS="1")
-        request_id = _redeem(alliance, relayer, customer)
-        (tx_hash,) = _wait_for_row(database, "SELECT tx_hash FROM relay_request WHERE id = ? AND status = 'signed'",
-                                   request_id)[0]
-        relayer.kill()
-    on_chain = alliance.node.chain.request("eth_getTransactionReceipt", tx_hash)
-    assert (on_chain is not None) == forward
+    hashes = {}
+    for customer, forward in ((never_got, False), (took, True)):
+        with running(LosesBroadcasts(alliance.node.url, forward)) as proxy:
+            relayer = start_relayer(Node(proxy.url, alliance.node.chain), alliance.manifest_file, database,
+                                    POINTS_RPC_ATTEMPTS="1")
+            request_id = _redeem(alliance, relayer, customer)
+            hashes[request_id] = _wait_for_row(
+                database, "SELECT tx_hash FROM relay_request WHERE id = ? AND status = 'signed'", request_id)[0][0]
+            relayer.kill()
+        assert (alliance.node.chain.request("eth_getTransactionReceipt", hashes[request_id]) is not None) == forward
     relayer = start_relayer(alliance.node, alliance.manifest_file, database)
     try:
-        mined = relayer.wait_for("redemptions", request_id, "mined", "confirmed")
+        for request_id, tx_hash in hashes.items():
+            assert relayer.wait_for("redemptions", request_id, "mined", "confirmed")["tx_hash"] == tx_hash
     finally:
         relayer.stop()
-    assert mined["tx_hash"] == tx_hash
-    assert alliance.relayer_nonce() == nonce_before + 1
-    _done_once(alliance, customer)
+    assert alliance.relayer_nonce() == nonce_before + 2
+    for customer in (never_got, took):
+        _done_once(alliance, customer)
 
 
 def test_killed_after_sending_and_after_mining(alliance: Alliance, tmp_path: Path):
@@ -186,9 +184,10 @@ def test_the_key_used_outside_the_relayer(alliance: Alliance, tmp_path: Path):
             request_id = _redeem(alliance, relayer, third)
             relayer.wait_for("redemptions", request_id, "sent")
             (taken,) = _rows(database, "SELECT tx_nonce FROM relay_request WHERE id = ?", request_id)[0]
-            alliance.node.chain.request("eth_sendTransaction", {
-                "from": DOWNTOWN, "to": DOWNTOWN, "nonce": hex(taken), "maxFeePerGas": hex(10**12),
-                "maxPriorityFeePerGas": hex(10**11)})
+            replacement, _ = load_key("TEST::1").sign_transaction({
+                "type": 2, "chainId": alliance.manifest.chain_id, "nonce": taken, "to": DOWNTOWN, "value": 0,
+                "gas": 21_000, "maxFeePerGas": 10**12, "maxPriorityFeePerGas": 10**11})
+            alliance.node.chain.request("eth_sendRawTransaction", replacement)
             alliance.node.chain.mine()
         mined = relayer.wait_for("redemptions", request_id, "mined", "confirmed")
     finally:
