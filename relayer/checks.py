@@ -130,11 +130,12 @@ class Checker:
                                      f" this relayer pays for the rewards of {', '.join(self.merchants)} only")
         cap = caps[served.index(reward.merchant.lower())][0] if price else 0
         domain = SigningDomain(program.name, self.deployment.chain_id, token)
+        pending = self.store.pending_of_signer(holder)
         signer_nonce = self._signed_nonce(
-            token, holder, nonce[0], body.signature_bytes, has_code,
+            token, holder, nonce[0], body.signature_bytes, has_code, pending,
             lambda candidate: redeem_typed_data(domain, holder, body.reward_id, body.quantity, body.max_points,
                                                 candidate, body.deadline))
-        unspent = balance - self._pending_points(token, token, holder, nonce[0])
+        unspent = balance - _pending_points(pending, token, token, nonce[0])
         view = RedemptionView(program.key, program.symbol, bool(paused), reward, count, cap, unspent)
         try:
             cost = redemption_cost(view, body.quantity, body.max_points, holder)
@@ -170,14 +171,15 @@ class Checker:
             raise Refused(FORBIDDEN, f"this relayer pays for exchanges of the programs where "
                                      f"{', '.join(self.merchants)} issue points, not {source.key!r} or {target.key!r}")
         domain = SigningDomain(EXCHANGE_DOMAIN_NAME, self.deployment.chain_id, exchange)
+        pending = self.store.pending_of_signer(account)
         signer_nonce = self._signed_nonce(
-            exchange, account, nonce[0], body.signature_bytes, has_code,
+            exchange, account, nonce[0], body.signature_bytes, has_code, pending,
             lambda candidate: exchange_typed_data(domain, account, source.address, target.address, body.amount_in,
                                                   body.min_out, candidate, body.deadline))
         rate_num, rate_den, cap, approved = route
         view = ExchangeView(source.key, target.key, source.symbol, target.symbol, bool(source_paused),
                             bool(target_paused), rate_num, rate_den, cap, bool(approved), route_used,
-                            balance - self._pending_points(exchange, source.address, account, nonce[0]), allowance)
+                            balance - _pending_points(pending, exchange, source.address, nonce[0]), allowance)
         try:
             used, _ = exchange_amounts(view, body.amount_in, (quote[0], quote[1]), body.min_out, account)
         except PointsError as error:
@@ -208,11 +210,11 @@ class Checker:
                 [words(result) for result in results])
 
     def _signed_nonce(self, contract: str, signer: str, chain_nonce: int, signature: bytes, has_code: bool,
-                      typed_data: Callable[[int], dict[str, Any]]) -> int:
+                      pending: list[dict[str, Any]], typed_data: Callable[[int], dict[str, Any]]) -> int:
         """The signer nonce the signature was made with: the chain's current one, or one past the
-        signer's requests that are queued ahead of it."""
-        held = {row["signer_nonce"] for row in self.store.pending_of_signer(contract, signer)
-                if row["signer_nonce"] >= chain_nonce}
+        signer's requests that are queued ahead of it (`pending`, the signer's unmined requests)."""
+        held = {row["signer_nonce"] for row in pending
+                if row["contract"] == contract and row["signer_nonce"] >= chain_nonce}
         candidates = range(chain_nonce, chain_nonce + len(held) + 1)
         matched = _ecdsa_match(signer, signature, candidates, typed_data)
         if matched is None and has_code:
@@ -239,17 +241,18 @@ class Checker:
                 return nonce
         return None
 
-    def _pending_points(self, contract: str, token: str, signer: str, chain_nonce: int) -> int:
-        """Points on `token` that the signer's queued requests will spend first: on `contract`, those
-        whose signer nonce is not used yet, and all of them on other contracts."""
-        return sum(row["points"] for row in self.store.pending_of_signer(None, signer)
-                   if row["spends_token"] == token and (row["contract"] != contract or row["signer_nonce"] >= chain_nonce))
-
     def _check_simulation(self, outcome: Any, applies: bool) -> None:
         """A simulation with the signer's current nonce stands for what the chain does now; one behind
         the signer's queued requests is simulated by the worker when its turn comes."""
         if applies and isinstance(outcome, RpcError):
             raise Refused(BAD_REQUEST, f"the chain would refuse it: {revert_reason(outcome)}")
+
+
+def _pending_points(pending: list[dict[str, Any]], contract: str, token: str, chain_nonce: int) -> int:
+    """Points on `token` that the signer's queued requests will spend first: on `contract`, those whose
+    signer nonce is not used yet, and all of them on other contracts."""
+    return sum(row["points"] for row in pending
+               if row["spends_token"] == token and (row["contract"] != contract or row["signer_nonce"] >= chain_nonce))
 
 
 def _ecdsa_match(signer: str, signature: bytes, candidates: range,

@@ -15,6 +15,7 @@ WINDOW_SECONDS = 60.0
 # Past this many tracked keys, the idle ones are forgotten, so a flood of addresses cannot grow memory.
 MAX_TRACKED_KEYS = 50_000
 ETHER = 10**18
+SPENT_CACHE_SECONDS = 1.0
 
 
 class RateLimiter:
@@ -48,6 +49,9 @@ class Policy:
         self.settings = settings
         self.store = store
         self.limiter = RateLimiter(settings.relayer_requests_per_minute)
+        self._lock = threading.Lock()
+        self._spent = 0
+        self._spent_read_at = -SPENT_CACHE_SECONDS
 
     def admit(self, signer: str, client: str) -> None:
         """Rates, pending counts and the day's gas budget: what is checked before the chain is asked."""
@@ -66,9 +70,16 @@ class Policy:
         if by_client >= settings.relayer_pending_per_client:
             raise Refused(TOO_MANY, f"{client} has {by_client} requests waiting to be mined, the most this "
                                     "relayer takes: retry once one is mined")
-        if (spent := self.store.spent_today(now)) >= settings.relayer_daily_budget_wei:
+        if (spent := self._spent_today(now)) >= settings.relayer_daily_budget_wei:
             raise Refused(UNAVAILABLE, f"the relayer has spent its gas budget for today ({spent / ETHER:.6f} of "
                                        f"{settings.relayer_daily_budget_wei / ETHER:.6f} ETH): retry after midnight UTC")
+
+    def _spent_today(self, now: float) -> int:
+        """The day's spending, read at most once a second: it moves by a transaction's cost at a time."""
+        with self._lock:
+            if now - self._spent_read_at >= SPENT_CACHE_SECONDS:
+                self._spent, self._spent_read_at = self.store.spent_today(now), now
+            return self._spent
 
     def check_deadline(self, deadline: int, chain_time: int) -> None:
         settings = self.settings

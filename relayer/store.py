@@ -101,12 +101,10 @@ class Store:
             found = connection.execute(select(REQUESTS).where(REQUESTS.c.id == request_id)).mappings().first()
         return dict(found) if found else None
 
-    def pending_of_signer(self, contract: str | None, signer: str) -> list[Row]:
-        """The signer's requests (on `contract`, or on any) that may still take effect and are not mined."""
+    def pending_of_signer(self, signer: str) -> list[Row]:
+        """The signer's requests that may still take effect and are not mined."""
         query = (select(REQUESTS.c.contract, REQUESTS.c.signer_nonce, REQUESTS.c.spends_token, REQUESTS.c.points)
                  .where(REQUESTS.c.signer == signer, REQUESTS.c.status.in_(ACTIVE)))
-        if contract is not None:
-            query = query.where(REQUESTS.c.contract == contract)
         with self.engine.connect() as connection:
             return [dict(row) for row in connection.execute(query).mappings()]
 
@@ -185,23 +183,28 @@ class Store:
 
     def assign(self, address: str, requests: Sequence[Row],
                sign: Callable[[Row, int], Signed]) -> list[tuple[Row, Signed]]:
-        """Gives each request the next nonce and stores its signed transaction, all in one database
-        transaction: a nonce is never handed out without the bytes that use it."""
+        """Gives each request the next nonce and stores its signed transaction, in one database
+        transaction: a nonce is never handed out without the bytes that use it. The signing happens
+        before that transaction, so that the API's inserts never wait for it: only the worker moves the
+        sequence, and the transaction refuses to commit if the sequence moved meanwhile."""
+        first = self.next_nonce(address)
+        if first is None:
+            raise PointsError(f"no nonce sequence for {address}: the worker reconciles it with the chain first")
+        assigned = [(request, sign(request, first + offset)) for offset, request in enumerate(requests)]
         now = time.time()
-        assigned = []
         with self.writer.begin() as connection:
-            first = connection.execute(select(SEQUENCES.c.next_nonce).where(SEQUENCES.c.address == address)
-                                       .with_for_update()).scalar_one()
-            for offset, request in enumerate(requests):
-                nonce = first + offset
-                signed = sign(request, nonce)
-                connection.execute(insert(ATTEMPTS), [_attempt(request["id"], nonce, signed, now)])
+            moved = connection.execute(update(SEQUENCES).where(SEQUENCES.c.address == address,
+                                                               SEQUENCES.c.next_nonce == first)
+                                       .values(next_nonce=first + len(requests))).rowcount
+            if moved != 1:
+                raise PointsError(f"the nonce sequence of {address} moved while transactions were signed: is a "
+                                  "second worker running for this key?")
+            connection.execute(insert(ATTEMPTS), [_attempt(request["id"], first + offset, signed, now)
+                                                  for offset, (request, signed) in enumerate(assigned)])
+            for offset, (request, signed) in enumerate(assigned):
                 connection.execute(update(REQUESTS).where(REQUESTS.c.id == request["id"]).values(
-                    status=Status.SIGNED, tx_nonce=nonce, tx_hash=signed.tx_hash, gas_limit=signed.gas_limit,
-                    max_cost_wei=signed.gas_limit * signed.max_fee_wei, updated_at=now))
-                assigned.append((request, signed))
-            connection.execute(update(SEQUENCES).where(SEQUENCES.c.address == address)
-                               .values(next_nonce=first + len(requests)))
+                    status=Status.SIGNED, tx_nonce=first + offset, tx_hash=signed.tx_hash,
+                    gas_limit=signed.gas_limit, max_cost_wei=signed.gas_limit * signed.max_fee_wei, updated_at=now))
         return assigned
 
     def add_attempt(self, request: Row, signed: Signed) -> None:
