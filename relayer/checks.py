@@ -126,8 +126,9 @@ class Checker:
         nonce, (merchant, price, stock, active), (count,), (paused,), (balance,), *caps = values
         reward = Reward(body.reward_id, as_address(merchant) if price else "", price, stock, bool(active))
         if price and reward.merchant.lower() not in (served := [m.lower() for m in self.merchants]):
-            raise Refused(FORBIDDEN, f"reward {body.reward_id} of {program.key!r} is merchant {to_checksum_address(reward.merchant)}'s;"
-                                     f" this relayer pays for the rewards of {', '.join(self.merchants)} only")
+            owner = to_checksum_address(reward.merchant)
+            raise Refused(FORBIDDEN, f"reward {body.reward_id} of {program.key!r} is merchant {owner}'s; this relayer "
+                                     f"pays for the rewards of {', '.join(self.merchants)} only")
         cap = caps[served.index(reward.merchant.lower())][0] if price else 0
         domain = SigningDomain(program.name, self.deployment.chain_id, token)
         pending = self.store.pending_of_signer(holder)

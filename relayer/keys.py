@@ -67,7 +67,8 @@ def load_key(alias: str) -> RelayerKey:
 
 def _test_key(alias: str, index: int) -> RelayerKey:
     if index >= TEST_ACCOUNTS:
-        raise PointsError(f"{alias}: there are {TEST_ACCOUNTS} development accounts, TEST::0 to TEST::{TEST_ACCOUNTS - 1}")
+        raise PointsError(f"{alias}: there are {TEST_ACCOUNTS} development accounts, "
+                          f"TEST::0 to TEST::{TEST_ACCOUNTS - 1}")
     Account.enable_unaudited_hdwallet_features()
     account: LocalAccount = Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return RelayerKey(alias, account.address, account, is_test_account=True)

@@ -71,8 +71,9 @@ class Policy:
             raise Refused(TOO_MANY, f"{client} has {by_client} requests waiting to be mined, the most this "
                                     "relayer takes: retry once one is mined")
         if (spent := self._spent_today(now)) >= settings.relayer_daily_budget_wei:
+            budget = settings.relayer_daily_budget_wei / ETHER
             raise Refused(UNAVAILABLE, f"the relayer has spent its gas budget for today ({spent / ETHER:.6f} of "
-                                       f"{settings.relayer_daily_budget_wei / ETHER:.6f} ETH): retry after midnight UTC")
+                                       f"{budget:.6f} ETH): retry after midnight UTC")
 
     def _spent_today(self, now: float) -> int:
         """The day's spending, read at most once a second: it moves by a transaction's cost at a time."""
@@ -90,11 +91,10 @@ class Policy:
         if deadline < chain_time + settings.relayer_min_deadline_seconds:
             raise Refused(BAD_REQUEST, f"the deadline {utc(deadline)} leaves less than "
                                        f"{settings.relayer_min_deadline_seconds} s to mine it: sign with a later one")
-        if deadline > chain_time + settings.relayer_max_deadline_seconds:
+        if deadline > (latest := chain_time + settings.relayer_max_deadline_seconds):
             raise Refused(BAD_REQUEST, f"the deadline {utc(deadline)} is more than "
                                        f"{settings.relayer_max_deadline_seconds} s away; this relayer takes "
-                                       f"signatures valid until {utc(chain_time + settings.relayer_max_deadline_seconds)} "
-                                       "at most: sign with an earlier one")
+                                       f"signatures valid until {utc(latest)} at most: sign with an earlier one")
 
     def check_balance(self, balance: int) -> None:
         if balance < self.settings.relayer_min_balance_wei:

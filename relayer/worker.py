@@ -192,7 +192,8 @@ class Worker:
             return
         checks: list[Request] = []
         for request in queued:
-            checks.append(("eth_call", ({"to": request["contract"], "data": _nonces_call(request["signer"])}, "latest")))
+            nonce_call = {"to": request["contract"], "data": calldata("nonces(address)", request["signer"])}
+            checks.append(("eth_call", (nonce_call, "latest")))
             checks.append(("eth_estimateGas", ({"from": self.key.address, "to": request["contract"],
                                                 "data": request["calldata"]},)))
         outcomes = self.rpc.batch_outcomes(checks)
@@ -276,6 +277,3 @@ class Worker:
         # Stored and signed, so still holding their nonces: offered again after RETRY_SECONDS.
         self.store.set_many(refused, broadcast_at=now)
 
-
-def _nonces_call(signer: str) -> str:
-    return calldata("nonces(address)", signer)

@@ -1,6 +1,8 @@
 """Hands a signed redemption to a relayer (`python -m relayer`) instead of sending it from this machine."""
 
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import click
 import httpx
@@ -8,11 +10,14 @@ import httpx
 from points.errors import PointsError
 from points.signing import SignedRedemption
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 FINAL = ("mined", "confirmed", "failed")
 WAIT_SECONDS = 120.0
 
 
-def relayer_option() -> click.Option:
+def relayer_option() -> Callable[[Callable[P, R]], Callable[P, R]]:
     return click.option("--relayer", "relayer_url", default=None, metavar="URL",
                         help="post to this relayer (e.g. http://127.0.0.1:8100), which pays the gas")
 

@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def test_a_stuck_transaction_is_replaced_with_a_higher_fee(alliance: Alliance, t
                                "WHERE request_id = ? ORDER BY id", request_id)
     assert len({nonce for nonce, *_ in attempts}) == 1
     fees = [(int(max_fee), int(tip)) for _, max_fee, tip, _ in attempts]
-    assert all(later[0] > earlier[0] and later[1] > earlier[1] for earlier, later in zip(fees, fees[1:]))
+    assert all(later[0] > earlier[0] and later[1] > earlier[1] for earlier, later in pairwise(fees))
     assert mined["tx_hash"] in {tx_hash for *_, tx_hash in attempts}
     _done_once(alliance, customer)
 

@@ -3,6 +3,7 @@ exchange; every request the chain would refuse is a 4xx and sends nothing; the m
 
 import pytest
 
+from points.signing import SignedRedemption
 from tests.relayer.conftest import (
     AIRPORT,
     BEANS,
@@ -16,6 +17,7 @@ from tests.relayer.conftest import (
     Alliance,
 )
 from tests.support.relayer import Relayer, running_relayer
+from tests.support.services import ape_run
 
 DOWNTOWN_KEY = "59c6995e998f97a5a0044966f0945389dc9c86dae88c7a8412f4603b6b78690d"
 
@@ -177,3 +179,19 @@ def test_policy_limits(alliance: Alliance, tmp_path):
         _refused(relayer, alliance, "/v1/redemptions", poor.redemption(
             alliance.coffee, COFFEE_NAME, ESPRESSO, 1, ESPRESSO_PRICE, alliance.chain_time() + HOUR),
                  503, "below its minimum")
+
+
+def test_relay_redeem_posts_to_the_relayer(alliance: Alliance, relayer: Relayer, tmp_path):
+    customer = alliance.customer()
+    body = customer.redemption(alliance.coffee, COFFEE_NAME, BREAKFAST, 1, 300, alliance.chain_time() + HOUR)
+    signed = SignedRedemption(chain_id=alliance.manifest.chain_id, nonce=0, **body)
+    signed_file = tmp_path / "signed.json"
+    signed_file.write_text(signed.to_json())
+    outcome = ape_run(alliance.node, "relay-redeem", "--manifest", str(alliance.manifest_file), "--file",
+                      str(signed_file), "--relayer", relayer.url)
+    assert outcome.code == 0, outcome.output
+    assert "the relayer queued it as" in outcome.output
+    assert alliance.redeemed_events(customer.address) == 1
+    replayed = ape_run(alliance.node, "relay-redeem", "--manifest", str(alliance.manifest_file), "--file",
+                       str(signed_file), "--relayer", relayer.url)
+    assert replayed.code != 0 and "the relayer refused it (422)" in replayed.error
