@@ -8,8 +8,9 @@ from points.preconditions import RedemptionView, Reward, redemption_cost
 def redemption_view(token: ContractInstance, key: str, holder: str, reward_id: int) -> RedemptionView:
     merchant, price, stock, active = token.rewards(reward_id)
     return RedemptionView(
-        program=key, symbol=token.symbol(), paused=token.paused(), reward=Reward(reward_id, merchant, price, stock, active),
-        reward_count=token.reward_count(), merchant_cap=token.merchant_cap(merchant), balance=token.balanceOf(holder),
+        program=key, symbol=token.symbol(), paused=token.paused(),
+        reward=Reward(reward_id, merchant, price, stock, active), reward_count=token.reward_count(),
+        merchant_cap=token.merchant_cap(merchant), balance=token.balanceOf(holder),
     )
 
 
