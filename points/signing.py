@@ -205,7 +205,23 @@ def signature_hex(value: str) -> str:
     return "0x" + digits
 
 
-class SignedRedemption(BaseModel):
+class SignedByHex(BaseModel):
+    """A model whose `signature` is hex (see `signature_hex`), with its bytes as the chain takes them."""
+
+    signature: str
+
+    @field_validator("signature")
+    @classmethod
+    def _signature(cls, value: str) -> str:
+        return signature_hex(value)
+
+    @property
+    def signature_bytes(self) -> bytes:
+        """The signature as the chain takes it, whatever its kind."""
+        return bytes.fromhex(self.signature[2:])
+
+
+class SignedRedemption(SignedByHex):
     """What `ape run sign-redeem` prints and `ape run relay-redeem` submits (no personal data).
 
     `signature` is 65 bytes from an account that signs with its key (ECDSA), or up to 2,048 bytes
@@ -228,16 +244,6 @@ class SignedRedemption(BaseModel):
     @classmethod
     def _address(cls, value: str) -> str:
         return checksummed(value)
-
-    @field_validator("signature")
-    @classmethod
-    def _signature(cls, value: str) -> str:
-        return signature_hex(value)
-
-    @property
-    def signature_bytes(self) -> bytes:
-        """The signature as the chain takes it, whatever its kind."""
-        return bytes.fromhex(self.signature[2:])
 
     @property
     def is_ecdsa(self) -> bool:

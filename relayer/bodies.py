@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from points.addresses import checksummed
-from points.signing import signature_hex
+from points.signing import SignedByHex
 
 UINT256_LIMIT = 2**256
 Uint256 = Annotated[int, Field(ge=0, lt=UINT256_LIMIT)]
@@ -13,20 +13,11 @@ Positive = Annotated[int, Field(ge=1, lt=UINT256_LIMIT)]
 SIGNATURE_HELP = "the signer's 65-byte ECDSA signature, or a smart wallet's ERC-1271 proof (up to 2,048 bytes), as hex"
 
 
-class _Body(BaseModel):
+class _Body(SignedByHex):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     deadline: Uint256 = Field(description="the last second (unix time) at which the signature is valid")
     signature: str = Field(description=SIGNATURE_HELP)
-
-    @field_validator("signature")
-    @classmethod
-    def _signature(cls, value: str) -> str:
-        return signature_hex(value)
-
-    @property
-    def signature_bytes(self) -> bytes:
-        return bytes.fromhex(self.signature[2:])
 
 
 class RedemptionBody(_Body):

@@ -110,7 +110,9 @@ def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(tmp
     with pytest.raises(Duplicate, match="accepted as request a"):
         store.add(_row("b"))
     assert store.resync_nonce(relayer, 7) == (None, 7)
-    signed = store.assign(relayer, [store.get("a")], lambda request, nonce: Signed(
+    queued = store.get("a")
+    assert queued is not None
+    signed = store.assign(relayer, [queued], lambda request, nonce: Signed(
         f"0xraw{nonce}", f"0x{nonce:064x}", 2 * GWEI, GWEI, 50_000))
     assert signed[0][1].raw == "0xraw7" and store.next_nonce(relayer) == 8
     # The key was used elsewhere: up to the chain; our nonce 7 in flight keeps the sequence above it.
