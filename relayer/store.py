@@ -1,13 +1,15 @@
 """The relayer's durable state: requests, transaction attempts and the nonce sequence, in SQLite or
 PostgreSQL. Every change the worker makes before a side effect on the chain is committed first."""
 
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from database.versions import Migrations, current_revision, head_revision, stamp_head, upgrade_to_head
@@ -49,6 +51,7 @@ class Store:
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         self.writer = self.engine
+        self._write_lock = threading.Lock()
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # A SQLite transaction that reads, then writes, fails at once (no busy wait) when another
@@ -61,10 +64,17 @@ class Store:
         self.engine.dispose()
         self.writer.dispose()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction. The API's threads and the worker take turns here rather than in
+        SQLite's busy handler, which sleeps up to 100 ms between tries."""
+        with self._write_lock, self.writer.begin() as connection:
+            yield connection
+
     def prepare(self) -> None:
         """Creates the tables in an empty database; refuses one of another schema revision."""
         try:
-            with self.writer.begin() as connection:
+            with self._writing() as connection:
                 revision = current_revision(connection, MIGRATIONS)
                 if revision is None:
                     RelayerModel.metadata.create_all(connection)
@@ -77,7 +87,7 @@ class Store:
                               f"{head_revision(MIGRATIONS)}: run `python -m relayer migrate`")
 
     def migrate(self) -> tuple[str | None, str]:
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             before = current_revision(connection, MIGRATIONS)
             upgrade_to_head(connection, MIGRATIONS)
         return before, head_revision(MIGRATIONS)
@@ -87,7 +97,7 @@ class Store:
     def add(self, row: Row) -> None:
         """Queues a request; `Duplicate` when its signature is already held by another."""
         try:
-            with self.writer.begin() as connection:
+            with self._writing() as connection:
                 connection.execute(insert(REQUESTS), [row])
         except IntegrityError:
             with self.engine.connect() as connection:
@@ -166,7 +176,7 @@ class Store:
         that is higher (the node lost transactions we will send again): up when the key was used
         elsewhere, down when nonces were handed out that no transaction of ours holds any more. Returns
         the sequence before and after."""
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             before = connection.execute(select(SEQUENCES.c.next_nonce).where(SEQUENCES.c.address == address)
                                         .with_for_update()).scalar()
             in_flight = connection.execute(select(func.max(REQUESTS.c.tx_nonce))
@@ -192,7 +202,7 @@ class Store:
             raise PointsError(f"no nonce sequence for {address}: the worker reconciles it with the chain first")
         assigned = [(request, sign(request, first + offset)) for offset, request in enumerate(requests)]
         now = time.time()
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             moved = connection.execute(update(SEQUENCES).where(SEQUENCES.c.address == address,
                                                                SEQUENCES.c.next_nonce == first)
                                        .values(next_nonce=first + len(requests))).rowcount
@@ -210,7 +220,7 @@ class Store:
     def add_attempt(self, request: Row, signed: Signed) -> None:
         """Stores a replacement (same nonce, higher fee) before it is broadcast."""
         now = time.time()
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             connection.execute(insert(ATTEMPTS), [_attempt(request["id"], request["tx_nonce"], signed, now)])
             connection.execute(update(REQUESTS).where(REQUESTS.c.id == request["id"]).values(
                 tx_hash=signed.tx_hash, max_cost_wei=signed.gas_limit * signed.max_fee_wei, updated_at=now))
@@ -219,14 +229,14 @@ class Store:
         values.setdefault("updated_at", time.time())
         if values.get("status") == Status.FAILED:
             values["claim"] = None  # a failed request holds its signature no more
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             connection.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(**values))
 
     def set_many(self, request_ids: Sequence[str], **values: Any) -> None:
         if not request_ids:
             return
         values.setdefault("updated_at", time.time())
-        with self.writer.begin() as connection:
+        with self._writing() as connection:
             connection.execute(update(REQUESTS).where(REQUESTS.c.id.in_(list(request_ids))).values(**values))
 
 
