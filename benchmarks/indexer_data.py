@@ -80,14 +80,14 @@ class HistoryNode:
 
 
 @contextmanager
-def history_chain() -> Iterator[HistoryNode]:
-    """A fresh Anvil for the history; yields it and stops it afterwards."""
+def history_chain(*anvil_arguments: str) -> Iterator[HistoryNode]:
+    """A fresh Anvil for the history (with `anvil_arguments` added); yields it and stops it afterwards."""
     port = free_port()
     # Anvil spills old states under $HOME/.foundry/anvil/tmp and leaves them there when stopped:
     # gigabytes for a long history. A home of its own goes away with it.
     home = tempfile.TemporaryDirectory(prefix="points-anvil-")
     anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
-                              "--gas-limit", "100000000"], env=os.environ | {"HOME": home.name})
+                              "--gas-limit", "100000000", *anvil_arguments], env=os.environ | {"HOME": home.name})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(url, anvil)
@@ -112,7 +112,7 @@ class HistoryWriter:
         arguments = encode(TOKEN_CONSTRUCTOR, ["Indexer Benchmark", "IDX", SECONDS_PER_DAY, 8, SECONDS_PER_DAY,
                                                True, OWNER]).hex()
         self.token, self.token_block = self._deploy(token_bytecode + arguments)
-        self.chain.rpc.batch([self._transaction(OWNER, self.token,
+        self.chain.rpc.batch([self.transaction(OWNER, self.token,
                                             calldata("set_merchant(address,uint256,string)", MERCHANT, 2**95,
                                                      MERCHANT_NAME))])
 
@@ -122,7 +122,7 @@ class HistoryWriter:
         self._nonces = {account: int(self.chain.request("eth_getTransactionCount", account, "pending"), 16)
                         for account in (OWNER, MERCHANT)}
 
-    def _transaction(self, sender: str, to: str | None, data: str) -> tuple[str, tuple[Any, ...]]:
+    def transaction(self, sender: str, to: str | None, data: str) -> tuple[str, tuple[Any, ...]]:
         transaction = {"from": sender, "data": data, "gas": hex(BATCH_GAS), "nonce": hex(self._nonces[sender])}
         if to is not None:
             transaction["to"] = to
@@ -130,7 +130,7 @@ class HistoryWriter:
         return "eth_sendTransaction", (transaction,)
 
     def _deploy(self, bytecode: str) -> tuple[str, int]:
-        (tx_hash,) = self.chain.rpc.batch([self._transaction(OWNER, None, bytecode)])
+        (tx_hash,) = self.chain.rpc.batch([self.transaction(OWNER, None, bytecode)])
         deadline = time.monotonic() + 30
         while (receipt := self.chain.rpc.receipts([tx_hash])[0]) is None:
             if time.monotonic() > deadline:
@@ -145,7 +145,7 @@ class HistoryWriter:
         data = calldata("mint_batch(address[],uint256[],bytes32)", recipients, amounts,
                         keccak(text=f"campaign:{self.batches}"))
         self.batches += 1
-        return self._transaction(MERCHANT, self.token, data)
+        return self.transaction(MERCHANT, self.token, data)
 
     def grow_to(self, events: int) -> int:
         """Mints until the history holds at least `events` events; returns how many it holds."""

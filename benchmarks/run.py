@@ -21,6 +21,7 @@ from benchmarks.indexer_suite import indexer_measurements
 from benchmarks.ledger_suite import ledger_rows
 from benchmarks.network import fresh_anvil
 from benchmarks.params import EPOCH_LENGTH, VALIDITY
+from benchmarks.relayer_suite import relayer_measurements
 from benchmarks.results import write_results
 from benchmarks.spending_suite import name_rows, spending_rows
 from benchmarks.table import Measurement, Row, failures, render_console, render_measurements_console
@@ -28,6 +29,8 @@ from benchmarks.table import Measurement, Row, failures, render_console, render_
 Suite = Callable[[Bench], list[Row]]
 
 SUITES: Mapping[str, Suite] = {"ledger": ledger_rows, "spending": spending_rows, "names": name_rows}
+# Not a gas suite: the relayer runs as a service on an Anvil of its own that mines a block a second.
+RELAYER = "relayer"
 
 
 def _setting() -> str:
@@ -41,14 +44,15 @@ def _setting() -> str:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="Gas, indexer and API benchmarks.")
     parser.add_argument("--gas-only", action="store_true", help="leave out the indexer and the API")
-    parser.add_argument("--suite", action="append", choices=list(SUITES), default=None,
-                        help="run only this gas suite and print it (RESULTS.md is left as it is)")
+    parser.add_argument("--suite", action="append", choices=[*SUITES, RELAYER], default=None,
+                        help="run only this suite and print it (RESULTS.md is left as it is)")
     return parser.parse_args()
 
 
 def main() -> int:
     arguments = _arguments()
-    suites = arguments.suite or list(SUITES)
+    suites = arguments.suite or [*SUITES, RELAYER]
+    gas_suites = [name for name in suites if name in SUITES]
     # Wide enough for one line per row when the output is piped (rich assumes 80 columns).
     console = Console(width=max(Console().width, 140))
     logger.set_level("ERROR")
@@ -66,11 +70,17 @@ def main() -> int:
             plain_erc20=compile_plain_erc20(project.config.vyper.evm_version),
             exchange=project.PartnerExchange,
         )
-        for name in suites:
+        for name in gas_suites:
             rows.extend(SUITES[name](bench))
-    render_console(rows, title="Gas: PointsToken vs plain ERC-20", console=console)
+    if gas_suites:
+        render_console(rows, title="Gas: PointsToken vs plain ERC-20", console=console)
+    relayer_rows: list[Measurement] = []
+    if RELAYER in suites and not arguments.gas_only:
+        relayer_rows = relayer_measurements(project.PointsToken.contract_type.deployment_bytecode.bytecode,
+                                            project.PartnerExchange.contract_type.deployment_bytecode.bytecode)
+        render_measurements_console(relayer_rows, title="Relayer", console=console)
     if arguments.suite:
-        return _verdict(rows, [], console)
+        return _verdict(rows, relayer_rows, console)
     if not arguments.gas_only:
         with tempfile.TemporaryDirectory(prefix="points-bench-api-") as scratch:
             database = Path(scratch) / "indexed.db"
@@ -85,9 +95,9 @@ def main() -> int:
 
     setting = _setting()
     console.print(setting, highlight=False)
-    path = write_results(rows, setting, measurements, api_rows)
+    path = write_results(rows, setting, measurements, api_rows, relayer_rows)
     console.print(f"Written to {path.relative_to(path.parent.parent)}", highlight=False)
-    return _verdict(rows, [*measurements, *api_rows], console)
+    return _verdict(rows, [*measurements, *api_rows, *relayer_rows], console)
 
 
 def _verdict(rows: list[Row], measurements: list[Measurement], console: Console) -> int:

@@ -147,6 +147,15 @@ class RpcClient:
 
     def batch(self, requests: Sequence[Request]) -> list[Any]:
         """Sends several calls in one request; results come back in the calls' order."""
+        results = self.batch_outcomes(requests)
+        for outcome in results:
+            if isinstance(outcome, RpcError):
+                raise outcome
+        return results
+
+    def batch_outcomes(self, requests: Sequence[Request]) -> list[Any]:
+        """Like `batch`, but a call the node refuses (a reverting `eth_call`, a rejected transaction)
+        gives its `RpcError` in its place instead of raising."""
         if not requests:
             return []
         first_id = self._next_id + 1
@@ -162,9 +171,7 @@ class RpcClient:
         results = []
         for offset, (method, _) in enumerate(requests):
             item = by_id[first_id + offset]
-            if "error" in item:
-                raise RpcError(method, item["error"])
-            results.append(item["result"])
+            results.append(RpcError(method, item["error"]) if "error" in item else item["result"])
         return results
 
     def chain_id(self) -> int:

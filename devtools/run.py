@@ -7,6 +7,7 @@ that there is something to look at; a fresh chain starts that many days in the p
 demo's history ends about now instead of in the future.
 """
 
+import json
 import os
 import secrets
 import signal
@@ -23,7 +24,7 @@ from devtools.demo import DAY, DEFAULT_DAYS
 from devtools.devchain import wait_until_answering
 from notifier.config import load_file
 from points.errors import PointsError
-from points.settings import DATA_DIR, LOCAL_DATABASE, REPO_ROOT, Settings, load_settings
+from points.settings import DATA_DIR, LOCAL_DATABASE, LOCAL_RELAYER_DATABASE, REPO_ROOT, Settings, load_settings
 
 ANVIL_STATE = DATA_DIR / "anvil-state.json"
 # Written once the demo has played on the chain kept in ANVIL_STATE.
@@ -34,6 +35,8 @@ DEMO_HEADROOM_SECONDS = 120
 # Anvil also writes it when it stops.
 STATE_DUMP_SECONDS = 60
 STARTUP_TIMEOUT_SECONDS = 30
+# The Downtown store's till (config/alliance.yaml) pays for customers' redemptions of its rewards.
+RELAYER_ACCOUNT = "TEST::1"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 # config/webhooks.yaml's demo subscription names its secret by this variable; each `make run` makes
 # a new one, known to the notifier and the demo receiver only.
@@ -92,6 +95,13 @@ def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.
         "POINTS_RPC_URL": settings.rpc_url,
         "POINTS_API_HOST": settings.api_host,
         "POINTS_API_PORT": str(settings.api_port),
+        "POINTS_RELAYER_HOST": settings.relayer_host,
+        "POINTS_RELAYER_PORT": str(settings.relayer_port),
+        "POINTS_RELAYER_DATABASE_URL": settings.relayer_database_url,
+        "POINTS_RELAYER_CONFIRMATIONS": str(settings.relayer_confirmations),
+        # The dashboard and the member app are served by the API, on another origin than the relayer.
+        "POINTS_RELAYER_CORS_ORIGINS": json.dumps(settings.relayer_cors_origins
+                                                  or [f"http://{settings.api_host}:{settings.api_port}"]),
     }
     return subprocess.Popen(
         [sys.executable, *arguments], cwd=REPO_ROOT, env=environment,
@@ -99,7 +109,8 @@ def start_service(settings: Settings, name: str, *arguments: str) -> subprocess.
     )
 
 
-def wait_for_api(url: str, api: subprocess.Popen[bytes]) -> None:
+def wait_for_health(name: str, url: str, process: subprocess.Popen[bytes]) -> None:
+    """Returns once `url/v1/health` answers 200; raises if the service exits or stays silent."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
         try:
@@ -107,10 +118,10 @@ def wait_for_api(url: str, api: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.HTTPError:
             pass
-        if api.poll() is not None:
-            raise RuntimeError(f"the API exited with code {api.returncode}: see {DATA_DIR / 'api.log'}")
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with code {process.returncode}: see {DATA_DIR / f'{name}.log'}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not answer on {url} within {STARTUP_TIMEOUT_SECONDS} s")
+            raise RuntimeError(f"the {name} did not answer on {url} within {STARTUP_TIMEOUT_SECONDS} s")
         time.sleep(0.2)
 
 
@@ -127,7 +138,9 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def main() -> None:
-    settings = load_settings()
+    # On the local chain a mined block is final (nothing reorganises it), and Anvil mines only when
+    # there are transactions: waiting for blocks on top would leave requests at `mined`.
+    settings = load_settings(relayer_confirmations=int(os.environ.get("POINTS_RELAYER_CONFIRMATIONS", "0")))
     if answers(settings.rpc_url):
         sys.exit(f"something already answers on {settings.rpc_url}: "
                  "stop it, or set POINTS_ANVIL_PORT and POINTS_RPC_URL")
@@ -145,8 +158,8 @@ def main() -> None:
         fresh_chain = not ANVIL_STATE.exists()
         if fresh_chain:
             DEMO_MARKER.unlink(missing_ok=True)
-            # The database mirrored a chain that is gone.
-            for stale in DATA_DIR.glob(f"{LOCAL_DATABASE.name}*"):
+            # The database mirrored a chain that is gone, and the relayer's queue used its nonces.
+            for stale in [*DATA_DIR.glob(f"{LOCAL_DATABASE.name}*"), *DATA_DIR.glob(f"{LOCAL_RELAYER_DATABASE.name}*")]:
                 stale.unlink()
         genesis = int(time.time()) - DEFAULT_DAYS * DAY - DEMO_HEADROOM_SECONDS if fresh_chain else None
         processes.append(start_anvil(settings, genesis))
@@ -160,9 +173,14 @@ def main() -> None:
                                        "--secret-env", DEMO_SECRET_VARIABLE))
         processes.append(start_service(settings, "indexer", "-m", "indexer", "run", "--follow"))
         processes.append(start_service(settings, "notifier", "-m", "notifier", "run"))
+        relayer_url = f"http://{settings.relayer_host}:{settings.relayer_port}"
+        # The API tells the member app where the relayer is (GET /v1/config).
+        os.environ.setdefault("POINTS_RELAYER_URL", relayer_url)
         processes.append(start_service(settings, "api", "-m", "api"))
         api_url = f"http://{settings.api_host}:{settings.api_port}"
-        wait_for_api(api_url, processes[-1])
+        wait_for_health("api", api_url, processes[-1])
+        processes.append(start_service(settings, "relayer", "-m", "relayer", "--account", RELAYER_ACCOUNT))
+        wait_for_health("relayer", relayer_url, processes[-1])
         print(
             "\nThe points platform is up:\n"
             f"  dashboard          {api_url}/\n"
@@ -175,6 +193,8 @@ def main() -> None:
             f"  webhooks           python -m notifier (log: data/notifier.log), subscriptions in "
             f"{settings.webhooks_file.relative_to(REPO_ROOT)}, state at {api_url}/v1/webhooks\n"
             f"  demo receiver      http://127.0.0.1:{receiver_port}/  (what it gets: data/receiver.log)\n"
+            f"  relayer            {relayer_url}/v1  (pays as {RELAYER_ACCOUNT}, the Downtown store; OpenAPI: "
+            f"{relayer_url}/docs, log: data/relayer.log)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -16,6 +16,9 @@ DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 LOCAL_MANIFEST = DEPLOYMENTS_DIR / "ethereum-local.json"
 LOCAL_DATABASE = DATA_DIR / "points.db"
 WEBHOOKS_FILE = REPO_ROOT / "config" / "webhooks.yaml"
+LOCAL_RELAYER_DATABASE = DATA_DIR / "relayer.db"
+GWEI = 10**9
+ETHER = 10**18
 
 
 class Settings(BaseSettings):
@@ -52,6 +55,42 @@ class Settings(BaseSettings):
                                   "redemptions and exchanges to; none: customers send their own transactions")
     anvil_port: int = Field(default=8545, description="the port of `make run`'s local Anvil")
     demo_size: int = Field(default=40, ge=1, description="customers per program in `make run`'s demo")
+
+    # The relayer (`python -m relayer`, docs/operations.md#running-the-relayer).
+    relayer_host: str = Field(default="127.0.0.1", description="where the relayer listens")
+    relayer_port: int = Field(default=8100, description="the relayer's port")
+    relayer_account: str | None = Field(
+        default=None, description="the key that pays: an `ape accounts` alias, or TEST::N on a local chain")
+    relayer_database_url: str = Field(
+        default=f"sqlite:///{LOCAL_RELAYER_DATABASE.relative_to(REPO_ROOT)}",
+        description="SQLAlchemy URL of the relayer's queue (its own database, not the indexer's)")
+    relayer_merchants: list[str] = Field(
+        default=[], description="merchants whose rewards it relays, as JSON [\"0x...\"]; [] means its own address")
+    relayer_worker: bool = Field(default=True, description="send queued requests from this process")
+    relayer_confirmations: int = Field(default=2, ge=0, description="blocks on top of a mined one before `confirmed`")
+    relayer_max_deadline_seconds: int = Field(
+        default=86_400, ge=60, description="the furthest a request's deadline may be from the chain's time")
+    relayer_min_deadline_seconds: int = Field(
+        default=30, ge=0, description="the least time a request's deadline must leave for it to be mined")
+    relayer_requests_per_minute: int = Field(
+        default=30, ge=1, description="requests accepted per minute from one holder, and from one client address")
+    relayer_pending_per_holder: int = Field(
+        default=4, ge=1, description="requests of one holder accepted but not yet mined")
+    relayer_pending_per_client: int = Field(
+        default=200, ge=1, description="requests from one client address accepted but not yet mined")
+    relayer_daily_budget_wei: int = Field(
+        default=ETHER, ge=0, description="gas the relayer may spend per UTC day, in wei")
+    relayer_min_balance_wei: int = Field(
+        default=ETHER // 100, ge=0, description="below this balance the relayer refuses new requests")
+    relayer_max_fee_wei: int = Field(default=200 * GWEI, gt=0, description="the highest max fee per gas it pays")
+    relayer_priority_fee_wei: int = Field(
+        default=GWEI, ge=0, description="the tip per gas of a first attempt (the node's suggestion if higher)")
+    relayer_resend_seconds: float = Field(
+        default=30.0, gt=0, description="a transaction not mined after this long is re-sent with a higher fee")
+    relayer_poll_seconds: float = Field(default=0.2, gt=0, description="how often the worker looks at the chain")
+    relayer_cors_origins: list[str] = Field(
+        default=[], description='browser origins allowed to call the relayer, as JSON: ["https://app.example"]')
+    relayer_max_body_bytes: int = Field(default=16_384, ge=1024, description="the largest request body accepted")
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -15,7 +15,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from points.addresses import checksummed
@@ -173,6 +173,13 @@ def signable(typed_data: dict[str, Any]) -> SignableMessage:
     return encode_typed_data(full_message=typed_data)
 
 
+def typed_data_digest(typed_data: dict[str, Any]) -> bytes:
+    """The 32 bytes a signer signs (EIP-712's `keccak256(0x1901 || domainSeparator || structHash)`),
+    which an ERC-1271 wallet's `isValidSignature` is asked about."""
+    message = signable(typed_data)
+    return keccak(b"\x19" + message.version + message.header + message.body)
+
+
 def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> Signature:
     signed = Account.sign_message(signable(typed_data), private_key)
     return Signature.from_parts(signed.v, signed.r, signed.s)
@@ -185,7 +192,36 @@ def recover_signer(typed_data: dict[str, Any], signature: Signature) -> str:
         raise PointsError(f"the signature is malformed: {error}") from None
 
 
-class SignedRedemption(BaseModel):
+def signature_hex(value: str) -> str:
+    """A signature as the contracts take it: 0x and hex for 65 to 2,048 bytes, lower-case; a
+    `ValueError` otherwise."""
+    digits = value.removeprefix("0x").lower()
+    size, odd = divmod(len(digits), 2)
+    if odd or any(char not in "0123456789abcdef" for char in digits) or not (
+        ECDSA_SIGNATURE_BYTES <= size <= MAX_SIGNATURE_BYTES
+    ):
+        raise ValueError(f"must be 0x followed by hex digits for {ECDSA_SIGNATURE_BYTES} to "
+                         f"{MAX_SIGNATURE_BYTES:,} bytes")
+    return "0x" + digits
+
+
+class SignedByHex(BaseModel):
+    """A model whose `signature` is hex (see `signature_hex`), with its bytes as the chain takes them."""
+
+    signature: str
+
+    @field_validator("signature")
+    @classmethod
+    def _signature(cls, value: str) -> str:
+        return signature_hex(value)
+
+    @property
+    def signature_bytes(self) -> bytes:
+        """The signature as the chain takes it, whatever its kind."""
+        return bytes.fromhex(self.signature[2:])
+
+
+class SignedRedemption(SignedByHex):
     """What `ape run sign-redeem` prints and `ape run relay-redeem` submits (no personal data).
 
     `signature` is 65 bytes from an account that signs with its key (ECDSA), or up to 2,048 bytes
@@ -208,23 +244,6 @@ class SignedRedemption(BaseModel):
     @classmethod
     def _address(cls, value: str) -> str:
         return checksummed(value)
-
-    @field_validator("signature")
-    @classmethod
-    def _signature(cls, value: str) -> str:
-        digits = value.removeprefix("0x").lower()
-        size, odd = divmod(len(digits), 2)
-        if odd or any(char not in "0123456789abcdef" for char in digits) or not (
-            ECDSA_SIGNATURE_BYTES <= size <= MAX_SIGNATURE_BYTES
-        ):
-            raise ValueError(f"must be 0x followed by hex digits for {ECDSA_SIGNATURE_BYTES} to "
-                             f"{MAX_SIGNATURE_BYTES:,} bytes")
-        return "0x" + digits
-
-    @property
-    def signature_bytes(self) -> bytes:
-        """The signature as the chain takes it, whatever its kind."""
-        return bytes.fromhex(self.signature[2:])
 
     @property
     def is_ecdsa(self) -> bool:

@@ -4,7 +4,6 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -17,6 +16,7 @@ from ape.exceptions import ApeException, ContractLogicError, NetworkMismatchErro
 from ape_accounts.accounts import InvalidPasswordError, KeyfileAccount
 from eth_utils import keccak
 
+from points import preconditions
 from points.addresses import AddressError, checksummed
 from points.errors import PointsError
 from points.manifest import Manifest, load_manifest
@@ -177,8 +177,7 @@ def has_code(address: str) -> bool:
 
 
 def check_not_paused(token: ContractInstance, key: str) -> None:
-    if token.paused():
-        raise PointsError(f"program {key!r} is paused: only its owner can unpause it")
+    preconditions.check_not_paused(token.paused(), key)
 
 
 def check_mintable(token: ContractInstance, key: str, merchant: str, amount: int) -> None:
@@ -202,10 +201,6 @@ def ref_of(text: str | None) -> bytes:
 
 def chain_time() -> int:
     return chain.blocks.head.timestamp
-
-
-def utc(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def shown(path: Path) -> str:

@@ -6,6 +6,7 @@ import click
 from ape.cli import account_option
 
 from points.errors import PointsError
+from points.preconditions import utc
 from scripts._holdings import holding_of
 from scripts._operator import (
     OperatorCommand,
@@ -14,7 +15,6 @@ from scripts._operator import (
     one_line_errors,
     parse_address,
     program_token,
-    utc,
 )
 
 

@@ -7,7 +7,8 @@ from ape import chain
 
 from devtools.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, run_demo
 from points.errors import PointsError
-from scripts._operator import OperatorCommand, current_manifest, is_local, manifest_option, one_line_errors, utc
+from points.preconditions import utc
+from scripts._operator import OperatorCommand, current_manifest, is_local, manifest_option, one_line_errors
 
 
 @click.command(cls=OperatorCommand, short_help="Drive realistic activity on the local chain")

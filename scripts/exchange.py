@@ -10,12 +10,11 @@ import click
 from ape import chain
 from ape.cli import account_option
 
-from points.errors import PointsError
+from points.preconditions import ExchangeView, exchange_amounts
 from points.signing import Signature, SigningDomain, permit_typed_data, signable
 from scripts._operator import (
     OperatorCommand,
     chain_time,
-    check_not_paused,
     current_manifest,
     customer_signer,
     exchange_contract,
@@ -44,26 +43,16 @@ def cli(ecosystem, network, account, manifest_file: Path | None, source_key: str
     source, target = program_token(manifest, source_key), program_token(manifest, target_key)
     exchange = exchange_contract(manifest)
     holder = customer_signer(account)
-    for token, key in ((source, source_key), (target, target_key)):
-        check_not_paused(token, key)
-
     rate_num, rate_den, cap, approved = exchange.routes(source.address, target.address)
-    if not (rate_num and rate_den and cap and approved):
-        raise PointsError(f"there is no open route from {source_key!r} to {target_key!r}")
-    used, out = exchange.quote(source.address, target.address, amount)
-    symbol_in, symbol_out = source.symbol(), target.symbol()
-    if out == 0:
-        raise PointsError(f"{amount} {symbol_in} convert to no {symbol_out} at {rate_num}:{rate_den}; "
-                          f"offer at least {-(-rate_den // rate_num)}")
-    if min_out is not None and out < min_out:
-        raise PointsError(f"{amount} {symbol_in} convert to {out} {symbol_out}, fewer than --min-out {min_out}")
-    if (balance := source.balanceOf(holder.address)) < used:
-        raise PointsError(
-            f"{holder.address} holds {balance} {symbol_in}, not the {used} {symbol_in} the exchange spends"
-        )
-    if out > (left := cap - exchange.used(source.address, target.address)):
-        raise PointsError(f"the route from {source_key!r} to {target_key!r} may issue {left} more {symbol_out} "
-                          f"this period, not {out}")
+    view = ExchangeView(
+        source=source_key, target=target_key, symbol_in=source.symbol(), symbol_out=target.symbol(),
+        source_paused=source.paused(), target_paused=target.paused(), rate_num=rate_num, rate_den=rate_den, cap=cap,
+        approved=approved, route_used=exchange.used(source.address, target.address),
+        balance=source.balanceOf(holder.address), allowance=None,
+    )
+    quoted_used, quoted_out = exchange.quote(source.address, target.address, amount)
+    used, out = exchange_amounts(view, amount, (quoted_used, quoted_out), min_out, holder.address)
+    symbol_in, symbol_out = view.symbol_in, view.symbol_out
 
     deadline = chain_time() + valid_for
     domain = SigningDomain(name=source.name(), chain_id=chain.chain_id, address=source.address)

@@ -1,4 +1,5 @@
-"""`ape run relay-redeem`: a merchant's till submits a customer's signed redemption and pays the gas."""
+"""`ape run relay-redeem`: a merchant's till submits a customer's signed redemption and pays the gas,
+or, with `--relayer URL`, hands it to the merchant's relayer, which checks it and pays."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from ape import chain
 from ape.cli import account_option
 
 from points.errors import PointsError
+from points.preconditions import check_deadline
 from points.signing import SignedRedemption, load_signed_redemption, recover_signer
 from scripts._operator import (
     OperatorCommand,
@@ -18,17 +20,15 @@ from scripts._operator import (
     one_line_errors,
     program_token,
     send,
-    utc,
 )
 from scripts._redemption import check_redeemable
+from scripts._relayer import relayer_option, submit_redemption
 
 
 def _check_signature(redemption: SignedRedemption, token_name: str, current_nonce: int) -> None:
     if redemption.chain_id != chain.chain_id:
         raise PointsError(f"the redemption was signed for chain {redemption.chain_id}, not {chain.chain_id}")
-    if (now := chain_time()) > redemption.deadline:
-        raise PointsError(f"the signature expired at {utc(redemption.deadline)} (the chain's time is {utc(now)}): "
-                          "ask the customer to sign again")
+    check_deadline(redemption.deadline, chain_time())
     if redemption.nonce != current_nonce:
         raise PointsError(f"the signature's nonce {redemption.nonce} is not the holder's current nonce "
                           f"{current_nonce}: it was already used or superseded")
@@ -49,10 +49,17 @@ def _check_signature(redemption: SignedRedemption, token_name: str, current_nonc
 @manifest_option()
 @click.option("--file", "source", type=click.File("r"), default="-", show_default=True,
               help="the JSON printed by `ape run sign-redeem` (- reads standard input)")
+@relayer_option()
 @one_line_errors
-def cli(ecosystem, network, account, manifest_file: Path | None, source) -> None:
+def cli(ecosystem, network, account, manifest_file: Path | None, source, relayer_url: str | None) -> None:
     manifest = current_manifest(ecosystem.name, network.name, manifest_file)
     redemption = load_signed_redemption(source.read(), source.name)
+    if relayer_url is not None:
+        if redemption.chain_id != chain.chain_id:
+            raise PointsError(f"the redemption was signed for chain {redemption.chain_id}, not {chain.chain_id}")
+        status = submit_redemption(relayer_url, redemption)
+        click.echo(f"  {status['status']}: {status.get('tx_hash')}")
+        return
     program_key, _ = manifest.program_by_address(redemption.token)
     token = program_token(manifest, program_key)
     _check_signature(redemption, token.name(), token.nonces(redemption.holder))

@@ -1,8 +1,9 @@
 """`ape run sign-redeem`: a customer signs a redemption for a merchant's till to submit.
 
 The customer needs no gas: the printed JSON goes to the merchant (a QR code, a file), who runs
-`ape run relay-redeem`. The signature is bound to this program, chain, reward, quantity, price
-ceiling, the customer's current nonce and a deadline.
+`ape run relay-redeem`; or, with `--relayer URL`, it is posted to the merchant's relayer at once.
+The signature is bound to this program, chain, reward, quantity, price ceiling, the customer's
+current nonce and a deadline.
 """
 
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 from ape import chain
 from ape.cli import account_option
 
+from points.preconditions import utc
 from points.signing import Signature, SignedRedemption, SigningDomain, redeem_typed_data, signable
 from scripts._operator import (
     OperatorCommand,
@@ -20,9 +22,9 @@ from scripts._operator import (
     manifest_option,
     one_line_errors,
     program_token,
-    utc,
 )
 from scripts._redemption import check_redeemable
+from scripts._relayer import relayer_option, submit_redemption
 
 
 @click.command(cls=OperatorCommand, short_help="Sign a redemption for a merchant to relay")
@@ -37,9 +39,10 @@ from scripts._redemption import check_redeemable
               help="seconds until the signature expires")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="write the JSON to this file [default: print it]")
+@relayer_option()
 @one_line_errors
 def cli(ecosystem, network, account, manifest_file: Path | None, program_key: str, reward_id: int, quantity: int,
-        max_points: int | None, valid_for: int, output: Path | None) -> None:
+        max_points: int | None, valid_for: int, output: Path | None, relayer_url: str | None) -> None:
     manifest = current_manifest(ecosystem.name, network.name, manifest_file)
     token = program_token(manifest, program_key)
     holder = customer_signer(account)
@@ -58,7 +61,10 @@ def cli(ecosystem, network, account, manifest_file: Path | None, program_key: st
         max_points=ceiling, nonce=nonce, deadline=deadline,
         signature="0x" + Signature.from_parts(signed.v, signed.r, signed.s).packed.hex(),
     )
-    if output is None:
+    if relayer_url is not None:
+        status = submit_redemption(relayer_url, redemption)
+        click.echo(f"  {status['status']}: {status.get('tx_hash')}")
+    elif output is None:
         click.echo(redemption.to_json())
     else:
         output.write_text(redemption.to_json() + "\n")

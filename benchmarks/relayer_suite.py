@@ -1,0 +1,191 @@
+"""Relayer speed: how many signed redemptions one relayer process (one worker) checks and queues per
+second, and how many blocks pass between a customer's POST and its transaction being mined.
+
+The relayer runs as merchants run it (`python -m relayer`, SQLite queue) against an Anvil that
+mines a block every second; this process plays the customers, each a wallet with points and no ETH,
+on keep-alive connections. Throughput: presigned redemptions from 50 connections at once, each
+answered 202 after its checks (signature, nonce, reward, balance, simulation) and a durable insert,
+while the worker sends the earlier ones. Latency: 50 customers redeem again and again, each
+waiting for `mined` before signing the next.
+
+    python -m benchmarks --suite relayer
+"""
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from benchmarks.indexer_data import MERCHANT, HistoryWriter, history_chain
+from benchmarks.table import Measurement
+from chain.calldata import calldata
+from points.ports import free_port
+from points.settings import REPO_ROOT
+from points.signing import SigningDomain, redeem_typed_data, sign_typed_data
+
+BLOCK_SECONDS = 1
+CONNECTIONS = 50
+THROUGHPUT_REQUESTS = 1_000
+LATENCY_ROUNDS = 6
+ACCEPTED_PER_SECOND_TARGET = 200.0
+P95_BLOCKS_TARGET = 2.0
+PRICE = 10
+POINTS_EACH = 1_000
+RECIPIENTS_PER_MINT = 256
+TOKEN_NAME = "Indexer Benchmark"
+REWARD = 1
+WAIT_SECONDS = 300.0
+
+
+def relayer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Measurement]:
+    with history_chain("--block-time", str(BLOCK_SECONDS)) as node, \
+            tempfile.TemporaryDirectory(prefix="points-bench-relayer-") as scratch:
+        writer = HistoryWriter(node.url, token_bytecode, exchange_bytecode, holders=1)
+        customers = [Account.create() for _ in range(THROUGHPUT_REQUESTS + CONNECTIONS)]
+        _stock_the_program(writer, customers)
+        manifest = Path(scratch) / "manifest.json"
+        writer.manifest().save(manifest)
+        domain = SigningDomain(TOKEN_NAME, writer.chain_id, writer.token)
+        deadline = writer.chain.head_timestamp() + 3_600
+        with _relayer(node.url, manifest, Path(scratch) / "queue.db") as url:
+            bodies = [_redemption(domain, customer, 0, deadline) for customer in customers[:THROUGHPUT_REQUESTS]]
+            accepted, seconds = asyncio.run(_post_all(url, bodies))
+            _wait_until_drained(url)
+            latencies = asyncio.run(_latencies(url, domain, customers[THROUGHPUT_REQUESTS:], deadline))
+    rate = accepted / seconds
+    blocks = sorted(latency / BLOCK_SECONDS for latency in latencies)
+    p50, p95 = statistics.median(blocks), blocks[min(len(blocks) - 1, int(0.95 * len(blocks)))]
+    return [
+        Measurement("redemptions accepted per second (one process, one worker)", f"{rate:,.0f} /s",
+                    f">= {ACCEPTED_PER_SECOND_TARGET:.0f} /s", rate >= ACCEPTED_PER_SECOND_TARGET,
+                    note=f"{accepted:,} presigned redemptions over {CONNECTIONS} connections in {seconds:.1f} s, "
+                         "each checked against the chain and queued in SQLite before its 202"),
+        Measurement("POST to mined, 1 s blocks: p50 / p95", f"{p50:.2f} / {p95:.2f} blocks",
+                    f"p95 <= {P95_BLOCKS_TARGET:.0f} blocks", p95 <= P95_BLOCKS_TARGET,
+                    note=f"{len(latencies)} redemptions by {CONNECTIONS} concurrent customers, {LATENCY_ROUNDS} "
+                         "each, one after another"),
+    ]
+
+
+def _stock_the_program(writer: HistoryWriter, customers: list[LocalAccount]) -> None:
+    """A reward of the relayer's merchant, and points for every customer."""
+    calls = [writer.transaction(MERCHANT, writer.token, calldata("add_reward(uint256,uint256,address,string)",
+                                                                 PRICE, 10**9, MERCHANT, "Benchmark coffee"))]
+    addresses = [customer.address for customer in customers]
+    for start in range(0, len(addresses), RECIPIENTS_PER_MINT):
+        chunk = addresses[start:start + RECIPIENTS_PER_MINT]
+        calls.append(writer.transaction(MERCHANT, writer.token, calldata(
+            "mint_batch(address[],uint256[],bytes32)", chunk, [POINTS_EACH] * len(chunk), bytes(32))))
+    hashes = writer.chain.rpc.batch(calls)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while any(receipt is None for receipt in writer.chain.rpc.receipts(hashes)):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the benchmark's set-up transactions were not mined")
+        time.sleep(0.2)
+
+
+def _redemption(domain: SigningDomain, customer: LocalAccount, nonce: int, deadline: int) -> dict[str, Any]:
+    signature = sign_typed_data(customer.key, redeem_typed_data(domain, customer.address, REWARD, 1, PRICE, nonce,
+                                                                deadline))
+    return {"token": domain.address, "holder": customer.address, "reward_id": REWARD, "quantity": 1,
+            "max_points": PRICE, "deadline": deadline, "signature": "0x" + signature.packed.hex()}
+
+
+@contextmanager
+def _relayer(rpc_url: str, manifest: Path, database: Path) -> Iterator[str]:
+    port = free_port()
+    environment = {
+        "POINTS_RELAYER_REQUESTS_PER_MINUTE": "1000000", "POINTS_RELAYER_PENDING_PER_CLIENT": "1000000",
+        "POINTS_RELAYER_CONFIRMATIONS": "0", "POINTS_RELAYER_POLL_SECONDS": "0.05",
+    }
+    log = database.with_suffix(".log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relayer", "--port", str(port), "--account", "TEST::1", "--manifest", str(manifest),
+         "--db", f"sqlite:///{database}", "--rpc", rpc_url],
+        cwd=REPO_ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ | environment)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the relayer did not start: {log.read_text()}")
+            time.sleep(0.2)
+        yield url
+    except Exception:
+        print(log.read_text()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def _post_all(url: str, bodies: list[dict[str, Any]]) -> tuple[int, float]:
+    """Posts every body over `CONNECTIONS` connections; returns how many were accepted and the seconds taken."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    accepted = 0
+
+    async def connection(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        while not queue.empty():
+            response = await client.post("/v1/redemptions", json=queue.get_nowait())
+            if response.status_code != 202:
+                raise RuntimeError(f"the relayer refused a benchmark redemption: {response.text}")
+            accepted += 1
+
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(connection(client) for _ in range(CONNECTIONS)))
+        return accepted, time.perf_counter() - started
+
+
+def _wait_until_drained(url: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while httpx.get(f"{url}/v1/health", timeout=30).json()["queue_depth"] > 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the relayer did not send its queue in time")
+        time.sleep(0.5)
+
+
+async def _latencies(url: str, domain: SigningDomain, customers: list[LocalAccount], deadline: int) -> list[float]:
+    latencies: list[float] = []
+
+    async def customer_rounds(client: httpx.AsyncClient, customer: LocalAccount) -> None:
+        for nonce in range(LATENCY_ROUNDS):
+            body = _redemption(domain, customer, nonce, deadline)
+            started = time.perf_counter()
+            response = await client.post("/v1/redemptions", json=body)
+            if response.status_code != 202:
+                raise RuntimeError(f"the relayer refused a benchmark redemption: {response.text}")
+            request_id = response.json()["id"]
+            while True:
+                status = (await client.get(f"/v1/redemptions/{request_id}")).json()
+                if status["status"] in ("mined", "confirmed"):
+                    break
+                if status["status"] == "failed":
+                    raise RuntimeError(f"a benchmark redemption failed: {status['reason']}")
+                await asyncio.sleep(0.05)
+            latencies.append(time.perf_counter() - started)
+
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        await asyncio.gather(*(customer_rounds(client, customer) for customer in customers))
+    return latencies
