@@ -12,6 +12,18 @@ import { chosenProgram, fillPrograms, type MerchantContext, type MerchantData } 
 // A reward's name is a String[64] on chain: 64 bytes of UTF-8.
 const NAME_BYTES = 64;
 
+// A listed reward's row. The list is redrawn on every live update; a row keeps what the merchant
+// has typed into it (an edit in progress must not be lost to an unrelated redemption), and
+// follows the chain where the merchant has not.
+interface RewardRow {
+  readonly element: HTMLTableRowElement;
+  readonly price: HTMLInputElement;
+  readonly stock: HTMLInputElement;
+  readonly active: HTMLInputElement;
+  readonly redeemed: HTMLTableCellElement;
+  shown: Reward;
+}
+
 export class Rewards {
   readonly element: HTMLElement;
   private readonly list = h("div");
@@ -21,6 +33,7 @@ export class Rewards {
   private readonly stock = h("input", { name: "reward-stock", inputmode: "numeric", autocomplete: "off", required: true });
   private readonly status = new ActionStatus();
   private data: MerchantData | null = null;
+  private readonly rows = new Map<string, RewardRow>();
 
   constructor(private readonly context: MerchantContext) {
     const form = h("form", { class: "add-reward" },
@@ -40,25 +53,34 @@ export class Rewards {
   }
 
   private row(reward: Reward, symbol: string): HTMLTableRowElement {
+    const key = `${reward.program}:${reward.reward_id}`;
+    const existing = this.rows.get(key);
+    if (existing) {
+      follow(existing, reward);
+      return existing.element;
+    }
     const price = h("input", { name: "price", inputmode: "numeric", value: reward.price, "aria-label": `price of ${reward.name}` });
     const stock = h("input", { name: "stock", inputmode: "numeric", value: reward.stock, "aria-label": `stock of ${reward.name}` });
     const active = h("input", { type: "checkbox", name: "active", "aria-label": `offer ${reward.name}` });
     active.checked = reward.active;
     const save = h("button", { type: "button" }, "Save");
+    const redeemed = h("td", { class: "number" }, amount(reward.redemptions));
     const row = h("tr", { "data-reward": reward.reward_id, "data-program": symbol },
       h("td", { "data-field": "name" }, reward.name || `reward #${reward.reward_id}`),
-      h("td", {}, symbol), h("td", {}, price), h("td", {}, stock), h("td", {}, active),
-      h("td", { class: "number" }, amount(reward.redemptions)), h("td", {}, save));
+      h("td", {}, symbol), h("td", {}, price), h("td", {}, stock), h("td", {}, active), redeemed, h("td", {}, save));
+    const state: RewardRow = { element: row, price, stock, active, redeemed, shown: reward };
+    this.rows.set(key, state);
     save.addEventListener("click", () => void run(row, this.status, async () => {
+      const current = state.shown;
       const newPrice = parsePoints(price.value, "price");
       const newStock = parsePoints(stock.value, "stock", 0n);
-      if (newPrice === BigInt(reward.price) && newStock === BigInt(reward.stock) && active.checked === reward.active) {
-        throw new InputError(`Nothing changed for ${reward.name}.`);
+      if (newPrice === BigInt(current.price) && newStock === BigInt(current.stock) && active.checked === current.active) {
+        throw new InputError(`Nothing changed for ${current.name}.`);
       }
       this.status.progress("Confirm the transaction in your wallet…");
-      await this.context.session.send({ address: reward.program as Address, abi: pointsTokenAbi, functionName: "set_reward",
-        args: [BigInt(reward.reward_id), newPrice, newStock, active.checked] });
-      this.status.done(`${reward.name}: ${amount(newPrice)} ${symbol}, ${amount(newStock)} in stock, ` +
+      await this.context.session.send({ address: current.program as Address, abi: pointsTokenAbi, functionName: "set_reward",
+        args: [BigInt(current.reward_id), newPrice, newStock, active.checked] });
+      this.status.done(`${current.name}: ${amount(newPrice)} ${symbol}, ${amount(newStock)} in stock, ` +
         `${active.checked ? "offered" : "withdrawn"}.`);
       this.context.refresh();
     }));
@@ -81,4 +103,14 @@ export class Rewards {
     this.stock.value = "";
     this.context.refresh();
   }
+}
+
+/** Brings a row to the chain's latest terms, except where the merchant has typed something else. */
+function follow(row: RewardRow, reward: Reward): void {
+  const before = row.shown;
+  if (row.price.value === before.price) row.price.value = reward.price;
+  if (row.stock.value === before.stock) row.stock.value = reward.stock;
+  if (row.active.checked === before.active) row.active.checked = reward.active;
+  row.redeemed.textContent = amount(reward.redemptions);
+  row.shown = reward;
 }
