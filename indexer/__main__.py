@@ -15,12 +15,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from chain.rpc import RpcClient
 from indexer import PeriodicCollector
-from indexer.lock import writer_lock
 from indexer.reader import LogReader
 from points.errors import PointsError
 from points.manifest import load_manifest
@@ -82,6 +79,23 @@ def _run(follower: "Follower", follow: bool, collector: PeriodicCollector) -> No
     console.print(f"indexed {totals['events']:,} events up to block {follower.next_block - 1:,} in {elapsed:.1f} s")
 
 
+def _unreachable_database(error: Exception) -> str | None:
+    """The first line of the driver's reason when `error` says the database server is down, refuses
+    the login or the file cannot be opened; None for any other error. SQLAlchemy is imported only
+    here, where it is loaded already: the indexer starts its log reader before the slow imports."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return None
+    return str(error.orig).strip().splitlines()[0]
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -102,6 +116,7 @@ def main(argv: list[str]) -> int:
         # Imported once the log reader has started: they are slow to import, and the reader's
         # own start runs meanwhile instead of inside the backfill.
         from indexer.follower import Follower
+        from indexer.lock import writer_lock
         from indexer.outbox import OutboxWriter
         from indexer.store import Store
         from indexer.verify import require_database_file, verify
@@ -136,11 +151,10 @@ def main(argv: list[str]) -> int:
     except PointsError as error:
         console.print(f"[red]error:[/red] {error}")
         return 2
-    except OperationalError as error:
-        # The server is down, refuses the login, or the file cannot be opened: one line, no password.
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        reason = str(error.orig).strip().splitlines()[0]
-        console.print(f"[red]error:[/red] cannot open database {shown}: {reason}")
+    except Exception as error:
+        if (reason := _unreachable_database(error)) is None:
+            raise
+        console.print(f"[red]error:[/red] cannot open database {_without_password(settings.database_url)}: {reason}")
         return 2
     except KeyboardInterrupt:
         console.print("stopped; the database is at the last committed batch")

@@ -1,6 +1,7 @@
 """How far the indexed database is behind the chain, and what this API serves."""
 
 from fastapi import APIRouter, Response
+from sqlalchemy.exc import DBAPIError
 
 from api.database import NotIndexed
 from api.dependencies import IndexedDatabase
@@ -28,6 +29,10 @@ async def health(db: IndexedDatabase) -> Response:
         row = await db.read(lambda reader: reader.first(CHECKPOINT_ROW, {}))
     except NotIndexed:
         row = None
+    except DBAPIError as error:
+        if not _schema_missing(error):
+            raise
+        row = None
     if row is None:
         return validated(Health, {"status": "not_indexed", "indexed_block": None, "indexed_time": None,
                                   "chain_head": None, "lag_blocks": None})
@@ -38,6 +43,12 @@ async def health(db: IndexedDatabase) -> Response:
     return validated(Health, {
         "status": "ok" if 0 <= lag <= BEHIND_AFTER_BLOCKS else "behind", "indexed_block": row["indexed_block"],
         "indexed_time": utc(row["indexed_timestamp"]), "chain_head": row["chain_head"], "lag_blocks": lag})
+
+
+def _schema_missing(error: DBAPIError) -> bool:
+    """The indexer has opened the database but not created its tables yet: SQLite says "no such
+    table", PostgreSQL SQLSTATE 42P01 (undefined table)."""
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
 
 
 @router.get("/version", response_model=Version)

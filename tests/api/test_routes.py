@@ -441,6 +441,17 @@ def test_a_database_not_indexed_yet_is_a_503_and_health_says_so(tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
+def test_health_says_not_indexed_while_the_indexer_has_opened_but_not_built_the_database(tmp_path):
+    empty = tmp_path / "points.db"
+    sqlite3.connect(empty).close()  # the file the indexer's first connection makes, before its schema
+
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{empty}"))) as starting:
+        health = starting.get("/v1/health")
+
+    assert health.status_code == 200
+    assert health.json()["status"] == "not_indexed"
+
+
 @pytest.fixture(scope="module")
 def api_schema(indexed):
     with serve_api(f"sqlite:///{indexed.database}") as base_url:

@@ -46,12 +46,21 @@ class Received:
             return [event for event in self.events if event["type"] == event_type]
 
     def wait_for(self, condition: Callable[["Received"], bool], timeout: float = 90.0) -> None:
+        """Waits until `condition` holds; fails after `timeout` seconds in which nothing arrived (a
+        loaded machine delivers slowly, a broken notifier not at all)."""
         deadline = time.monotonic() + timeout
+        seen = self._progress()
         while not condition(self):
+            if (progress := self._progress()) != seen:
+                seen, deadline = progress, time.monotonic() + timeout
             if time.monotonic() > deadline:
-                raise AssertionError(f"the receiver did not get what was expected within {timeout:.0f} s: "
+                raise AssertionError(f"the receiver got nothing more for {timeout:.0f} s: "
                                      f"{len(self.events)} events, {self.failed} failed, {self.stalled} stalled")
             time.sleep(0.05)
+
+    def _progress(self) -> tuple[int, int, int, int]:
+        with self.lock:
+            return len(self.events), self.refused, self.failed, self.stalled
 
 
 class _Handler(EventHandler):
