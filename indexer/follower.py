@@ -264,7 +264,7 @@ class Follower:
             # The in-memory state is half-way through the batch: rebuild it from the database.
             self._load()
             raise
-        upserts, deletes, undo = self.state.drain()
+        created, updated, deletes, undo = self.state.drain()
         progress = Progress(last, head, len(logs), 0.0)
 
         def committed() -> None:
@@ -275,7 +275,7 @@ class Follower:
         self.writer.submit(
             BatchWrite(
                 first_block=first, last=headers[-1], chain_head=head, headers=headers,
-                facts=self.projector.take_facts(), upserts=upserts, deletes=deletes,
+                facts=self.projector.take_facts(), created=created, updates=updated, deletes=deletes,
                 undo=undo if near_head else None,
             ),
             committed,

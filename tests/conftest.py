@@ -10,6 +10,7 @@ from ape.contracts import ContractInstance
 from ape.exceptions import TransactionError
 from ape_ethereum.trace import Trace
 
+from benchmarks.postgres_server import postgres_bin, postgres_server
 from points.manifest import Manifest, load_manifest
 from tests.support.services import Node, anvil, ape_run, deploy
 
@@ -124,3 +125,13 @@ def demo_chain(tmp_path_factory) -> Iterator[DemoChain]:
                          "--seed", "7")
         assert played.code == 0, played.output
         yield DemoChain(node, manifest_file, load_manifest(manifest_file))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server for the session (skipped without the machine's binaries); the URL of its
+    first database. Tests that write take a database of their own (tests/support/postgres.py)."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
+    with postgres_server(durable=False) as url:
+        yield url
