@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
+from api.live import LiveFeed
 from api.routes import accounts, exchange, health, merchants, movements, programs, stats, stream
 from points.settings import Settings, load_settings
 
@@ -25,12 +26,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
 
     database = Database(settings.database_url)
+    live_feed = LiveFeed(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        live_feed.start()
         try:
             yield
         finally:
+            await live_feed.stop()
             database.close()
 
     app = FastAPI(
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.database = database
+    app.state.live_feed = live_feed
     for module in (health, programs, accounts, movements, merchants, exchange, stats, stream):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)

@@ -128,10 +128,22 @@ def demo_chain(tmp_path_factory) -> Iterator[DemoChain]:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """A PostgreSQL server for the session (skipped without the machine's binaries); the URL of its
-    first database. Tests that write take a database of their own (tests/support/postgres.py)."""
+def postgres_server_url() -> Iterator[str | None]:
+    """A PostgreSQL server for the session, or None without the machine's binaries; the URL of its
+    first database. Tests that write take a database of their own (`create_database`).
+
+    Ask for it in a test's arguments or a module fixture's, not with `getfixturevalue`: ape's
+    isolation sets up again every module fixture that was set up before a session fixture."""
     if postgres_bin() is None:
-        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
+        yield None
+        return
     with postgres_server(durable=False) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server_url) -> str:
+    """The session's PostgreSQL server's URL; skips the test where there is none."""
+    if postgres_server_url is None:
+        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
+    return postgres_server_url

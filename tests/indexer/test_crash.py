@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
-from benchmarks.postgres_server import create_database
 from database.schema import DEFERRED_INDEXES
 from indexer.store import Store
+from tests.support.postgres import database_url
 from tests.support.services import indexer
 
 EVENTS = 60_000
@@ -81,10 +81,9 @@ def history(tmp_path_factory):
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_kill_9_during_backfill_then_resume(history, dialect, request, tmp_path):
+def test_kill_9_during_backfill_then_resume(postgres_server_url, history, dialect, tmp_path):
     rpc_url, manifest, clean, head = history
-    killed = (f"sqlite:///{tmp_path / 'killed.db'}" if dialect == "sqlite"
-              else create_database(request.getfixturevalue("postgres"), "killed"))
+    killed = database_url(dialect, tmp_path, postgres_server_url, "killed")
     randomness = random.Random(20261123)
 
     kills = 0

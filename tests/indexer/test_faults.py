@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from benchmarks.postgres_server import create_database
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from tests.support.flaky_rpc import FAULTS, Faults, flaky_rpc
+from tests.support.postgres import database_url
 from tests.support.services import Node, indexer
 
 SEED = 20261123
@@ -50,10 +50,9 @@ def deployment(demo_chain, tmp_path_factory) -> tuple[Node, Path, dict[str, set[
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_flaky_node_gives_the_same_database(deployment, dialect, request, tmp_path):
+def test_flaky_node_gives_the_same_database(postgres_server_url, deployment, dialect, tmp_path):
     node, manifest, expected = deployment
-    database = (f"sqlite:///{tmp_path / 'flaky.db'}" if dialect == "sqlite"
-                else create_database(request.getfixturevalue("postgres"), "flaky"))
+    database = database_url(dialect, tmp_path, postgres_server_url, "flaky")
 
     with flaky_rpc(node.url, Faults(seed=SEED)) as proxy:
         run = index(manifest, database, proxy.url)

@@ -5,10 +5,7 @@ the indexed block is rolled back as soon as it holds another block at a remember
 node that is only behind is waited for, never rolled back to."""
 
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,12 +16,13 @@ from ape import project
 from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
-from benchmarks.postgres_server import create_database
+from benchmarks.indexer_suite import following
 from chain.rpc import RpcClient
 from database.schema import Checkpoint
 from indexer.store import Store
 from tests.support.api_server import serve_api
 from tests.support.lagging_rpc import lagging_rpc
+from tests.support.postgres import database_url as new_database
 from tests.support.services import indexer
 
 
@@ -37,9 +35,8 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_follower_survives_rollbacks_to_another_branch(tmp_path, dialect, request):
-    database_url = (f"sqlite:///{tmp_path / 'points.db'}" if dialect == "sqlite"
-                    else create_database(request.getfixturevalue("postgres"), "branches"))
+def test_follower_survives_rollbacks_to_another_branch(postgres_server_url, tmp_path, dialect):
+    database_url = new_database(dialect, tmp_path, postgres_server_url, "branches")
     with history_chain() as node:
         rpc_url = node.url
         writer = HistoryWriter(rpc_url, project.PointsToken.contract_type.deployment_bytecode.bytecode,
@@ -49,7 +46,7 @@ def test_follower_survives_rollbacks_to_another_branch(tmp_path, dialect, reques
         writer.manifest().save(manifest)
         rpc, store = RpcClient(rpc_url), Store(database_url)
         try:
-            with _following(manifest, database_url, rpc_url, tmp_path / "follow.log"):
+            with following(manifest, database_url, rpc_url, tmp_path / "follow.log"):
                 for depth in (1, 3):
                     _wait_for(lambda: _caught_up(store, rpc))
                     orphaned = rpc.header(rpc.block_number())
@@ -76,19 +73,6 @@ def test_follower_survives_rollbacks_to_another_branch(tmp_path, dialect, reques
 
 
 ROLLBACK_DEPTHS = (1, 2, 6)
-
-
-@contextmanager
-def _following(manifest: Path, database_url: str, rpc_url: str, log_file: Path) -> Iterator[None]:
-    """`python -m indexer run --follow` in the background while the block runs."""
-    follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
-                                 "--db", database_url, "--rpc", rpc_url],
-                                stdout=subprocess.DEVNULL, stderr=log_file.open("w"))
-    try:
-        yield
-    finally:
-        follower.terminate()
-        follower.wait(timeout=30)
 
 
 def _checkpoint(store: Store) -> Checkpoint | None:
@@ -151,7 +135,7 @@ def check_rollbacks_below_the_indexed_block(database_url: str, work: Path, *, ne
         writer.manifest().save(manifest)
         rpc, store = RpcClient(node.url), Store(database_url)
         try:
-            with _following(manifest, database_url, node.url, log_file):
+            with following(manifest, database_url, node.url, log_file):
                 for depth in ROLLBACK_DEPTHS:
                     writer.sync_nonces()
                     for _ in range(depth):  # blocks with mints, whose rows the rollback orphans
@@ -205,7 +189,7 @@ def test_a_node_behind_is_waited_for_and_never_rolled_back(tmp_path):
         writer.manifest().save(manifest)
         rpc, store = RpcClient(node.url), Store(database_url)
         try:
-            with _following(manifest, database_url, proxy.url, log_file):
+            with following(manifest, database_url, proxy.url, log_file):
                 _wait_for(lambda: _caught_up(store, rpc))
                 indexed = store.checkpoint()
                 assert indexed is not None
