@@ -89,9 +89,11 @@ def main() -> int:
             render_measurements_console(measurements, title="Indexer", console=console)
             if arguments.speed_only:
                 return _verdict(rows, measurements, console)
-            for label, url in (("SQLite", f"sqlite:///{database}"),
-                               ("PostgreSQL", postgres_url.rsplit("/", 1)[0] + "/memory")):
-                api_rows += api_measurements(url, indexed_events(url), label)
+            sqlite_url, postgres_memory = f"sqlite:///{database}", postgres_url.rsplit("/", 1)[0] + "/memory"
+            api_rows += api_measurements(sqlite_url, indexed_events(sqlite_url), "SQLite")
+            # The target over PostgreSQL is the p99; the share of the ceiling is SQLite's.
+            api_rows += api_measurements(postgres_memory, indexed_events(postgres_memory), "PostgreSQL",
+                                         share_target=False)
             render_measurements_console(api_rows, title="Read API", console=console)
         stream_rows = stream_measurements(token_bytecode, exchange_bytecode)
         render_measurements_console(stream_rows, title="Live feed", console=console)
