@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
+from api.live import LiveFeed
 from api.routes import accounts, config, exchange, health, merchants, movements, programs, stats, stream, webhooks
 from points.manifest import load_manifest
 from points.settings import Settings, load_settings
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
 
     database = Database(settings.database_url)
+    live_feed = LiveFeed(database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -33,9 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # manifest stops the server with its one-line error; a missing one leaves the exchange out.
         if settings.manifest.is_file():
             app.state.exchange = load_manifest(settings.manifest).exchange.address
+        live_feed.start()
         try:
             yield
         finally:
+            await live_feed.stop()
             database.close()
 
     app = FastAPI(
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.database = database
+    app.state.live_feed = live_feed
     app.state.exchange = None
     app.state.relayer_url = str(settings.relayer_url) if settings.relayer_url else None
     for module in (health, config, programs, accounts, movements, merchants, exchange, stats, stream, webhooks):

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Integer, Select, Table, bindparam, select, tuple_
 from api.pagination import KeyPart
 from database.schema import (
     Balance,
+    BlockRecord,
     Checkpoint,
     DailyStat,
     EpochGroup,
@@ -28,6 +29,7 @@ from database.schema import (
 )
 
 CHECKPOINT = table_of(Checkpoint)
+BLOCKS = table_of(BlockRecord)
 PROGRAMS = table_of(Program)
 BALANCES = table_of(Balance)
 GROUPS = table_of(EpochGroup)
@@ -102,10 +104,16 @@ def newest_movements_query(account: bool, program: bool, kind: bool, before: boo
     return query.order_by(*(column.desc() for column in MOVEMENT_ORDER)).limit(LIMIT)
 
 
+# The hashes of the recent blocks the indexer remembers (its reorganisation window).
+BLOCK_HASHES_FROM = select(BLOCKS.c.number, BLOCKS.c.hash).where(BLOCKS.c.number >= bindparam("number"))
+
+
 @cache
 def movements_after_query(program: bool, account: bool) -> Select[Any]:
-    """Named movements after the one at `:block, :log_index, :seq`, oldest first."""
-    query = select(*NAMED_MOVEMENT_COLUMNS).select_from(NAMED_MOVEMENTS)
+    """Named movements after the one at `:block, :log_index, :seq`, oldest first, with their block's
+    hash as `block_hash` while the indexer remembers it (null for older blocks)."""
+    columns = (*NAMED_MOVEMENT_COLUMNS, BLOCKS.c.hash.label("block_hash"))
+    query = select(*columns).select_from(NAMED_MOVEMENTS.outerjoin(BLOCKS, BLOCKS.c.number == MOVEMENTS.c.block))
     query = _filtered(query.where(tuple_(*MOVEMENT_ORDER) > tuple_(*(bindparam(name) for name in MOVEMENT_KEY))),
                       program, account)
     return query.order_by(*MOVEMENT_ORDER).limit(LIMIT)

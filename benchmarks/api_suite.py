@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 import httpx
 from rich.console import Console
@@ -96,9 +97,12 @@ def _row(name: str, latency: LoadResult, throughput: LoadResult) -> Measurement:
                             f"of {latency.requests:,} requests one at a time")
 
 
-def api_measurements(database_url: str, events: int) -> list[Measurement]:
+def api_measurements(database_url: str, events: int, label: str = "", share_target: bool = True) -> list[Measurement]:
     """Per route: latency with one request at a time (no queueing in the figures), then throughput
-    with several connections keeping the server busy; then the account view's share of the ceiling."""
+    with several connections keeping the server busy; then the account view's share of the ceiling.
+    `label` (the database's name) starts each row's name. Without `share_target` the share is
+    reported without its target: a database server's reads wait for the network on worker threads,
+    which SQLite's in-process reads do not."""
     with api_server(database_url) as url:
         results: dict[str, tuple[LoadResult, LoadResult]] = {}
         routes = _targets(url)
@@ -107,9 +111,12 @@ def api_measurements(database_url: str, events: int) -> list[Measurement]:
             load(url, targets, WARM_UP_SECONDS, CONNECTIONS)
             results[name] = load(url, targets, SECONDS, 1), load(url, targets, SECONDS, CONNECTIONS)
         rounds = _share_rounds(url, routes[TRIVIAL], routes[ACCOUNT])
-    rows = [_row(f"{name}, {events:,} events indexed" if index == 0 else name, *measured)
+    prefix = f"{label}: " if label else ""
+    rows = [_row(f"{prefix}{name}, {events:,} events indexed" if index == 0 else f"{prefix}{name}", *measured)
             for index, (name, measured) in enumerate(results.items())]
-    rows.append(_share_row(rounds))
+    share = _share_row(rounds)
+    rows.append(replace(share, name=prefix + share.name) if share_target
+                else replace(share, name=prefix + share.name, target=None, passed=None))
     return rows
 
 

@@ -45,11 +45,12 @@ def _server_account() -> dict[str, Any]:
 
 
 @contextmanager
-def postgres_server(durable: bool = True) -> Iterator[str]:
+def postgres_server(durable: bool = True, count_statements: bool = False) -> Iterator[str]:
     """Starts a server with an empty database; yields its `postgresql+psycopg://` URL.
 
     `durable=False` turns fsync off: tests look at what is committed, not at what would survive a
-    power cut, and save seconds.
+    power cut, and save seconds. `count_statements` loads `pg_stat_statements` into the database,
+    which counts the executions of each statement.
     """
     binaries = postgres_bin()
     if binaries is None:
@@ -74,11 +75,23 @@ def postgres_server(durable: bool = True) -> Iterator[str]:
             "--encoding", "UTF8", "--no-sync")
         run("pg_ctl", "start", "--pgdata", str(data), "--log", str(log), "--wait", "--timeout", "60",
             "-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1"
-            + ("" if durable else " -c fsync=off -c synchronous_commit=off"))
+            + ("" if durable else " -c fsync=off -c synchronous_commit=off")
+            + (" -c shared_preload_libraries=pg_stat_statements" if count_statements else ""))
         with psycopg.connect(host="127.0.0.1", port=port, user=USER, dbname="postgres", autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {DATABASE}")
+        if count_statements:
+            with psycopg.connect(host="127.0.0.1", port=port, user=USER, dbname=DATABASE,
+                                 autocommit=True) as connection:
+                connection.execute("CREATE EXTENSION pg_stat_statements")
         yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/{DATABASE}"
     finally:
         if (data / "postmaster.pid").exists():
             run("pg_ctl", "stop", "--pgdata", str(data), "--mode", "fast", "--wait")
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def create_database(server_url: str, name: str) -> str:
+    """An empty database `name` on the server of `server_url`; its `postgresql+psycopg://` URL."""
+    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

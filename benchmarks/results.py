@@ -9,30 +9,34 @@ from benchmarks.indexer_suite import SPEED_ROUNDS
 from benchmarks.table import Measurement, Row, failures, render_markdown, render_measurements_markdown
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+COMMAND = "make bench  # APE_FOUNDRY_HOST=auto .venv/bin/python -m benchmarks"
+
 RELAYER_INTRODUCTION = (
     "`python -m relayer` (one process: uvicorn and one worker thread, SQLite queue) against an Anvil that mines a "
     "block every second, with this process as the customers (`benchmarks/relayer_suite.py`), all on the same 2 "
     "cores. Accepted per second: presigned redemptions posted over 50 connections, each checked against the chain "
     "(one JSON-RPC batch, signature recovery, a simulation) and committed before its 202, while the worker sends. "
     "POST to mined: 50 customers redeeming one after another, each waiting for `mined`.")
-COMMAND = "make bench  # APE_FOUNDRY_HOST=auto .venv/bin/python -m benchmarks"
 
 
 def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Measurement] = (),
-                  api_rows: Sequence[Measurement] = (), relayer_rows: Sequence[Measurement] = (),
-                  path: Path = RESULTS) -> Path:
-    missed = [row.operation for row in failures(rows)] + [m.name for m in [*measurements, *api_rows, *relayer_rows]
+                  api_rows: Sequence[Measurement] = (), stream_rows: Sequence[Measurement] = (),
+                  relayer_rows: Sequence[Measurement] = (), path: Path = RESULTS) -> Path:
+    missed = [row.operation for row in failures(rows)] + [m.name for m in [*measurements, *api_rows, *stream_rows,
+                                                                           *relayer_rows]
                                                           if m.passed is False]
     verdict = "Every target is met." if not missed else "Targets missed: " + "; ".join(missed) + "."
     indexer_section = _section(
         "Indexer", measurements,
         "A backfill by `python -m indexer run` (a child process; its own report gives the rate) of "
-        "`mint_batch` campaigns spread over many days, into SQLite; the ceiling is fetching the same "
-        "logs with `eth_getLogs` alone, in the same run. Each is the fastest of "
-        f"{SPEED_ROUNDS} rounds that alternate a ceiling pass and a backfill.")
+        "`mint_batch` campaigns spread over many days, into SQLite and into a local PostgreSQL server "
+        "(default settings, fsync on); the ceiling is fetching the same logs with `eth_getLogs` alone, in "
+        f"the same run. Each is the fastest of {SPEED_ROUNDS} rounds that alternate a ceiling pass, a "
+        "SQLite backfill and a PostgreSQL backfill. Peak RSS is the indexer's (its log reader's "
+        "included), not the database server's.")
     api_section = _section(
         "Read API", api_rows,
-        "`python -m api` (uvicorn, one worker) over the database of the 1,000,000-event backfill above; "
+        "`python -m api` (uvicorn, one worker) over each database of the 1,000,000-event backfills above; "
         "the client (`benchmarks/http_load.py`) runs on the same 2 cores. Per route, after 1 s of warm-up: "
         "latency over 5 s of requests one at a time, then requests/s over 5 s of 4 keep-alive connections. "
         "`/v1/version` is the trivial endpoint: the framework's ceiling. The account view's share of it is the "
@@ -60,6 +64,11 @@ def write_results(rows: Sequence[Row], setting: str, measurements: Sequence[Meas
             "",
             *indexer_section,
             *api_section,
+            *_section(
+                "Live feed", stream_rows,
+                "`python -m api` (one worker) over PostgreSQL, which `python -m indexer run --follow` fills "
+                "from a chain of its own; this process holds the `/v1/stream` connections, each following one "
+                "account that every new block pays. See `benchmarks/stream_suite.py`."),
             *_section("Relayer", relayer_rows, RELAYER_INTRODUCTION),
             verdict,
             "",

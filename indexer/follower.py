@@ -270,7 +270,7 @@ class Follower:
         facts = self.projector.take_facts()
         if self.outbox is not None:
             facts["outbox"] = self.outbox.rows(facts, self.state.tables["reward"])
-        upserts, deletes, undo = self.state.drain()
+        created, updated, deletes, undo = self.state.drain()
         progress = Progress(last, head, len(logs), 0.0)
 
         def committed() -> None:
@@ -281,7 +281,7 @@ class Follower:
         self.writer.submit(
             BatchWrite(
                 first_block=first, last=headers[-1], chain_head=head, headers=headers,
-                facts=facts, upserts=upserts, deletes=deletes,
+                facts=facts, created=created, updates=updated, deletes=deletes,
                 undo=undo if near_head else None,
             ),
             committed,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
 from points.errors import PointsError
@@ -37,22 +37,26 @@ def _file_lock(database: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-@contextmanager
-def _advisory_lock(url: str) -> Iterator[None]:
-    engine = create_engine(url)
+def hold_indexer_lock(engine: Engine) -> Connection:
+    """Takes PostgreSQL's advisory lock on a connection of its own and returns it; closing the
+    connection lets the lock go. The store takes it, as it owns the database's connections."""
+    connection = engine.connect()
     try:
-        with engine.connect() as connection:
-            if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar():
-                raise PointsError(REFUSAL.format(where=f"advisory lock {ADVISORY_LOCK_KEY} is held"))
-            connection.commit()
-            yield
-    finally:
-        engine.dispose()
+        taken = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})").scalar()
+        connection.commit()
+    except BaseException:
+        connection.close()
+        raise
+    if not taken:
+        connection.close()
+        raise PointsError(REFUSAL.format(where=f"advisory lock {ADVISORY_LOCK_KEY} is held"))
+    return connection
 
 
 @contextmanager
 def writer_lock(url: str) -> Iterator[None]:
-    """Holds the database's writer lock while the block runs; PointsError if another process has it."""
+    """Holds a SQLite database's writer lock while the block runs; PointsError if another process has
+    it. On PostgreSQL the store takes the advisory lock (`hold_indexer_lock`) with its first use."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -60,9 +64,6 @@ def writer_lock(url: str) -> Iterator[None]:
         if not path.parent.is_dir():
             raise PointsError(f"no folder {path.parent.absolute()} for the database {path.name}")
         with _file_lock(path):
-            yield
-    elif backend == "postgresql":
-        with _advisory_lock(url):
             yield
     else:
         yield

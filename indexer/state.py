@@ -1,7 +1,7 @@
 """The indexer's in-memory copy of the state tables, with change tracking for one batch.
 
 The projector reads and writes rows here; at the end of a batch `drain` hands the store the rows
-to upsert and delete, and, within the reorg window, each changed row's value before the batch.
+to insert, update and delete, and, within the reorg window, each changed row's value before the batch.
 """
 
 from typing import Any
@@ -56,18 +56,23 @@ class TrackedState:
         self.touch(table, key)
         self.tables[table].pop(key, None)
 
-    def drain(self) -> tuple[dict[str, list[Row]], dict[str, list[Key]], Undo]:
-        """The batch's changes: rows to upsert, keys to delete, and values before the batch.
+    def drain(self) -> tuple[dict[str, list[Row]], dict[str, list[Row]], dict[str, list[Key]], Undo]:
+        """The batch's changes: rows it created, rows that existed before it and changed, keys to
+        delete, and values before the batch.
 
-        The rows to upsert are the live ones, not copies: write them before changing the state again.
+        Created rows are absent from the database (it holds the state as of the previous batch), so
+        the store can insert them without looking for a row of the same key. The rows are the live
+        ones, not copies: write them before changing the state again.
         """
-        upserts: dict[str, list[Row]] = {}
+        created: dict[str, list[Row]] = {}
+        updated: dict[str, list[Row]] = {}
         deletes: dict[str, list[Key]] = {}
         undo: Undo = {}
         for table, changed in self.before.items():
             if not changed:
                 continue
             rows = self.tables[table]
+            new: list[Row] = []
             written: list[Row] = []
             removed: list[Key] = []
             undone_keys: list[Key] = []
@@ -78,17 +83,21 @@ class TrackedState:
                     if before is None:
                         continue
                     removed.append(key)
+                elif before is None:
+                    new.append(row)
                 elif row == before:
                     continue
                 else:
                     written.append(row)
                 undone_keys.append(key)
                 undone_rows.append(before)
+            if new:
+                created[table] = new
             if written:
-                upserts[table] = written
+                updated[table] = written
             if removed:
                 deletes[table] = removed
             if undone_keys:
                 undo[table] = (undone_keys, undone_rows)
             changed.clear()
-        return upserts, deletes, undo
+        return created, updated, deletes, undo

@@ -13,7 +13,20 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Engine, Index, Table, create_engine, delete, event, insert, inspect, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
@@ -30,6 +43,8 @@ from database.schema import (
     table_of,
 )
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
+from indexer import postgres_bulk
+from indexer.lock import hold_indexer_lock
 from points.errors import PointsError
 
 Row = dict[str, Any]
@@ -69,7 +84,9 @@ class BatchWrite:
     chain_head: int
     headers: list[BlockHeader] = field(default_factory=list)
     facts: dict[str, list[Fact]] = field(default_factory=dict)
-    upserts: dict[str, list[Row]] = field(default_factory=dict)
+    # State rows the batch created (absent from the database) and rows it changed.
+    created: dict[str, list[Row]] = field(default_factory=dict)
+    updates: dict[str, list[Row]] = field(default_factory=dict)
     deletes: dict[str, list[Key]] = field(default_factory=dict)
     # Per table, the changed keys and their rows before (None: absent); None when the batch is
     # too deep to be reorganised.
@@ -83,9 +100,10 @@ class EncodedBatch:
     first_block: int
     last: BlockHeader
     chain_head: int
+    # Facts, then the state rows the batch created.
     inserts: list[tuple[Table, list[tuple[Any, ...]]]]
     deletes: list[tuple[Table, list[Key]]]
-    upserts: list[tuple[Table, list[tuple[Any, ...]]]]
+    updates: list[tuple[Table, list[tuple[Any, ...]]]]
     # Per table: its name, the changed keys and their rows before the batch, both as JSON; None
     # when the batch is too deep to be reorganised.
     undo: list[tuple[str, str, str]] | None
@@ -103,6 +121,7 @@ class Store:
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._lock: Connection | None = None
         # A bulk statement that fails fails its whole batch's transaction, so SQLite need not be
         # able to undo the statement alone: with OR FAIL it keeps no statement journal (a copy of
         # each page a multi-row statement changes), which a backfill would pay for on every statement.
@@ -112,11 +131,17 @@ class Store:
             self._insert_into = "INSERT OR FAIL INTO"
 
     def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
         self.engine.dispose()
 
     def prepare(self, chain_id: int) -> Checkpoint | None:
-        """Creates the schema in an empty database; refuses one of another version or chain."""
+        """Creates the schema in an empty database; refuses one of another version or chain, and
+        a PostgreSQL database that another indexer writes to."""
         try:
+            if not self.is_sqlite and self._lock is None:
+                self._lock = hold_indexer_lock(self.engine)
             with self.engine.begin() as connection:
                 revision = current_revision(connection)
                 if revision is None and not inspect(connection).get_table_names():
@@ -143,6 +168,8 @@ class Store:
 
     def migrate(self) -> tuple[str | None, str]:
         """Upgrades the schema to the newest revision; returns the revisions before and after."""
+        if not self.is_sqlite and self._lock is None:
+            self._lock = hold_indexer_lock(self.engine)
         with self.engine.begin() as connection:
             before = current_revision(connection)
             upgrade_to_head(connection)
@@ -193,21 +220,25 @@ class Store:
         inserts.append((BLOCKS, [
             (h.number, h.hash, h.parent_hash, h.timestamp) for h in batch.headers
         ]))
+        # State rows sorted by holder: the projector changes holders in no order, and SQLite walks
+        # an index's pages in turn rather than at random when the keys come sorted.
+        inserts += [(STATE_BY_NAME[name], _rows_in_order(STATE_BY_NAME[name], rows))
+                    for name, rows in batch.created.items()]
         return EncodedBatch(
             first_block=batch.first_block, last=batch.last, chain_head=batch.chain_head,
             inserts=[(table, rows) for table, rows in inserts if rows],
-            # State rows sorted by holder: the projector changes holders in no order, and SQLite walks
-            # an index's pages in turn rather than at random when the keys come sorted.
             deletes=[(STATE_BY_NAME[name], _keys_in_order(STATE_BY_NAME[name], keys))
                      for name, keys in batch.deletes.items() if keys],
-            upserts=[(STATE_BY_NAME[name], _rows_in_order(STATE_BY_NAME[name], rows))
-                     for name, rows in batch.upserts.items() if rows],
+            updates=[(STATE_BY_NAME[name], _rows_in_order(STATE_BY_NAME[name], rows))
+                     for name, rows in batch.updates.items() if rows],
             undo=None if batch.undo is None else _undo_journal(batch.undo),
         )
 
     def write(self, batch: EncodedBatch, chain_id: int) -> None:
         """Commits one batch atomically."""
         with self.engine.begin() as connection:
+            if batch.undo is None and not self.is_sqlite:
+                postgres_bulk.commit_lazily(connection)
             if batch.undo is not None:
                 inserted = connection.execute(
                     insert(BATCHES).values(first_block=batch.first_block, last_block=batch.last.number)
@@ -222,8 +253,8 @@ class Store:
                 self._insert_parameters(connection, table, parameters)
             for table, keys in batch.deletes:
                 self._delete_keys(connection, table, keys)
-            for table, parameters in batch.upserts:
-                self._upsert(connection, table, parameters)
+            for table, parameters in batch.updates:
+                self._update(connection, table, parameters)
             horizon = batch.last.number - REORG_WINDOW_BLOCKS
             connection.execute(delete(BLOCKS).where(BLOCKS.c.number < horizon))
             stale = select(BATCHES.c.id).where(BATCHES.c.last_block < horizon)
@@ -299,10 +330,7 @@ class Store:
             connection.execute(update(CHECKPOINT).values(chain_head=head))
 
     # Bulk writes go straight to the driver: SQLAlchemy's per-row parameter processing would
-    # cost more than the database itself on a backfill.
-
-    def _placeholder(self) -> str:
-        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+    # cost more than the database itself on a backfill. PostgreSQL's are in postgres_bulk.
 
     @staticmethod
     def _parameters(columns: list[Column[Any]], rows: Iterable[Row]) -> list[tuple[Any, ...]]:
@@ -313,6 +341,9 @@ class Store:
             self._insert_parameters(connection, table, self._parameters(_inserted_columns(table), rows))
 
     def _insert_parameters(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
+        if not self.is_sqlite:
+            postgres_bulk.copy_rows(connection, table, _inserted_columns(table), parameters)
+            return
         names = ", ".join(column.name for column in _inserted_columns(table))
         self._bulk(connection, f"{self._insert_into} {table.name} ({names})", "", parameters)
 
@@ -320,38 +351,40 @@ class Store:
         if not keys:
             return
         columns = primary_key(table)
-        if self.is_sqlite:
-            # A join, because SQLite scans the whole table for `(columns) IN (VALUES ...)`. Only
-            # state tables come here, and each has a rowid (migration 0004 says why).
-            row_marks = "(" + ", ".join("?" * len(columns)) + ")"
-            matches = " AND ".join(f"t.{column} = k.column{index}" for index, column in enumerate(columns, 1))
-            for size, parameters in _statements(keys, len(columns)):
-                connection.exec_driver_sql(
-                    f"DELETE FROM {table.name} WHERE rowid IN (SELECT t.rowid FROM "
-                    f"(VALUES {', '.join([row_marks] * size)}) AS k JOIN {table.name} AS t ON {matches})", parameters)
+        if not self.is_sqlite:
+            postgres_bulk.delete_keys(connection, table, columns, keys)
             return
-        condition = " AND ".join(f"{column} = %s" for column in columns)
-        connection.exec_driver_sql(f"DELETE FROM {table.name} WHERE {condition}", [tuple(key) for key in keys])
+        # A join, because SQLite scans the whole table for `(columns) IN (VALUES ...)`. Only
+        # state tables come here, and each has a rowid (migration 0004 says why).
+        row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+        matches = " AND ".join(f"t.{column} = k.column{index}" for index, column in enumerate(columns, 1))
+        for size, parameters in _statements(keys, len(columns)):
+            connection.exec_driver_sql(
+                f"DELETE FROM {table.name} WHERE rowid IN (SELECT t.rowid FROM "
+                f"(VALUES {', '.join([row_marks] * size)}) AS k JOIN {table.name} AS t ON {matches})", parameters)
 
-    def _upsert(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
+    def _update(self, connection: Any, table: Table, parameters: list[tuple[Any, ...]]) -> None:
+        """Replaces existing rows: SQLite with an upsert, the cheapest way to change many rows
+        by key in one statement there."""
+        if not self.is_sqlite:
+            postgres_bulk.update(connection, table, primary_key(table), parameters)
+            return
         columns = [column.name for column in table.c]
         keys = primary_key(table)
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in keys)
         self._bulk(connection, f"{self._insert_into} {table.name} ({', '.join(columns)})",
                    f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", parameters)
 
-    def _bulk(self, connection: Any, head: str, tail: str, parameters: list[tuple[Any, ...]]) -> None:
-        """Runs `head VALUES (...) tail` for each tuple of parameters.
+    @staticmethod
+    def _bulk(connection: Any, head: str, tail: str, parameters: list[tuple[Any, ...]]) -> None:
+        """Runs `head VALUES (...) tail` for each tuple of parameters, in SQLite.
 
-        SQLite gets many rows per statement: one statement of a few hundred rows costs it a good
-        deal less than as many executions of a one-row statement, and the driver lets go of the
-        interpreter lock once per statement, not once per row, so the projector (on another
-        thread) rarely holds up the writer. psycopg pipelines `executemany` by itself.
+        Many rows per statement: one statement of a few hundred rows costs SQLite a good deal less
+        than as many executions of a one-row statement, and the driver lets go of the interpreter
+        lock once per statement, not once per row, so the projector (on another thread) rarely
+        holds up the writer.
         """
-        row_marks = "(" + ", ".join([self._placeholder()] * len(parameters[0])) + ")"
-        if not self.is_sqlite:
-            connection.exec_driver_sql(f"{head} VALUES {row_marks}{tail}", parameters)
-            return
+        row_marks = "(" + ", ".join("?" * len(parameters[0])) + ")"
         for size, flat in _statements(parameters, len(parameters[0])):
             connection.exec_driver_sql(f"{head} VALUES {', '.join([row_marks] * size)}{tail}", flat)
 

@@ -10,6 +10,7 @@ from ape.contracts import ContractInstance
 from ape.exceptions import TransactionError
 from ape_ethereum.trace import Trace
 
+from benchmarks.postgres_server import postgres_bin, postgres_server
 from points.manifest import Manifest, load_manifest
 from tests.support.services import Node, anvil, ape_run, deploy
 
@@ -124,3 +125,25 @@ def demo_chain(tmp_path_factory) -> Iterator[DemoChain]:
                          "--seed", "7")
         assert played.code == 0, played.output
         yield DemoChain(node, manifest_file, load_manifest(manifest_file))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str | None]:
+    """A PostgreSQL server for the session, or None without the machine's binaries; the URL of its
+    first database. Tests that write take a database of their own (`create_database`).
+
+    Ask for it in a test's arguments or a module fixture's, not with `getfixturevalue`: ape's
+    isolation sets up again every module fixture that was set up before a session fixture."""
+    if postgres_bin() is None:
+        yield None
+        return
+    with postgres_server(durable=False) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server_url) -> str:
+    """The session's PostgreSQL server's URL; skips the test where there is none."""
+    if postgres_server_url is None:
+        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
+    return postgres_server_url

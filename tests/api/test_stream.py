@@ -2,13 +2,14 @@
 
 A real chain, the indexer following it and the API served by uvicorn; mints are sent while a
 client reads `/v1/stream`, filtered by account or by program, and a reconnect with Last-Event-ID
-resumes exactly after the last event seen.
+resumes exactly after the last event seen. Then the scale-out layout: the same chain followed into
+PostgreSQL by one indexer, read by two `python -m api` processes that give the same answers and
+both stream a new movement.
 """
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ import httpx
 import orjson
 import pytest
 
+from benchmarks.api_suite import api_server
+from benchmarks.indexer_suite import following
+from benchmarks.postgres_server import create_database
 from points.manifest import Manifest, load_manifest
 from tests.support.api_server import serve_api
 from tests.support.services import Node, anvil, ape_run, deploy
@@ -43,25 +47,26 @@ def _events(response: httpx.Response, wanted: int) -> list[dict[str, Any]]:
     raise AssertionError(f"the stream ended after {events}")
 
 
+def _wait_until_indexed(base_url: str, node: Node, log: Path) -> None:
+    """Until the API serves the node's head; it answers 503 until the indexer has created the database."""
+    deadline = time.monotonic() + SECONDS
+    while httpx.get(f"{base_url}/v1/health").json().get("indexed_block") != node.block_number():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Iterator[tuple[Node, Manifest, Path, str]]:
+def live(postgres_server_url, tmp_path_factory) -> Iterator[tuple[Node, Manifest, Path, str]]:
+    """The chain, followed into SQLite and served. It asks for the PostgreSQL server, which the
+    scale-out test uses, so that the server is set up first (tests/conftest.py says why)."""
     directory = tmp_path_factory.mktemp("stream")
     manifest_file, database = directory / "manifest.json", directory / "points.db"
     with anvil() as node:
         deploy(node, manifest_file)
-        follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest",
-                                     str(manifest_file), "--db", f"sqlite:///{database}", "--rpc", node.url],
-                                    stdout=subprocess.DEVNULL, stderr=(directory / "follow.log").open("w"))
-        try:
-            with serve_api(f"sqlite:///{database}") as base_url:
-                deadline = time.monotonic() + SECONDS
-                while httpx.get(f"{base_url}/v1/health").json()["indexed_block"] != node.block_number():
-                    assert time.monotonic() < deadline, (directory / "follow.log").read_text()
-                    time.sleep(0.2)
-                yield node, load_manifest(manifest_file), manifest_file, base_url
-        finally:
-            follower.terminate()
-            follower.wait(timeout=30)
+        with following(manifest_file, f"sqlite:///{database}", node.url, directory / "follow.log"), \
+                serve_api(f"sqlite:///{database}") as base_url:
+            _wait_until_indexed(base_url, node, directory / "follow.log")
+            yield node, load_manifest(manifest_file), manifest_file, base_url
 
 
 def _mint(node: Node, manifest_file: Path, program: str, to: str, amount: int) -> None:
@@ -121,3 +126,39 @@ def test_a_malformed_last_event_id_is_a_422(live):
     response = httpx.get(f"{base_url}/v1/stream", headers={"Last-Event-ID": "garbage"}, timeout=SECONDS)
 
     assert response.status_code == 422
+
+
+@contextmanager
+def _scaled_out(node: Node, manifest_file: Path, database_url: str, log: Path) -> Iterator[tuple[str, str]]:
+    """One indexer following the chain into PostgreSQL, and two API processes reading it."""
+    with following(manifest_file, database_url, node.url, log), api_server(database_url) as first, \
+            api_server(database_url) as second:
+        for base_url in (first, second):
+            _wait_until_indexed(base_url, node, log)
+        yield first, second
+
+
+def test_two_api_processes_on_one_postgresql_give_the_same_answers_and_both_stream(live, postgres_server_url,
+                                                                                  tmp_path):
+    """The scale-out layout. One test, not a module fixture: ape's isolation would set up the
+    module's chain again for a module fixture set up after the first test."""
+    if postgres_server_url is None:
+        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
+    node, manifest, manifest_file, _ = live
+    airline, customer = manifest.programs["airline"].address, CUSTOMERS[0]
+    with _scaled_out(node, manifest_file, create_database(postgres_server_url, "scale_out"),
+                     tmp_path / "follow.log") as scaled_out:
+        with httpx.stream("GET", f"{scaled_out[0]}/v1/stream", params={"account": customer},
+                          timeout=SECONDS) as first, \
+                httpx.stream("GET", f"{scaled_out[1]}/v1/stream", params={"account": customer},
+                             timeout=SECONDS) as second:
+            _mint(node, manifest_file, "airline", customer, 17)
+            streamed = [_events(response, 1)[0] for response in (first, second)]
+        paths = ["/v1/programs", f"/v1/programs/{airline}/holders", "/v1/merchants", "/v1/movements?limit=20",
+                 f"/v1/accounts/{customer}", f"/v1/accounts/{customer}/history", "/v1/stats/daily"]
+        answers = [[httpx.get(f"{base_url}{path}").json() for path in paths] for base_url in scaled_out]
+
+    assert streamed[0] == streamed[1]
+    assert (streamed[0]["data"]["kind"], streamed[0]["data"]["amount"]) == ("issued", 17)
+    assert answers[0] == answers[1]
+    assert all(answer.get("items") or answer.get("programs") for answer in answers[0]), answers[0]

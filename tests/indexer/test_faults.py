@@ -1,17 +1,18 @@
 """The indexer against a flaky node: dropped connections, late answers, HTTP 429 and 503, JSON-RPC
 rate limits and `eth_getLogs` ranges refused as too large, injected by a seeded proxy in front of
-Anvil (tests/support/flaky_rpc.py). Whatever the node does, the database ends equal to one indexed from
-Anvil directly; a node that goes away for good ends the run with one clear line, and the next run
-resumes from the last whole batch."""
+Anvil (tests/support/flaky_rpc.py). Whatever the node does, the database (SQLite or PostgreSQL) ends
+equal to one indexed from Anvil directly; a node that goes away for good ends the run with one clear
+line, and the next run resumes from the last whole batch."""
 
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
 from tests.support.flaky_rpc import FAULTS, Faults, flaky_rpc
+from tests.support.postgres import database_url
 from tests.support.services import Node, indexer
 
 SEED = 20261123
@@ -20,22 +21,27 @@ SEED = 20261123
 COMPARED_TABLES = [name for name in (*STATE_BY_NAME, *FACTS_BY_NAME) if name != "block"]
 
 
-def index(manifest: Path, database: Path, rpc_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    return indexer("run", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url,
-                   **environment)
+def index(manifest: Path, database_url: str, rpc_url: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return indexer("run", "--manifest", str(manifest), "--db", database_url, "--rpc", rpc_url, **environment)
 
 
-def contents(database: Path) -> dict[str, set[tuple]]:
-    with sqlite3.connect(database) as connection:
-        tables = {name: set(connection.execute(f"SELECT * FROM {name}").fetchall()) for name in COMPARED_TABLES}
-        tables["checkpoint"] = set(connection.execute("SELECT chain_id, indexed_block, indexed_hash FROM checkpoint"))
+def contents(database_url: str) -> dict[str, set[tuple]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            def rows(query: str) -> set[tuple]:
+                return {tuple(row) for row in connection.execute(text(query))}
+            tables = {name: rows(f"SELECT * FROM {name}") for name in COMPARED_TABLES}
+            tables["checkpoint"] = rows("SELECT chain_id, indexed_block, indexed_hash FROM checkpoint")
+    finally:
+        engine.dispose()
     return tables
 
 
 @pytest.fixture(scope="module")
 def deployment(demo_chain, tmp_path_factory) -> tuple[Node, Path, dict[str, set[tuple]]]:
     """The demo chain, and the database indexed from Anvil directly, without faults."""
-    reference = tmp_path_factory.mktemp("faults") / "reference.db"
+    reference = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'reference.db'}"
     run = index(demo_chain.manifest_file, reference, demo_chain.node.url)
     assert run.returncode == 0, run.stderr
     expected = contents(reference)
@@ -43,16 +49,17 @@ def deployment(demo_chain, tmp_path_factory) -> tuple[Node, Path, dict[str, set[
     return demo_chain.node, demo_chain.manifest_file, expected
 
 
-def test_flaky_node_gives_the_same_database(deployment, tmp_path):
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_flaky_node_gives_the_same_database(postgres_server_url, deployment, dialect, tmp_path):
     node, manifest, expected = deployment
-    database = tmp_path / "flaky.db"
+    database = database_url(dialect, tmp_path, postgres_server_url, "flaky")
 
     with flaky_rpc(node.url, Faults(seed=SEED)) as proxy:
         run = index(manifest, database, proxy.url)
 
     assert run.returncode == 0, run.stderr[-3000:]
     assert set(proxy.injected) >= {*FAULTS, "too many results", "delayed"}, proxy.injected
-    verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", node.url)
+    verified = indexer("verify", "--manifest", str(manifest), "--db", database, "--rpc", node.url)
     assert verified.returncode == 0, verified.stderr
     assert ": 0 differ" in verified.stderr
     assert contents(database) == expected
@@ -60,7 +67,7 @@ def test_flaky_node_gives_the_same_database(deployment, tmp_path):
 
 def test_node_gone_for_good_gives_one_line_then_resume_completes(deployment, tmp_path):
     node, manifest, expected = deployment
-    database = tmp_path / "interrupted.db"
+    database = f"sqlite:///{tmp_path / 'interrupted.db'}"
 
     # A few answers take the indexer into its backfill; then the node never answers again. Short
     # pauses between the tries: the default back-off waits about 20 s before giving up.

@@ -11,7 +11,6 @@ import json
 import re
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,24 +20,18 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine
 
-from benchmarks.postgres_server import postgres_bin, postgres_server
+from benchmarks.postgres_server import create_database
 from chain.calldata import calldata, words
 from database.versions import alembic_config, head_revision
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME, Store
+from points.errors import PointsError
 from points.manifest import Manifest
 from tests.indexer.test_reorg import check_rollbacks_below_the_indexed_block
 from tests.indexer.test_store import check_a_rollback_restores_names
+from tests.support.postgres import rows
 from tests.support.services import Node, ape_run, indexer
 
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    if postgres_bin() is None:
-        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed")
-    with postgres_server(durable=False) as url:
-        yield url
 
 
 @dataclass(frozen=True)
@@ -63,15 +56,14 @@ class Indexed:
                        "--rpc", self.node.url)
 
     def rows(self, query: str, *parameters: Any) -> list[tuple]:
-        with psycopg.connect(self.server_url.replace("+psycopg", ""), autocommit=True) as connection:
-            return connection.execute(query, parameters).fetchall()
+        return rows(self.server_url, query, *parameters)
 
 
 @pytest.fixture(scope="module")
 def indexed(postgres, demo_chain, tmp_path_factory) -> Indexed:
     """The demo chain, indexed once into PostgreSQL (and SQLite)."""
-    indexed = Indexed(demo_chain.node, demo_chain.manifest, demo_chain.manifest_file, postgres,
-                      tmp_path_factory.mktemp("postgres") / "points.db")
+    indexed = Indexed(demo_chain.node, demo_chain.manifest, demo_chain.manifest_file,
+                      create_database(postgres, "demo"), tmp_path_factory.mktemp("postgres") / "points.db")
     indexed.index_both()
     return indexed
 
@@ -172,13 +164,6 @@ def test_a_revision_0003_database_migrates_to_the_new_schema_with_every_row(inde
         assert connection.execute("SELECT block, log_index, contract FROM rawevent").fetchall() == [(1, 0, "0xc")]
 
 
-def _new_database(server_url: str, name: str) -> str:
-    """An empty database of its own on the test's server; its URL."""
-    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 def _columns(url: str, *tables: str) -> set[tuple[Any, ...]]:
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
         return set(connection.execute(
@@ -187,15 +172,15 @@ def _columns(url: str, *tables: str) -> set[tuple[Any, ...]]:
 
 
 def test_a_rollback_restores_a_renamed_merchants_name(postgres):
-    check_a_rollback_restores_names(_new_database(postgres, "names_rollback"))
+    check_a_rollback_restores_names(create_database(postgres, "names_rollback"))
 
 
 def test_a_chain_gone_back_below_the_indexed_block_is_rolled_back_at_once(postgres, tmp_path):
-    check_rollbacks_below_the_indexed_block(_new_database(postgres, "gone_back"), tmp_path, new_block_at_once=False)
+    check_rollbacks_below_the_indexed_block(create_database(postgres, "gone_back"), tmp_path, new_block_at_once=False)
 
 
 def test_a_revision_0004_database_gets_empty_names_in_rows_and_journal(postgres):
-    old, fresh = _new_database(postgres, "revision_0004"), _new_database(postgres, "fresh_head")
+    old, fresh = create_database(postgres, "revision_0004"), create_database(postgres, "fresh_head")
     engine = create_engine(old)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0004")
@@ -217,3 +202,18 @@ def test_a_revision_0004_database_gets_empty_names_in_rows_and_journal(postgres)
         [(journal,)] = connection.execute("SELECT old FROM undo").fetchall()
     assert json.loads(journal) == [{"program": "0xp", "merchant": "0xm", "cap": 400, "issued": 7, "redeemed": 3,
                                     "name": ""}, None]
+
+
+def test_a_second_indexer_on_the_same_database_is_refused_until_the_first_stops(postgres):
+    url = create_database(postgres, "two_writers")
+    first, second = Store(url), Store(url)
+    try:
+        first.prepare(31337)
+        with pytest.raises(PointsError, match=r"^another indexer is writing to this database"):
+            second.prepare(31337)
+        first.close()
+
+        second.prepare(31337)
+    finally:
+        first.close()
+        second.close()

@@ -1,15 +1,11 @@
 """Reorganisations while following: blocks the indexer already wrote are replaced on chain
 (`anvil_rollback` then a different branch, and `anvil_reorg`); the follower undoes the orphaned
-rows and the database ends equal to the chain. A chain that goes back below the indexed block is
-rolled back as soon as it holds another block at a remembered height, and a node that is only
-behind is waited for, never rolled back to."""
+rows and the database, SQLite or PostgreSQL, ends equal to the chain. A chain that goes back below
+the indexed block is rolled back as soon as it holds another block at a remembered height, and a
+node that is only behind is waited for, never rolled back to."""
 
-import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,11 +16,13 @@ from ape import project
 from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
+from benchmarks.indexer_suite import following
 from chain.rpc import RpcClient
 from database.schema import Checkpoint
 from indexer.store import Store
 from tests.support.api_server import serve_api
 from tests.support.lagging_rpc import lagging_rpc
+from tests.support.postgres import database_url as new_database
 from tests.support.services import indexer
 
 
@@ -36,71 +34,45 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def _indexed_block(database: Path) -> int:
-    """The checkpoint's block; -1 before the follower has created its schema and first batch."""
-    with sqlite3.connect(database) as connection:
-        try:
-            row = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()
-        except sqlite3.OperationalError:
-            return -1
-    return row[0] if row else -1
-
-
-def test_follower_survives_rollbacks_to_another_branch(tmp_path):
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_follower_survives_rollbacks_to_another_branch(postgres_server_url, tmp_path, dialect):
+    database_url = new_database(dialect, tmp_path, postgres_server_url, "branches")
     with history_chain() as node:
         rpc_url = node.url
         writer = HistoryWriter(rpc_url, project.PointsToken.contract_type.deployment_bytecode.bytecode,
                                project.PartnerExchange.contract_type.deployment_bytecode.bytecode, holders=500)
         writer.grow_to(5_000)
-        manifest, database = tmp_path / "manifest.json", tmp_path / "points.db"
+        manifest = tmp_path / "manifest.json"
         writer.manifest().save(manifest)
-        rpc = RpcClient(rpc_url)
-        follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
-                                     "--db", f"sqlite:///{database}", "--rpc", rpc_url],
-                                    stdout=subprocess.DEVNULL, stderr=(tmp_path / "follow.log").open("w"))
+        rpc, store = RpcClient(rpc_url), Store(database_url)
         try:
-            for depth in (1, 3):
-                _wait_for(lambda: _indexed_block(database) >= rpc.block_number())
+            with following(manifest, database_url, rpc_url, tmp_path / "follow.log"):
+                for depth in (1, 3):
+                    _wait_for(lambda: _caught_up(store, rpc))
+                    orphaned = rpc.header(rpc.block_number())
+                    rpc.call("anvil_rollback", [depth])
+                    writer.sync_nonces()
+                    for _ in range(depth + 1):
+                        writer.mint_one_batch()
+                    assert rpc.header(orphaned.number).hash != orphaned.hash
+                    _wait_for(lambda: _caught_up(store, rpc))
                 orphaned = rpc.header(rpc.block_number())
-                rpc.call("anvil_rollback", [depth])
-                writer.sync_nonces()
-                for _ in range(depth + 1):
-                    writer.mint_one_batch()
-                assert rpc.header(orphaned.number).hash != orphaned.hash
-                _wait_for(lambda: _indexed_block(database) >= rpc.block_number())
-            orphaned = rpc.header(rpc.block_number())
-            writer.reorganise(2)
-            assert rpc.block_number() == orphaned.number and rpc.header(orphaned.number).hash != orphaned.hash
-            writer.mint_one_batch()
-            _wait_for(lambda: _indexed_block(database) >= rpc.block_number())
-        finally:
-            follower.terminate()
-            follower.wait(timeout=30)
-        log = (tmp_path / "follow.log").read_text()
-        assert "event=reorg" in log, log[-2000:]
+                writer.reorganise(2)
+                assert rpc.block_number() == orphaned.number and rpc.header(orphaned.number).hash != orphaned.hash
+                writer.mint_one_batch()
+                _wait_for(lambda: _caught_up(store, rpc))
+            log = (tmp_path / "follow.log").read_text()
+            assert "event=reorg" in log, log[-2000:]
 
-        verified = indexer("verify", "--manifest", str(manifest), "--db", f"sqlite:///{database}", "--rpc", rpc_url)
-        assert verified.returncode == 0, verified.stderr
-        with sqlite3.connect(database) as connection:
-            stored = dict(connection.execute("SELECT number, hash FROM block").fetchall())
-        for number, block_hash in stored.items():
-            assert rpc.header(number).hash == block_hash, f"block {number} of an orphaned branch is still stored"
+            verified = _verify(manifest, database_url, rpc_url)
+            assert verified.returncode == 0, verified.stderr
+            _assert_no_orphans(store, rpc)
+        finally:
+            store.close()
+            rpc.close()
 
 
 ROLLBACK_DEPTHS = (1, 2, 6)
-
-
-@contextmanager
-def _following(manifest: Path, database_url: str, rpc_url: str, log_file: Path) -> Iterator[None]:
-    """`python -m indexer run --follow` in the background while the block runs."""
-    follower = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
-                                 "--db", database_url, "--rpc", rpc_url],
-                                stdout=subprocess.DEVNULL, stderr=log_file.open("w"))
-    try:
-        yield
-    finally:
-        follower.terminate()
-        follower.wait(timeout=30)
 
 
 def _checkpoint(store: Store) -> Checkpoint | None:
@@ -163,7 +135,7 @@ def check_rollbacks_below_the_indexed_block(database_url: str, work: Path, *, ne
         writer.manifest().save(manifest)
         rpc, store = RpcClient(node.url), Store(database_url)
         try:
-            with _following(manifest, database_url, node.url, log_file):
+            with following(manifest, database_url, node.url, log_file):
                 for depth in ROLLBACK_DEPTHS:
                     writer.sync_nonces()
                     for _ in range(depth):  # blocks with mints, whose rows the rollback orphans
@@ -217,7 +189,7 @@ def test_a_node_behind_is_waited_for_and_never_rolled_back(tmp_path):
         writer.manifest().save(manifest)
         rpc, store = RpcClient(node.url), Store(database_url)
         try:
-            with _following(manifest, database_url, proxy.url, log_file):
+            with following(manifest, database_url, proxy.url, log_file):
                 _wait_for(lambda: _caught_up(store, rpc))
                 indexed = store.checkpoint()
                 assert indexed is not None

@@ -57,10 +57,10 @@ def _index_block(store: Store, number: int, *logs: tuple[str, dict[str, Any]]) -
     projector = Projector(state, [PROGRAM], EXCHANGE)
     projector.apply_transaction([DecodedLog(number, index, TOKEN, name, f"0x{number:064x}", "{}", args)
                                  for index, (name, args) in enumerate(logs)], EPOCH_START + number)
-    upserts, deletes, undo = state.drain()
+    created, updated, deletes, undo = state.drain()
     store.write(store.encode(BatchWrite(first_block=number, last=_header(number), chain_head=number,
-                                        headers=[_header(number)], facts=projector.take_facts(), upserts=upserts,
-                                        deletes=deletes, undo=undo)), 31337)
+                                        headers=[_header(number)], facts=projector.take_facts(), created=created,
+                                        updates=updated, deletes=deletes, undo=undo)), 31337)
 
 
 def names(store: Store) -> tuple[dict[str, str], dict[int, str]]:
