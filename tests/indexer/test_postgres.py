@@ -209,7 +209,8 @@ def test_a_second_indexer_on_the_same_database_is_refused_until_the_first_stops(
     first, second = Store(url), Store(url)
     try:
         first.prepare(31337)
-        with pytest.raises(PointsError, match=r"^another indexer is writing to this database"):
+        refusal = r"^another indexer is writing this database \(advisory lock [0-9]+ is held\)"
+        with pytest.raises(PointsError, match=refusal):
             second.prepare(31337)
         first.close()
 
