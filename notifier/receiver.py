@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from points.webhooks import SIGNATURE_HEADER, verify_signature
 
@@ -30,6 +31,13 @@ class Receiver(ThreadingHTTPServer):
         self.secret = secret
         self.seen: set[str] = set()
         self.lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender that hangs up mid-request (a notifier stopped or restarted) is no error of the
+        receiver's: socketserver would print its traceback into the log."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class EventHandler(BaseHTTPRequestHandler):
