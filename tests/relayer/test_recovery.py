@@ -6,12 +6,15 @@ and observed in the relayer's database, never by timing."""
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+from eth_utils import keccak
 
 from relayer.keys import load_key
 from tests.relayer.conftest import COFFEE_NAME, DOWNTOWN, ESPRESSO, ESPRESSO_PRICE, HOUR, Alliance
@@ -29,15 +32,29 @@ class LosesBroadcasts(RpcProxy):
     def __init__(self, upstream: str, forward: bool) -> None:
         super().__init__(upstream)
         self.forward_broadcasts = forward
+        # The hashes of the transactions broadcast so far (and handed to the node, when forwarded): the
+        # relayer stores a transaction as signed before it broadcasts it, so the row alone comes too
+        # early, and a restarted relayer first broadcasts again what an earlier one left signed.
+        self.broadcast: set[str] = set()
+        self.broadcast_changed = threading.Condition()
 
     def answer(self, body: bytes) -> tuple[int, bytes] | None:
         calls = json.loads(body)
-        if any(call["method"] == "eth_sendRawTransaction" for call in (calls if isinstance(calls, list) else [calls])):
+        raw = [call["params"][0] for call in (calls if isinstance(calls, list) else [calls])
+               if call["method"] == "eth_sendRawTransaction"]
+        if raw:
             if self.forward_broadcasts:
                 self.forward(body)
+            with self.broadcast_changed:
+                self.broadcast.update("0x" + keccak(hexstr=transaction).hex() for transaction in raw)
+                self.broadcast_changed.notify_all()
             return None
         response = self.forward(body)
         return response.status_code, response.content
+
+    def wait_for_broadcast(self, tx_hash: str) -> bool:
+        with self.broadcast_changed:
+            return self.broadcast_changed.wait_for(lambda: tx_hash in self.broadcast, WAIT_SECONDS)
 
 
 def _rows(database: Path, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
@@ -100,14 +117,18 @@ def test_killed_around_broadcasts_whose_answers_were_lost(alliance: Alliance, tm
     nonce_before = alliance.relayer_nonce()
     hashes = {}
     for customer, forward in ((never_got, False), (took, True)):
-        with running(LosesBroadcasts(alliance.node.url, forward)) as proxy:
+        lossy = LosesBroadcasts(alliance.node.url, forward)
+        with running(lossy) as proxy:
             relayer = start_relayer(Node(proxy.url, alliance.node.chain), alliance.manifest_file, database,
                                     POINTS_RPC_ATTEMPTS="1")
             request_id = _redeem(alliance, relayer, customer)
             hashes[request_id] = _wait_for_row(
                 database, "SELECT tx_hash FROM relay_request WHERE id = ? AND status = 'signed'", request_id)[0][0]
+            assert lossy.wait_for_broadcast(hashes[request_id]), "the relayer never broadcast the transaction"
             relayer.kill()
-        assert (alliance.node.chain.request("eth_getTransactionReceipt", hashes[request_id]) is not None) == forward
+        # Known to the node, mined or pending: a restarted relayer may broadcast its new transaction
+        # before it sends again the one an earlier relayer left signed, whose nonce comes first.
+        assert (alliance.node.chain.request("eth_getTransactionByHash", hashes[request_id]) is not None) == forward
     relayer = start_relayer(alliance.node, alliance.manifest_file, database)
     try:
         for request_id, tx_hash in hashes.items():
