@@ -33,9 +33,11 @@ def reward_names(token: ContractInstance, from_block: int) -> dict[int, str]:
     return {log.reward_id: log.name for log in token.RewardListed.range(from_block, chain.blocks.height + 1)}
 
 
-def catalog(token: ContractInstance, from_block: int) -> list[Reward]:
-    """Every reward of the program, by id, with its terms now and the names of it and its merchant."""
-    merchants = merchant_names(token, from_block)
+def catalog(token: ContractInstance, from_block: int, merchants: dict[str, str] | None = None) -> list[Reward]:
+    """Every reward of the program, by id, with its terms now and the names of it and its merchant;
+    `merchants` is `merchant_names` when the caller has read it already (each is a scan of logs)."""
+    if merchants is None:
+        merchants = merchant_names(token, from_block)
     names = reward_names(token, from_block)
     revoked: dict[str, bool] = {}
     rewards = []

@@ -106,7 +106,7 @@ def _program_state(token: ContractInstance, block: int, exchange: str | None) ->
     rewards = [
         RewardState(reward_id=reward.reward_id, merchant=reward.merchant, name=reward.name, price=reward.price,
                     stock=reward.stock, active=reward.active, stock_last_set=stocks[reward.reward_id])
-        for reward in catalog(token, block)
+        for reward in catalog(token, block, names)
     ]
     pending = token.pending_owner()
     return ProgramState(transferable=token.transferable(), owner=token.owner(),
