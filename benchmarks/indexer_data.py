@@ -149,14 +149,33 @@ class HistoryWriter:
 
     def grow_to(self, events: int) -> int:
         """Mints until the history holds at least `events` events; returns how many it holds."""
-        while self.batches * EVENTS_PER_BATCH < events:
-            calls = [self._mint_call() for _ in range(REQUESTS_PER_POST)]
-            if self.batches % BATCHES_PER_DAY < REQUESTS_PER_POST:
-                calls += [("evm_increaseTime", (SECONDS_PER_DAY,)), ("evm_mine", ())]
-            self.chain.rpc.batch(calls)
-            # A pool that only grows loses transactions; keep it short.
-            self._wait_until_mined()
+        with self._manual_mining():
+            while self.batches * EVENTS_PER_BATCH < events:
+                calls = [self._mint_call() for _ in range(REQUESTS_PER_POST)]
+                if self.batches % BATCHES_PER_DAY < REQUESTS_PER_POST:
+                    calls.append(("evm_increaseTime", (SECONDS_PER_DAY,)))
+                self.chain.rpc.batch(calls)
+                # A pool that only grows loses transactions; keep it short.
+                self._wait_until_mined()
         return self.batches * EVENTS_PER_BATCH
+
+    @contextmanager
+    def _manual_mining(self) -> Iterator[None]:
+        """Turns automining off while a post's transactions arrive, if it was on.
+
+        Anvil handles a batch's calls concurrently, so a post's transactions reach its pool out of
+        nonce order; with automining on, a block mined between two arrivals can leave the later
+        ones waiting for ever (foundry-rs/foundry#10122; on CI, 15 stuck in `queued`). Mined by
+        hand, each block starts from a pool that already holds the whole post.
+        """
+        if not self.chain.request("anvil_getAutomine"):
+            yield
+            return
+        self.chain.request("evm_setAutomine", False)
+        try:
+            yield
+        finally:
+            self.chain.request("evm_setAutomine", True)
 
     def _wait_until_mined(self) -> None:
         """Mines until the pool is empty: Anvil answers a batch before mining it, and what does not

@@ -1,6 +1,6 @@
 // What the pages share: their life cycle, refreshing on live events, and showing the API's errors.
 
-import { ApiError } from "../api";
+import { ApiError, get, type Health } from "../api";
 import { h, replaceChildren } from "../dom";
 
 export interface View {
@@ -8,6 +8,16 @@ export interface View {
 }
 
 const RETRY_MS = 5_000;
+const INDEXED_POLL_MS = 250;
+// Past this, the page reloads anyway: the live feed or the next action brings the rest.
+const INDEXED_WAIT_MS = 30_000;
+
+/**
+ * Asks for fresh data: now, or once the indexer has `afterBlock`. A change the page just made (a
+ * reward listed, points issued) is in the API only then; a reload before it shows the old state,
+ * and a catalog change brings no live event to reload again.
+ */
+export type Refresh = (afterBlock?: bigint | number | null) => void;
 
 /**
  * Runs `task` now and on every later request, at most once per `gapMs`: a burst of live events
@@ -50,7 +60,7 @@ export function showError(banner: HTMLElement, error: unknown, retry: () => void
 }
 
 /** `load` run now and on every later request (throttled), a failure shown in `banner`; nothing once `gone()`. */
-export function reloader(load: () => Promise<void>, banner: HTMLElement, gone: () => boolean, gapMs: number): () => void {
+export function reloader(load: () => Promise<void>, banner: HTMLElement, gone: () => boolean, gapMs: number): Refresh {
   const reload = throttled(async () => {
     if (gone()) return;
     try {
@@ -59,5 +69,18 @@ export function reloader(load: () => Promise<void>, banner: HTMLElement, gone: (
       showError(banner, error, reload);
     }
   }, gapMs);
-  return reload;
+  return (afterBlock) => {
+    if (afterBlock === undefined || afterBlock === null) reload();
+    else void untilIndexed(BigInt(afterBlock), gone).finally(reload);
+  };
+}
+
+/** Settles once the API has indexed `block`, after INDEXED_WAIT_MS, or when the page is `gone()`. */
+async function untilIndexed(block: bigint, gone: () => boolean): Promise<void> {
+  const until = Date.now() + INDEXED_WAIT_MS;
+  while (!gone() && Date.now() < until) {
+    const indexed = await get<Health>("/health").then((health) => health.indexed_block, () => null);
+    if (indexed !== null && indexed !== undefined && BigInt(indexed) >= block) return;
+    await new Promise((resolve) => setTimeout(resolve, INDEXED_POLL_MS));
+  }
 }

@@ -10,6 +10,7 @@ export interface RelayState {
   id: string;
   status: RelayStatus;
   tx_hash?: string | null;
+  block_number?: number | null;
   reason?: string | null;
 }
 

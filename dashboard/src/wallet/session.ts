@@ -15,6 +15,12 @@ const POLLING_MS = 500;
 
 export type SessionState = "disconnected" | "wrong-chain" | "ready";
 
+/** A mined transaction: its hash and the block that holds it. */
+export interface Sent {
+  hash: Hash;
+  block: bigint;
+}
+
 export class WalletSession {
   account: Address | null = null;
   chainId: number | null = null;
@@ -91,7 +97,7 @@ export class WalletSession {
    */
   async send<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable">>(
     call: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable", name> },
-  ): Promise<Hash> {
+  ): Promise<Sent> {
     const { client, account } = this.signer();
     const { request } = await this.reader().simulateContract({ ...call, account });
     // Inside this generic function TypeScript cannot relate the simulated request's type to
@@ -99,7 +105,7 @@ export class WalletSession {
     const hash = await client.writeContract(request as unknown as WriteContractParameters);
     const receipt = await this.reader().waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`The transaction ${hash} reverted: nothing changed.`);
-    return hash;
+    return { hash, block: receipt.blockNumber };
   }
 
   private wallets(): WalletClient {

@@ -84,9 +84,10 @@ export class Catalog {
 
     if (this.context.paysOwnGas() || !this.context.relayer) {
       this.status.progress("Confirm the transaction in your wallet…");
-      await session.send({ address: token, abi: pointsTokenAbi, functionName: "redeem", args: [rewardId, QUANTITY, maxPoints] });
+      const { block } = await session.send({ address: token, abi: pointsTokenAbi, functionName: "redeem",
+        args: [rewardId, QUANTITY, maxPoints] });
       this.status.done(`Redeemed ${reward.name} for ${amount(maxPoints)} ${symbol}.`);
-      this.context.refresh();
+      this.context.refresh(block);
       return;
     }
     const program = programAt(this.data!, reward.program)!;
@@ -105,8 +106,8 @@ export class Catalog {
     const relayer = this.context.relayer;
     const accepted = await relayer.redeem({ token, holder: account, reward_id: rewardId, quantity: QUANTITY,
       max_points: maxPoints, deadline: until, signature });
-    await relayer.follow("redemptions", accepted.id, (state) => this.status.progress(`Redemption ${state.status}…`));
+    const confirmed = await relayer.follow("redemptions", accepted.id, (state) => this.status.progress(`Redemption ${state.status}…`));
     this.status.done(`Redeemed ${reward.name} for ${amount(maxPoints)} ${symbol}, gas paid by the relayer.`);
-    this.context.refresh();
+    this.context.refresh(confirmed.block_number);
   }
 }

@@ -6,6 +6,7 @@ import type { Account, Program, Reward, Route } from "../../api";
 import type { AppConfig } from "../../config";
 import type { Relayer } from "../../wallet/relayer";
 import type { WalletSession } from "../../wallet/session";
+import type { Refresh } from "../view";
 
 export interface MemberData {
   account: Account | null;
@@ -22,8 +23,8 @@ export interface MemberContext {
   relayer: Relayer | null;
   /** The member's choice to send transactions and pay their gas; always so without a relayer. */
   paysOwnGas(): boolean;
-  /** Asks for fresh data now (the live feed brings it too, once the indexer has the change). */
-  refresh(): void;
+  /** Asks for fresh data, now or once the indexer has a block (the live feed brings movements too). */
+  refresh: Refresh;
 }
 
 /** Seconds a signature stays good, counted from the chain's latest block (not the browser's clock). */

@@ -126,6 +126,7 @@ export class Convert {
     const fromName = programAt(this.data!, from)!.name;
     const until = await deadline(session);
     const outcome = `Converted ${amount(quote.used)} ${fromSymbol} into ${amount(quote.out)} ${toSymbol}.`;
+    let block: bigint | number | null | undefined;
 
     if (this.context.relayer && !this.context.paysOwnGas()) {
       const allowance = await reader.readContract({ address: from, abi: pointsTokenAbi, functionName: "allowance", args: [account, exchange] });
@@ -144,7 +145,7 @@ export class Convert {
       });
       const accepted = await this.context.relayer.exchange({ account, from_token: from, to_token: to,
         amount_in: quote.amountIn, min_out: minOut, deadline: until, signature });
-      await this.context.relayer.follow("exchanges", accepted.id, (state) => this.status.progress(`Conversion ${state.status}…`));
+      ({ block_number: block } = await this.context.relayer.follow("exchanges", accepted.id, (state) => this.status.progress(`Conversion ${state.status}…`)));
     } else {
       const nonce = await reader.readContract({ address: from, abi: pointsTokenAbi, functionName: "nonces", args: [account] });
       this.status.progress(`Sign the permit for ${amount(quote.amountIn)} ${fromSymbol} in your wallet…`);
@@ -156,13 +157,13 @@ export class Convert {
         message: { owner: account, spender: exchange, value: quote.amountIn, nonce, deadline: until },
       }));
       this.status.progress("Confirm the conversion's transaction in your wallet…");
-      await session.send({ address: exchange, abi: partnerExchangeAbi, functionName: "exchange_with_permit",
-        args: [from, to, quote.amountIn, minOut, until, 27 + (permit.yParity ?? 0), permit.r, permit.s] });
+      ({ block } = await session.send({ address: exchange, abi: partnerExchangeAbi, functionName: "exchange_with_permit",
+        args: [from, to, quote.amountIn, minOut, until, 27 + (permit.yParity ?? 0), permit.r, permit.s] }));
     }
     this.status.done(outcome);
     this.amountIn.value = "";
     this.minOutEdited = false;
     replaceChildren(this.quoteText);
-    this.context.refresh();
+    this.context.refresh(block);
   }
 }

@@ -52,10 +52,10 @@ export class Gift {
     if (!transferable) throw new InputError(`${program.symbol} points cannot be given: the program does not allow it.`);
     if (balance < points) throw new InputError(`You hold ${amount(balance)} ${program.symbol}, fewer than ${amount(points)}.`);
     this.status.progress("Confirm the transaction in your wallet…");
-    await session.send({ address: token, abi: pointsTokenAbi, functionName: "transfer", args: [to, points] });
+    const { block } = await session.send({ address: token, abi: pointsTokenAbi, functionName: "transfer", args: [to, points] });
     this.status.done(`Gave ${amount(points)} ${program.symbol} to ${to}.`);
     this.recipient.value = "";
     this.points.value = "";
-    this.context.refresh();
+    this.context.refresh(block);
   }
 }

@@ -36,7 +36,7 @@ export function memberView(root: HTMLElement, address: Address, config: AppConfi
   const context: MemberContext = {
     address, config, session: acting, relayer,
     paysOwnGas: () => payGas.checked,
-    refresh: () => refresh(),
+    refresh: (afterBlock) => refresh(afterBlock),
   };
   const banner = h("div");
   const cards = h("div", { class: "cards" });

@@ -69,15 +69,16 @@ export class Airdrop {
     }
     for (const [position, chunk] of missing.entries()) {
       this.status.progress(`Transaction ${position + 1} of ${missing.length}: confirm it in your wallet…`);
+      let block: bigint;
       try {
-        await this.context.session.send({ address: token, abi: pointsTokenAbi, functionName: "mint_batch",
-          args: [chunk.grants.map((grant) => grant.address), chunk.grants.map((grant) => grant.amount), chunk.ref] });
+        ({ block } = await this.context.session.send({ address: token, abi: pointsTokenAbi, functionName: "mint_batch",
+          args: [chunk.grants.map((grant) => grant.address), chunk.grants.map((grant) => grant.amount), chunk.ref] }));
       } catch (error) {
         const done = chunks.length - missing.length + position;
         throw new Error(`${explain(error)} ${done} of ${chunks.length} transaction(s) done: issue the same file ` +
           "again to send the rest.", { cause: error });
       }
-      this.context.refresh();
+      this.context.refresh(block);
     }
     const skipped = chunks.length - missing.length;
     this.status.done(`Issued ${amount(total)} ${program.symbol} in ${missing.length} transaction(s)` +

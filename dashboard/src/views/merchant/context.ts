@@ -5,6 +5,7 @@ import type { Address } from "viem";
 import type { Merchant, Program, Reward } from "../../api";
 import { h, replaceChildren } from "../../dom";
 import type { WalletSession } from "../../wallet/session";
+import type { Refresh } from "../view";
 
 export interface MerchantData {
   /** The programs where the merchant holds a cap, with its entry in each. */
@@ -15,7 +16,7 @@ export interface MerchantData {
 export interface MerchantContext {
   merchant: Address;
   session: WalletSession;
-  refresh(): void;
+  refresh: Refresh;
 }
 
 /** A program picker limited to the merchant's programs, keeping the choice across updates. */

@@ -44,12 +44,12 @@ export class Issue {
     const { left } = await readCap(this.context.session, token, this.context.merchant);
     if (points > left) throw new InputError(`Your cap has ${amount(left)} ${program.symbol} left this period, fewer than ${amount(points)}.`);
     this.status.progress("Confirm the transaction in your wallet…");
-    await this.context.session.send({ address: token, abi: pointsTokenAbi, functionName: "mint",
+    const { block } = await this.context.session.send({ address: token, abi: pointsTokenAbi, functionName: "mint",
       args: [to, points, keccak256(stringToBytes(reference))] });
     this.status.done(`Issued ${amount(points)} ${program.symbol} to ${to}.`);
     this.customer.value = "";
     this.points.value = "";
     this.reference.value = "";
-    this.context.refresh();
+    this.context.refresh(block);
   }
 }

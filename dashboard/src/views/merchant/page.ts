@@ -21,7 +21,7 @@ const REFRESH_GAP_MS = 500;
 export function merchantView(root: HTMLElement, session: WalletSession, live: LiveFeed): View {
   const merchant = session.account!;
   let destroyed = false;
-  const context: MerchantContext = { merchant, session, refresh: () => refresh() };
+  const context: MerchantContext = { merchant, session, refresh: (afterBlock) => refresh(afterBlock) };
   const banner = h("div");
   const caps = new Caps(session, merchant);
   const issue = new Issue(context);

@@ -78,11 +78,11 @@ export class Rewards {
         throw new InputError(`Nothing changed for ${current.name}.`);
       }
       this.status.progress("Confirm the transaction in your wallet…");
-      await this.context.session.send({ address: current.program as Address, abi: pointsTokenAbi, functionName: "set_reward",
+      const { block } = await this.context.session.send({ address: current.program as Address, abi: pointsTokenAbi, functionName: "set_reward",
         args: [BigInt(current.reward_id), newPrice, newStock, active.checked] });
       this.status.done(`${current.name}: ${amount(newPrice)} ${symbol}, ${amount(newStock)} in stock, ` +
         `${active.checked ? "offered" : "withdrawn"}.`);
-      this.context.refresh();
+      this.context.refresh(block);
     }));
     return row;
   }
@@ -95,13 +95,13 @@ export class Rewards {
     const price = parsePoints(this.price.value, "price");
     const stock = parsePoints(this.stock.value, "stock", 0n);
     this.status.progress("Confirm the transaction in your wallet…");
-    await this.context.session.send({ address: program.address as Address, abi: pointsTokenAbi, functionName: "add_reward",
+    const { block } = await this.context.session.send({ address: program.address as Address, abi: pointsTokenAbi, functionName: "add_reward",
       args: [price, stock, this.context.merchant, name] });
     this.status.done(`Listed ${name} at ${amount(price)} ${program.symbol}.`);
     this.name.value = "";
     this.price.value = "";
     this.stock.value = "";
-    this.context.refresh();
+    this.context.refresh(block);
   }
 }
 
