@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.dashboard import mount_dashboard
 from api.database import Database, NotIndexed
 from api.live import LiveFeed
+from api.models import NUMBERS
 from api.routes import accounts, config, exchange, health, merchants, movements, programs, stats, stream, webhooks
 from points.manifest import load_manifest
 from points.settings import Settings, load_settings
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Points platform read API",
         version=health.API_VERSION,
-        description="Read-only view of an alliance's loyalty points, mirrored from the chain by the indexer.",
+        description="Read-only view of an alliance's loyalty points, mirrored from the chain by the indexer.\n\n"
+                    + NUMBERS,
         lifespan=lifespan,
     )
     app.state.database = database

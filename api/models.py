@@ -1,17 +1,42 @@
 """The API's response models: the OpenAPI document describes exactly these.
 
-Point amounts are JSON integers. Settings that a contract keeps as uint256 and that may exceed
-what a JavaScript number holds exactly (caps, prices, stock, rates) are decimal strings.
+One number convention (`NUMBERS`, also the OpenAPI document's description): every quantity that
+the chain keeps as a uint256 (points, caps, prices, stock, rates, durations) is a decimal string,
+since it may exceed what a JavaScript number holds exactly (2**53); block numbers, log indexes,
+epochs, ids and counts are JSON numbers; times are ISO 8601 in UTC.
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema, create_model
 
 from database.kinds import DailyCounter, MovementKind
 
-Uint256Text = Annotated[str, Field(pattern=r"^[0-9]{1,78}$", description="a uint256, as a decimal string")]
+NUMBERS = (
+    "Numbers: every quantity the chain keeps as a uint256 (points, caps, prices, stock, rates, "
+    "durations in seconds) is a decimal string such as \"1000\", because it may exceed 2**53, beyond "
+    "what a JavaScript number holds exactly; parse it with `BigInt`. Block numbers, log indexes, "
+    "epochs, ids and counts are JSON numbers. Times are ISO 8601 in UTC (`2026-12-03T06:00:00Z`), "
+    "days are `2026-12-03`."
+)
+
+
+_DECIMAL = PlainSerializer(str, return_type=str)
+_UNSIGNED = r"^[0-9]{1,78}$"
+
+
+def _decimal_schema(description: str, pattern: str = _UNSIGNED) -> WithJsonSchema:
+    """What the OpenAPI document says of an int that JSON carries as a decimal string."""
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
+
+
+Uint256 = Annotated[int, _DECIMAL, _decimal_schema("a uint256, as a decimal string")]
+Points = Annotated[int, _DECIMAL, _decimal_schema("points, as a decimal string")]
+SignedPoints = Annotated[int, _DECIMAL, _decimal_schema(
+    "points, as a decimal string: negative when they leave the account", r"^-?[0-9]{1,78}$")]
+Seconds = Annotated[int, _DECIMAL, _decimal_schema("seconds, as a decimal string")]
 
 
 class ErrorMessage(BaseModel):
@@ -46,32 +71,32 @@ class Program(BaseModel):
     key: str = Field(description="the program's key in the deployment manifest")
     name: str
     symbol: str
-    epoch_start: int = Field(description="unix time at which epoch 0 began")
-    epoch_length: int = Field(description="seconds")
+    epoch_start: datetime = Field(description="when epoch 0 began")
+    epoch_length: Seconds
     validity: int = Field(description="epochs for which points stay valid")
-    cap_period: int = Field(description="seconds after which merchants' mint caps reset")
+    cap_period: Seconds = Field(description="seconds after which merchants' mint caps reset")
     transferable: bool
     paused: bool
     owner: str
-    total_supply: int
+    total_supply: Points
     holders: int
     deployed_block: int
 
 
 class Holder(BaseModel):
     account: str
-    balance: int
+    balance: Points
 
 
 class Expiry(BaseModel):
     epoch: int
-    amount: int
+    amount: Points
     expires_at: datetime
 
 
 class ExpiringPoints(BaseModel):
     account: str
-    amount: int = Field(description="the account's points that expire at `expires_at`")
+    amount: Points = Field(description="the account's points that expire at `expires_at`")
     epoch: int = Field(description="the epoch they were issued in")
     expires_at: datetime
 
@@ -81,7 +106,7 @@ class AccountProgram(BaseModel):
     key: str
     name: str
     symbol: str
-    balance: int
+    balance: Points
     expiring: list[Expiry] = Field(description="unexpired points by expiry, soonest first")
     next_expiry: Expiry | None
 
@@ -97,7 +122,7 @@ class Movement(BaseModel):
     program: str
     account: str
     kind: MovementKind
-    amount: int = Field(description="signed: negative when points leave the account")
+    amount: SignedPoints
     counterparty: str | None = Field(description="the issuing merchant, the other account of a transfer, the "
                                                  "rewarding merchant of a redemption, the other program of an "
                                                  "exchange")
@@ -119,13 +144,21 @@ RewardName = Annotated[str, Field(description="the reward's public label, from i
                                              "named it")]
 
 
+class MerchantRole(StrEnum):
+    MERCHANT = "merchant"
+    EXCHANGE = "exchange"
+
+
 class Merchant(BaseModel):
     program: str
     merchant: str
     name: MerchantName
-    cap: Uint256Text = Field(description="points the merchant may mint per cap period")
-    issued: int
-    redeemed: int
+    role: MerchantRole = Field(description="`exchange` for the alliance's partner exchange (the deployment "
+                                           "manifest's), which issues the points converted into the program; "
+                                           "`merchant` for a brand's till or desk")
+    cap: Points = Field(description="points the merchant may mint per cap period")
+    issued: Points
+    redeemed: Points
 
 
 class Reward(BaseModel):
@@ -134,11 +167,11 @@ class Reward(BaseModel):
     name: RewardName
     merchant: str
     merchant_name: MerchantName
-    price: Uint256Text
-    stock: Uint256Text
+    price: Points
+    stock: Uint256
     active: bool
-    redemptions: int = Field(description="units redeemed: stock taken by all redemptions of this reward")
-    points_redeemed: int
+    redemptions: Uint256 = Field(description="units redeemed: stock taken by all redemptions of this reward")
+    points_redeemed: Points
 
 
 class Redemption(BaseModel):
@@ -148,8 +181,8 @@ class Redemption(BaseModel):
     reward_name: RewardName
     merchant: str
     merchant_name: MerchantName
-    quantity: int
-    points: int
+    quantity: Uint256
+    points: Points
     block: int
     log_index: int
     tx_hash: str
@@ -159,12 +192,12 @@ class Redemption(BaseModel):
 class Route(BaseModel):
     from_program: str
     to_program: str
-    rate_num: Uint256Text = Field(description="points out = floor(points in × rate_num / rate_den)")
-    rate_den: Uint256Text
-    cap: Uint256Text = Field(description="points out per cap period of the receiving program")
+    rate_num: Uint256 = Field(description="points out = floor(points in × rate_num / rate_den)")
+    rate_den: Uint256
+    cap: Points = Field(description="points out per cap period of the receiving program")
     approved: bool = Field(description="the sending program's owner has approved the outflow")
-    volume_in: int
-    volume_out: int
+    volume_in: Points
+    volume_out: Points
     exchanges: int
 
 
@@ -173,8 +206,8 @@ class Settlement(BaseModel):
     to_program: str
     period: str = Field(description="2026-11-23 (day), 2026-W48 (ISO week) or 2026-11 (month)")
     period_start: date
-    points_burnt: int = Field(description="points burnt on the sending program")
-    points_issued: int = Field(description="points issued on the receiving program")
+    points_burnt: Points = Field(description="points burnt on the sending program")
+    points_issued: Points = Field(description="points issued on the receiving program")
     exchanges: int
 
 
@@ -183,7 +216,7 @@ if TYPE_CHECKING:
     class DailyStat(BaseModel):
         program: str
         day: date
-        supply: int
+        supply: Points
 else:
     # A field per DailyCounter, as in the `dailystat` table.
     DailyStat = create_model(
@@ -192,8 +225,8 @@ else:
         __doc__="Per program and UTC day: points by kind of movement, and the supply.",
         program=str,
         day=date,
-        **{counter.value: int for counter in DailyCounter},
-        supply=(int, Field(description="total supply at the day's last indexed block")),
+        **{counter.value: (Points, ...) for counter in DailyCounter},
+        supply=(Points, Field(description="total supply at the day's last indexed block")),
     )
 
 

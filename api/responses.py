@@ -15,10 +15,3 @@ from pydantic import BaseModel
 def validated(model: type[BaseModel], content: dict[str, Any]) -> Response:
     return Response(model.model_validate(content).model_dump_json(), media_type="application/json")
 
-
-def uint256_text(row: Any, *columns: str) -> dict[str, Any]:
-    """The row with its uint256 settings as decimal strings (see `api.models.Uint256Text`)."""
-    item = dict(row)
-    for column in columns:
-        item[column] = str(item[column])
-    return item

@@ -356,7 +356,7 @@ def _delivery_of(subscription: str, chain_id: int, row: Any, now: float) -> dict
             identifier = event_id(chain_id, event_type, row["program"], account, row["epoch"])
         else:
             identifier = event_id(chain_id, event_type, row["tx_hash"], row["log_index"], row["seq"])
-        data = {"account": account, "amount": row["amount"], "epoch": row["epoch"],
+        data = {"account": account, "amount": str(row["amount"]), "epoch": row["epoch"],
                 "counterparty": row["counterparty"], "reward_id": row["reward_id"], "tx_hash": row["tx_hash"],
                 "block": row["block"], "log_index": row["log_index"]}
         ordering_key = account
@@ -370,7 +370,7 @@ def _expiring_delivery(subscription: str, head: Head, program: str, group: RowMa
                        now: float) -> dict[str, Any]:
     account, expires_at = group["account"], group["expires_at"]
     identifier = event_id(head.chain_id, EventType.EXPIRING, program, account, expires_at)
-    data = {"account": account, "amount": group["amount"], "epoch": group["epoch"],
+    data = {"account": account, "amount": str(group["amount"]), "epoch": group["epoch"],
             "expires_at": iso_time(expires_at)}
     body = event_body(identifier, EventType.EXPIRING, head.timestamp, program, data)
     return {"subscription": subscription, "event_id": identifier, "type": EventType.EXPIRING,

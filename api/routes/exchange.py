@@ -14,7 +14,6 @@ from api.models import Route, Settlement
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Cursor, Day, Limit
 from api.queries import EXCHANGES, ROUTES, after_parameters, ascending_list_query
-from api.responses import uint256_text
 
 router = APIRouter(prefix="/exchange", tags=["exchange"])
 SECONDS_PER_DAY = 86_400
@@ -80,8 +79,7 @@ async def list_routes(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, cursor:
     after = decode_cursor("routes", cursor, (str, str))
     query = ascending_list_query(ROUTES, ROUTE_KEY, (), after is not None)
     parameters = {"limit": limit + 1, **after_parameters(ROUTE_KEY, after)}
-    rows = [uint256_text(row, "rate_num", "rate_den", "cap")
-            for row in await db.read(lambda reader: reader.dicts(query, parameters))]
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
     return page(Page[Route], "routes", rows, limit, lambda row: (row["from_program"], row["to_program"]))
 
 

@@ -3,15 +3,14 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, tuple_
 
 from api.dependencies import PROGRAM_NOT_FOUND, IndexedDatabase, ProgramFilter
-from api.models import Merchant, Redemption, Reward
+from api.models import Merchant, MerchantRole, Redemption, Reward
 from api.pagination import Page, decode_cursor, page
 from api.params import DEFAULT_LIMIT, Address, Cursor, Limit
 from api.queries import LIMIT, MERCHANTS, REDEMPTIONS, REWARDS, after_parameters, ascending_list_query
-from api.responses import uint256_text
 from api.timestamps import utc
 
 router = APIRouter(tags=["merchants and rewards"])
@@ -54,15 +53,19 @@ def rewards_query(filters: tuple[str, ...], after: bool) -> Select[Any]:
 
 
 @router.get("/merchants", response_model=Page[Merchant], responses=PROGRAM_NOT_FOUND)
-async def list_merchants(db: IndexedDatabase, program: ProgramFilter = None, limit: Limit = DEFAULT_LIMIT,
-                         cursor: Cursor = None) -> Response:
+async def list_merchants(request: Request, db: IndexedDatabase, program: ProgramFilter = None,
+                         merchant: Annotated[Address | None, Query(description="only this account's entries: "
+                                                                               "a merchant's own totals")] = None,
+                         limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     """Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
-    address."""
+    address. The partner exchange, which issues the points converted into a program, has the role `exchange`."""
     after = decode_cursor("merchants", cursor, (str, str))
-    filters = {"program": program} if program is not None else {}
+    filters = {name: value for name, value in (("program", program), ("merchant", merchant)) if value is not None}
     query = ascending_list_query(MERCHANTS, MERCHANT_KEY, tuple(filters), after is not None)
     parameters = {"limit": limit + 1, **filters, **after_parameters(MERCHANT_KEY, after)}
-    rows = [uint256_text(row, "cap") for row in await db.read(lambda reader: reader.dicts(query, parameters))]
+    exchange = request.app.state.exchange
+    rows = [{**row, "role": MerchantRole.EXCHANGE if row["merchant"] == exchange else MerchantRole.MERCHANT}
+            for row in await db.read(lambda reader: reader.dicts(query, parameters))]
     return page(Page[Merchant], "merchants", rows, limit, lambda row: (row["program"], row["merchant"]))
 
 
@@ -76,8 +79,7 @@ async def list_rewards(db: IndexedDatabase, program: ProgramFilter = None,
     filters = {name: value for name, value in (("program", program), ("active", active)) if value is not None}
     query = rewards_query(tuple(filters), after is not None)
     parameters = {"limit": limit + 1, **filters, **after_parameters(REWARD_KEY, after)}
-    rows = [uint256_text(row, "price", "stock")
-            for row in await db.read(lambda reader: reader.dicts(query, parameters))]
+    rows = await db.read(lambda reader: reader.dicts(query, parameters))
     return page(Page[Reward], "rewards", rows, limit, lambda row: (row["program"], row["reward_id"]))
 
 

@@ -40,6 +40,10 @@ WithinDays = Annotated[int, Query(ge=1, le=MAX_WITHIN_DAYS,
                                   description=f"days after the indexed block's time, at most {MAX_WITHIN_DAYS}")]
 
 
+def _with_times(program: dict[str, Any]) -> dict[str, Any]:
+    return {**program, "epoch_start": utc(program["epoch_start"])}
+
+
 def _no_program(address: str) -> HTTPException:
     return HTTPException(404, f"no program at {address} in this deployment")
 
@@ -50,7 +54,7 @@ async def list_programs(db: IndexedDatabase, limit: Limit = DEFAULT_LIMIT, curso
     after = decode_cursor("programs", cursor, (str,))
     query = ascending_list_query(PROGRAMS, PROGRAM_KEY, (), after is not None)
     parameters = {"limit": limit + 1, **after_parameters(PROGRAM_KEY, after)}
-    rows = await db.read(lambda reader: reader.dicts(query, parameters))
+    rows = [_with_times(row) for row in await db.read(lambda reader: reader.dicts(query, parameters))]
     return page(Page[Program], "programs", rows, limit, lambda row: (row["address"],))
 
 
@@ -60,7 +64,7 @@ async def get_program(token: ProgramToken, db: IndexedDatabase) -> Response:
     program = await db.read(lambda reader: reader.first(PROGRAM, {"address": token}))
     if program is None:
         raise _no_program(token)
-    return validated(Program, program)
+    return validated(Program, _with_times(program))
 
 
 @router.get("/programs/{token}/holders", response_model=Page[Holder], responses=NOT_FOUND)

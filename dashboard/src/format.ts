@@ -18,17 +18,32 @@ const UNITS: [number, string, string][] = [
   [1, "second", "seconds"],
 ];
 
-/** A whole number of points, or a uint256 setting (a decimal string or a bigint). */
+/** A whole number of points or a uint256 setting: the API's decimal string, a bigint or a count. */
 export function amount(value: number | string | bigint): string {
-  return typeof value === "number" ? points.format(value) : BigInt(value).toLocaleString();
+  return points.format(typeof value === "number" ? value : BigInt(value));
 }
 
-export function signedAmount(value: number): string {
-  return signed.format(value);
+/** "+100", "−40": a movement's points, with their sign. */
+export function signedAmount(value: string | bigint): string {
+  return signed.format(BigInt(value));
 }
 
-export function share(part: number, whole: number): string {
-  return whole ? percent.format(part / whole) : "–";
+/** Whether the API's decimal string is zero. */
+export function isZero(value: string): boolean {
+  return BigInt(value) === 0n;
+}
+
+/** Whether the API's signed decimal string is below zero. */
+export function isNegative(value: string): boolean {
+  return value.startsWith("-");
+}
+
+const SHARE_SCALE = 1_000_000n;
+
+/** `part` of `whole` as a percentage; both are the API's decimal strings. */
+export function share(part: string | bigint, whole: string | bigint): string {
+  const total = BigInt(whole);
+  return total ? percent.format(Number((BigInt(part) * SHARE_SCALE) / total) / Number(SHARE_SCALE)) : "–";
 }
 
 export function time(iso: string): string {
@@ -46,13 +61,14 @@ export function fromNow(iso: string, now: Date): string {
   return relative.format(Math.round(seconds / size), unit as Intl.RelativeTimeFormatUnit);
 }
 
-/** "1 week", "30 days": a contract's period in seconds, in the largest unit that divides it. */
-export function duration(seconds: number): string {
+/** "1 week", "30 days": a contract's period in seconds (the API's decimal string), in the largest unit that divides it. */
+export function duration(period: string | bigint): string {
+  const seconds = BigInt(period);
   // Calendar months and years have no fixed length: 30 days stays 30 days.
   const exact = UNITS.slice(2);
-  const [size, one, many] = exact.find(([size]) => seconds % size === 0) ?? exact[exact.length - 1];
-  const count = seconds / size;
-  return count === 1 ? `1 ${one}` : `${points.format(count)} ${many}`;
+  const [size, one, many] = exact.find(([size]) => seconds % BigInt(size) === 0n) ?? exact[exact.length - 1];
+  const count = seconds / BigInt(size);
+  return count === 1n ? `1 ${one}` : `${points.format(count)} ${many}`;
 }
 
 export function shortHex(hex: string): string {

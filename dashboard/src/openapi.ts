@@ -86,7 +86,7 @@ export interface paths {
     /**
      * List Merchants
      * @description Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
-     * address.
+     * address. The partner exchange, which issues the points converted into a program, has the role `exchange`.
      */
     get: operations["list_merchants_v1_merchants_get"];
   };
@@ -173,8 +173,11 @@ export interface components {
       name: string;
       /** Symbol */
       symbol: string;
-      /** Balance */
-      balance: number;
+      /**
+       * Balance
+       * @description points, as a decimal string
+       */
+      balance: string;
       /**
        * Expiring
        * @description unexpired points by expiry, soonest first
@@ -212,27 +215,51 @@ export interface components {
        * Format: date
        */
       day: string;
-      /** Issued */
-      issued: number;
-      /** Redeemed */
-      redeemed: number;
-      /** Expired */
-      expired: number;
-      /** Revoked */
-      revoked: number;
-      /** Burned */
-      burned: number;
-      /** Transferred */
-      transferred: number;
-      /** Exchanged In */
-      exchanged_in: number;
-      /** Exchanged Out */
-      exchanged_out: number;
+      /**
+       * Issued
+       * @description points, as a decimal string
+       */
+      issued: string;
+      /**
+       * Redeemed
+       * @description points, as a decimal string
+       */
+      redeemed: string;
+      /**
+       * Expired
+       * @description points, as a decimal string
+       */
+      expired: string;
+      /**
+       * Revoked
+       * @description points, as a decimal string
+       */
+      revoked: string;
+      /**
+       * Burned
+       * @description points, as a decimal string
+       */
+      burned: string;
+      /**
+       * Transferred
+       * @description points, as a decimal string
+       */
+      transferred: string;
+      /**
+       * Exchanged In
+       * @description points, as a decimal string
+       */
+      exchanged_in: string;
+      /**
+       * Exchanged Out
+       * @description points, as a decimal string
+       */
+      exchanged_out: string;
       /**
        * Supply
        * @description total supply at the day's last indexed block
        */
-      supply: number;
+      supply: string;
     };
     /** ErrorMessage */
     ErrorMessage: {
@@ -247,7 +274,7 @@ export interface components {
        * Amount
        * @description the account's points that expire at `expires_at`
        */
-      amount: number;
+      amount: string;
       /**
        * Epoch
        * @description the epoch they were issued in
@@ -263,8 +290,11 @@ export interface components {
     Expiry: {
       /** Epoch */
       epoch: number;
-      /** Amount */
-      amount: number;
+      /**
+       * Amount
+       * @description points, as a decimal string
+       */
+      amount: string;
       /**
        * Expires At
        * Format: date-time
@@ -297,8 +327,11 @@ export interface components {
     Holder: {
       /** Account */
       account: string;
-      /** Balance */
-      balance: number;
+      /**
+       * Balance
+       * @description points, as a decimal string
+       */
+      balance: string;
     };
     /** Merchant */
     Merchant: {
@@ -311,16 +344,29 @@ export interface components {
        * @description the merchant's public label, from its latest MerchantSet; '' when none named it
        */
       name: string;
+      /** @description `exchange` for the alliance's partner exchange (the deployment manifest's), which issues the points converted into the program; `merchant` for a brand's till or desk */
+      role: components["schemas"]["MerchantRole"];
       /**
        * Cap
        * @description points the merchant may mint per cap period
        */
       cap: string;
-      /** Issued */
-      issued: number;
-      /** Redeemed */
-      redeemed: number;
+      /**
+       * Issued
+       * @description points, as a decimal string
+       */
+      issued: string;
+      /**
+       * Redeemed
+       * @description points, as a decimal string
+       */
+      redeemed: string;
     };
+    /**
+     * MerchantRole
+     * @enum {string}
+     */
+    MerchantRole: "merchant" | "exchange";
     /** Movement */
     Movement: {
       /** Program */
@@ -330,9 +376,9 @@ export interface components {
       kind: components["schemas"]["MovementKind"];
       /**
        * Amount
-       * @description signed: negative when points leave the account
+       * @description points, as a decimal string: negative when they leave the account
        */
-      amount: number;
+      amount: string;
       /**
        * Counterparty
        * @description the issuing merchant, the other account of a transfer, the rewarding merchant of a redemption, the other program of an exchange
@@ -504,14 +550,15 @@ export interface components {
       symbol: string;
       /**
        * Epoch Start
-       * @description unix time at which epoch 0 began
+       * Format: date-time
+       * @description when epoch 0 began
        */
-      epoch_start: number;
+      epoch_start: string;
       /**
        * Epoch Length
-       * @description seconds
+       * @description seconds, as a decimal string
        */
-      epoch_length: number;
+      epoch_length: string;
       /**
        * Validity
        * @description epochs for which points stay valid
@@ -521,15 +568,18 @@ export interface components {
        * Cap Period
        * @description seconds after which merchants' mint caps reset
        */
-      cap_period: number;
+      cap_period: string;
       /** Transferable */
       transferable: boolean;
       /** Paused */
       paused: boolean;
       /** Owner */
       owner: string;
-      /** Total Supply */
-      total_supply: number;
+      /**
+       * Total Supply
+       * @description points, as a decimal string
+       */
+      total_supply: string;
       /** Holders */
       holders: number;
       /** Deployed Block */
@@ -555,10 +605,16 @@ export interface components {
        * @description the merchant's public label, from its latest MerchantSet; '' when none named it
        */
       merchant_name: string;
-      /** Quantity */
-      quantity: number;
-      /** Points */
-      points: number;
+      /**
+       * Quantity
+       * @description a uint256, as a decimal string
+       */
+      quantity: string;
+      /**
+       * Points
+       * @description points, as a decimal string
+       */
+      points: string;
       /** Block */
       block: number;
       /** Log Index */
@@ -591,7 +647,7 @@ export interface components {
       merchant_name: string;
       /**
        * Price
-       * @description a uint256, as a decimal string
+       * @description points, as a decimal string
        */
       price: string;
       /**
@@ -605,9 +661,12 @@ export interface components {
        * Redemptions
        * @description units redeemed: stock taken by all redemptions of this reward
        */
-      redemptions: number;
-      /** Points Redeemed */
-      points_redeemed: number;
+      redemptions: string;
+      /**
+       * Points Redeemed
+       * @description points, as a decimal string
+       */
+      points_redeemed: string;
     };
     /** Route */
     Route: {
@@ -635,10 +694,16 @@ export interface components {
        * @description the sending program's owner has approved the outflow
        */
       approved: boolean;
-      /** Volume In */
-      volume_in: number;
-      /** Volume Out */
-      volume_out: number;
+      /**
+       * Volume In
+       * @description points, as a decimal string
+       */
+      volume_in: string;
+      /**
+       * Volume Out
+       * @description points, as a decimal string
+       */
+      volume_out: string;
       /** Exchanges */
       exchanges: number;
     };
@@ -662,12 +727,12 @@ export interface components {
        * Points Burnt
        * @description points burnt on the sending program
        */
-      points_burnt: number;
+      points_burnt: string;
       /**
        * Points Issued
        * @description points issued on the receiving program
        */
-      points_issued: number;
+      points_issued: string;
       /** Exchanges */
       exchanges: number;
     };
@@ -1049,11 +1114,13 @@ export interface operations {
   /**
    * List Merchants
    * @description Merchants per program with their name, mint cap and the points they issued and redeemed, by program and
-   * address.
+   * address. The partner exchange, which issues the points converted into a program, has the role `exchange`.
    */
   list_merchants_v1_merchants_get: {
     parameters: {
       query?: {
+        /** @description only this account's entries: a merchant's own totals */
+        merchant?: string | null;
         /** @description items per page, at most 1000 */
         limit?: number;
         /** @description `next_cursor` of the previous page; absent for the first page */

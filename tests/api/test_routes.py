@@ -53,8 +53,9 @@ def indexed(demo_chain, tmp_path_factory) -> Indexed:
 
 
 @pytest.fixture(scope="module")
-def client(indexed) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=f"sqlite:///{indexed.database}", api_cors_origins=["https://dash.example"]))
+def client(indexed, demo_chain) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=f"sqlite:///{indexed.database}", manifest=demo_chain.manifest_file,
+                              api_cors_origins=["https://dash.example"]))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -111,8 +112,9 @@ def test_programs_match_the_chain(indexed, client):
         program = programs[key]
         assert program["address"] == record.address
         assert (program["name"], program["symbol"]) == (record.name, record.symbol)
-        assert program["total_supply"] == indexed.call(record.address, "totalSupply()")[0] > 0
-        assert program["epoch_length"] == indexed.call(record.address, "epochLength()")[0]
+        assert int(program["total_supply"]) == indexed.call(record.address, "totalSupply()")[0] > 0
+        assert program["total_supply"] == str(int(program["total_supply"]))
+        assert int(program["epoch_length"]) == indexed.call(record.address, "epochLength()")[0]
         assert program["validity"] == indexed.call(record.address, "validityDuration()")[0]
         assert client.get(f"/v1/programs/{record.address.lower()}").json() == program
 
@@ -124,10 +126,11 @@ def test_holders_walk_covers_every_balance_once_largest_first(indexed, client):
         holders = walk(client, f"/v1/programs/{record.address}/holders", limit=3)
 
         assert len(holders) == len({holder["account"] for holder in holders}) == program["holders"]
-        assert [holder["balance"] for holder in holders] == sorted((h["balance"] for h in holders), reverse=True)
-        assert sum(holder["balance"] for holder in holders) == program["total_supply"]
+        balances = [int(holder["balance"]) for holder in holders]
+        assert balances == sorted(balances, reverse=True)
+        assert sum(balances) == int(program["total_supply"])
         for holder in holders[:5]:
-            assert holder["balance"] == indexed.call(record.address, "balanceOf(address)", holder["account"])[0]
+            assert int(holder["balance"]) == indexed.call(record.address, "balanceOf(address)", holder["account"])[0]
 
 
 def test_expiring_lists_every_group_in_the_window_soonest_first(indexed, client):
@@ -144,8 +147,8 @@ def test_expiring_lists_every_group_in_the_window_soonest_first(indexed, client)
         holders = walk(client, f"/v1/programs/{record.address}/holders", limit=100)
         by_account: dict[str, int] = {}
         for item in expiring:
-            by_account[item["account"]] = by_account.get(item["account"], 0) + item["amount"]
-        assert by_account == {holder["account"]: holder["balance"] for holder in holders}
+            by_account[item["account"]] = by_account.get(item["account"], 0) + int(item["amount"])
+        assert by_account == {holder["account"]: int(holder["balance"]) for holder in holders}
         account = client.get(f"/v1/accounts/{holders[0]['account']}").json()
         view = next(entry for entry in account["programs"] if entry["program"] == record.address)
         assert [(item["epoch"], item["amount"], item["expires_at"]) for item in expiring
@@ -163,13 +166,13 @@ def test_account_shows_balances_and_expiries_as_the_chain(indexed, client):
     assert account["indexed_block"] == indexed.block
     for entry in account["programs"]:
         on_chain = indexed.call(entry["program"], "balanceOf(address)", top["account"])[0]
-        assert entry["balance"] == on_chain == sum(expiry["amount"] for expiry in entry["expiring"])
+        assert int(entry["balance"]) == on_chain == sum(int(expiry["amount"]) for expiry in entry["expiring"])
         nearest_amount, nearest_expiry = indexed.call(entry["program"], "getNearestExpiryOf(address)", top["account"])
         if entry["next_expiry"] is None:
             assert nearest_amount == 0
         else:
             assert entry["next_expiry"] == entry["expiring"][0]
-            assert entry["next_expiry"]["amount"] == nearest_amount
+            assert entry["next_expiry"]["amount"] == str(nearest_amount)
             assert _unix(entry["next_expiry"]["expires_at"]) == nearest_expiry
 
 
@@ -181,7 +184,7 @@ def test_history_walk_is_newest_first_complete_and_sums_to_the_balance(indexed, 
 
         positions = [(item["block"], item["log_index"]) for item in history]
         assert positions == sorted(positions, reverse=True)
-        assert sum(item["amount"] for item in history) == holder["balance"]
+        assert sum(int(item["amount"]) for item in history) == int(holder["balance"])
         assert all(item["program"] == record.address and item["account"] == holder["account"] for item in history)
         assert all((item["tx_hash"] is None) == (item["kind"] == "expired") for item in history)
 
@@ -196,7 +199,7 @@ def test_history_covers_every_kind_and_filters_by_kind(indexed, client):
     record = next(iter(indexed.manifest.programs.values()))
     holder = client.get(f"/v1/programs/{record.address}/holders", params={"limit": 1}).json()["items"][0]
     issued = walk(client, f"/v1/accounts/{holder['account']}/history", limit=50, kind="issued")
-    assert issued and all(item["kind"] == "issued" and item["amount"] > 0 for item in issued)
+    assert issued and all(item["kind"] == "issued" and int(item["amount"]) > 0 for item in issued)
 
 
 def test_movements_walk_visits_every_movement_once_newest_first(indexed, client):
@@ -215,7 +218,7 @@ def test_exchanges_name_the_other_program_on_both_sides(indexed, client):
     programs = {record.address for record in indexed.manifest.programs.values()}
     exchanged = walk(client, "/v1/movements", limit=200, kind="exchanged")
 
-    assert {item["amount"] > 0 for item in exchanged} == {True, False}
+    assert {int(item["amount"]) > 0 for item in exchanged} == {True, False}
     for item in exchanged:
         assert item["counterparty"] in programs - {item["program"]}, item
 
@@ -230,6 +233,20 @@ def test_merchants_caps_match_the_chain(indexed, client):
                                                     merchant["merchant"])[0]
 
 
+def test_the_exchange_is_shown_as_the_exchange_and_a_merchant_sees_its_own_totals(indexed, client):
+    merchants = walk(client, "/v1/merchants", limit=100)
+    exchange = indexed.manifest.exchange.address
+
+    assert {m["program"] for m in merchants if m["role"] == "exchange"} \
+        == {m["program"] for m in merchants if m["merchant"] == exchange} != set()
+    assert all(m["role"] == "merchant" for m in merchants if m["merchant"] != exchange)
+    till = next(m for m in merchants if m["role"] == "merchant" and int(m["issued"]) and int(m["redeemed"]))
+    own = client.get("/v1/merchants", params={"merchant": till["merchant"].lower()}).json()["items"]
+    assert own == [m for m in merchants if m["merchant"] == till["merchant"]]
+    issued = walk(client, "/v1/movements", limit=1000, program=till["program"], kind="issued")
+    assert int(till["issued"]) == sum(int(m["amount"]) for m in issued if m["counterparty"] == till["merchant"])
+
+
 def test_rewards_stock_and_redemptions_match_the_chain(indexed, client):
     rewards = walk(client, "/v1/rewards", limit=2)
     redemptions = walk(client, "/v1/redemptions", limit=5)
@@ -241,8 +258,8 @@ def test_rewards_stock_and_redemptions_match_the_chain(indexed, client):
             reward["merchant"].lower(), price, stock, bool(active))
         of_reward = [r for r in redemptions
                      if (r["program"], r["reward_id"]) == (reward["program"], reward["reward_id"])]
-        assert reward["redemptions"] == sum(r["quantity"] for r in of_reward)
-        assert reward["points_redeemed"] == sum(r["points"] for r in of_reward)
+        assert int(reward["redemptions"]) == sum(int(r["quantity"]) for r in of_reward)
+        assert int(reward["points_redeemed"]) == sum(int(r["points"]) for r in of_reward)
     positions = [(r["block"], r["log_index"]) for r in redemptions]
     assert positions == sorted(positions, reverse=True)
 
@@ -329,10 +346,10 @@ def test_routes_match_the_chain_and_settlement_adds_up(indexed, client):
         for period in ("day", "week", "month"):
             rows = walk(client, "/v1/exchange/settlement", limit=2, period=period, from_program=route["from_program"],
                         to_program=route["to_program"])
-            assert sum(row["points_burnt"] for row in rows) == route["volume_in"]
-            assert sum(row["points_issued"] for row in rows) == route["volume_out"]
+            assert sum(int(row["points_burnt"]) for row in rows) == int(route["volume_in"])
+            assert sum(int(row["points_issued"]) for row in rows) == int(route["volume_out"])
             assert sum(row["exchanges"] for row in rows) == route["exchanges"]
-            assert all(row["points_issued"] == row["points_burnt"] * num // den or num % den or den % num
+            assert all(int(row["points_issued"]) == int(row["points_burnt"]) * num // den or num % den or den % num
                        for row in rows)
 
 
@@ -345,9 +362,11 @@ def test_daily_stats_follow_the_supply(indexed, client):
         assert days[-1]["supply"] == program["total_supply"]
         supply = 0
         for day in days:
-            supply += day["issued"] + day["exchanged_in"] - day["redeemed"] - day["expired"] - day["revoked"] \
-                - day["burned"] - day["exchanged_out"]
-            assert day["supply"] == supply, day
+            flows = {counter: int(day[counter]) for counter in ("issued", "exchanged_in", "redeemed", "expired",
+                                                               "revoked", "burned", "exchanged_out")}
+            supply += flows["issued"] + flows["exchanged_in"] - flows["redeemed"] - flows["expired"] \
+                - flows["revoked"] - flows["burned"] - flows["exchanged_out"]
+            assert day["supply"] == str(supply), day
         window = walk(client, "/v1/stats/daily", limit=50, program=record.address, since=days[1]["day"],
                       until=days[3]["day"])
         assert [day["day"] for day in window] == [day["day"] for day in days[1:4]]
@@ -394,7 +413,7 @@ def test_an_account_with_no_activity_has_zero_balances_not_a_404(client):
     assert account.status_code == 200
     programs = account.json()["programs"]
     assert {program["key"] for program in programs} == {"coffee", "airline"}
-    assert all(program["balance"] == 0 and program["expiring"] == [] and program["next_expiry"] is None
+    assert all(program["balance"] == "0" and program["expiring"] == [] and program["next_expiry"] is None
                for program in programs)
     assert history.status_code == 200 and history.json() == {"items": [], "next_cursor": None}
 

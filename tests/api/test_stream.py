@@ -87,7 +87,8 @@ def test_account_feed_pushes_its_new_movements_only(live):
         events = _events(response, 2)
 
     assert [event["event"] for event in events] == ["movement", "movement"]
-    assert [(event["data"]["kind"], event["data"]["amount"]) for event in events] == [("issued", 11), ("issued", 13)]
+    assert [(event["data"]["kind"], event["data"]["amount"]) for event in events] \
+        == [("issued", "11"), ("issued", "13")]
     assert {event["data"]["account"].lower() for event in events} == {customer}
     assert all(event["data"]["tx_hash"] and event["id"] for event in events)
     # Each says by name which till issued it, as the account's history does.
@@ -115,8 +116,8 @@ def test_program_feed_and_resume_after_the_last_event(live):
                       timeout=SECONDS) as response:
         (after_page,) = _events(response, 1)
 
-    assert (first["data"]["program"], first["data"]["amount"]) == (coffee, 21)
-    assert (resumed["data"]["program"], resumed["data"]["amount"]) == (coffee, 22)
+    assert (first["data"]["program"], first["data"]["amount"]) == (coffee, "21")
+    assert (resumed["data"]["program"], resumed["data"]["amount"]) == (coffee, "22")
     assert after_page["data"] == newest_two["items"][0] == resumed["data"]
 
 
@@ -159,6 +160,6 @@ def test_two_api_processes_on_one_postgresql_give_the_same_answers_and_both_stre
         answers = [[httpx.get(f"{base_url}{path}").json() for path in paths] for base_url in scaled_out]
 
     assert streamed[0] == streamed[1]
-    assert (streamed[0]["data"]["kind"], streamed[0]["data"]["amount"]) == ("issued", 17)
+    assert (streamed[0]["data"]["kind"], streamed[0]["data"]["amount"]) == ("issued", "17")
     assert answers[0] == answers[1]
     assert all(answer.get("items") or answer.get("programs") for answer in answers[0]), answers[0]

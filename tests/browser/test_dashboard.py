@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from points.manifest import load_manifest
 from tests.support.services import Node, ape_run
 from tests.support.system import Api, browser_page, indexed_api
 
@@ -38,9 +39,14 @@ def page(browser_executable, system) -> Iterator[Page]:
         yield opened
 
 
-def points(value: int) -> str:
-    """A number as the page writes it in the en-US locale."""
-    return f"{value:,}"
+def points(value: int | str) -> str:
+    """A number (or the API's decimal string) as the page writes it in the en-US locale."""
+    return f"{int(value):,}"
+
+
+def signed_points(value: str) -> str:
+    """A movement's signed amount as the page writes it."""
+    return f"{int(value):+,}"
 
 
 def test_overview_shows_the_apis_numbers(system, page, screenshots):
@@ -67,6 +73,7 @@ def test_overview_shows_the_apis_numbers(system, page, screenshots):
             expect(row.locator("[data-field=redeemed]")).to_have_text(points(merchant["redeemed"]))
             # By its name on chain, the address kept in the tooltip and below.
             expect(row.locator(".named a")).to_have_text(merchant["name"])
+            expect(row.locator(".badge")).to_have_count(1 if merchant["role"] == "exchange" else 0)
             expect(row.locator(".named a")).to_have_attribute("title", merchant["merchant"])
             expect(row.locator(".named small")).to_have_text(f"{merchant['merchant'][:6]}…{merchant['merchant'][-4:]}")
         rewards = api.items("/rewards", program=program["address"])
@@ -90,13 +97,13 @@ def test_overview_shows_the_apis_numbers(system, page, screenshots):
                 if (entry["from_program"], entry["to_program"]) == (route["from_program"], route["to_program"])]
         cell = page.locator(f"table.matrix td[data-from={symbols[route['from_program']]}]"
                             f"[data-to={symbols[route['to_program']]}]")
-        expect(cell.locator("[data-field=points_burnt]")).to_have_text(points(sum(e["points_burnt"] for e in pair)))
-        expect(cell.locator("[data-field=points_issued]")).to_have_text(points(sum(e["points_issued"] for e in pair)))
+        for field in ("points_burnt", "points_issued"):
+            expect(cell.locator(f"[data-field={field}]")).to_have_text(points(sum(int(entry[field]) for entry in pair)))
 
     # Nothing happens on the chain meanwhile, so the table holds just what the API listed when the page opened.
     newest = api.items("/movements", limit=FIRST_MOVEMENTS)
     first = page.locator(f"section.live tbody tr:nth-child(-n+{FIRST_MOVEMENTS})")
-    expect(first.locator("[data-field=amount]")).to_have_text([f"{movement['amount']:+,}" for movement in newest])
+    expect(first.locator("[data-field=amount]")).to_have_text([signed_points(item["amount"]) for item in newest])
     expect(first.locator(".kind")).to_have_text([movement["kind"] for movement in newest])
     expect(first.locator("td:nth-child(2)")).to_have_text([symbols[movement["program"]] for movement in newest])
     assert [link.get_attribute("data-account") for link in first.locator("td:nth-child(5) a").all()] == \
@@ -124,10 +131,28 @@ def test_a_holder_link_opens_the_account_page(system, page, screenshots):
             expect(card.locator("table.expiring tbody tr").first).to_have_class("next")
     history = api.items(f"/accounts/{account}/history", limit=100)
     rows = page.locator("section.history tbody tr")
-    expect(rows.locator("[data-field=amount]")).to_have_text([f"{movement['amount']:+,}" for movement in history])
+    expect(rows.locator("[data-field=amount]")).to_have_text([signed_points(item["amount"]) for item in history])
     assert [row.get_attribute("data-tx") for row in rows.locator("td:last-child code").all()] == \
         [movement["tx_hash"] for movement in history if movement["tx_hash"]]
     page.screenshot(path=screenshots / "account.png", full_page=True)
+
+
+def test_a_merchants_account_page_shows_what_it_issued_and_redeemed(system, page):
+    _, manifest, api = system
+    merchant = next(entry for entry in api.items("/merchants") if int(entry["issued"]) and int(entry["redeemed"]))
+    own = api.items("/merchants", merchant=merchant["merchant"])
+    symbols = {program["address"]: program["symbol"] for program in api.items("/programs")}
+
+    page.goto(f"{api.url}/#/account/{merchant['merchant']}")
+
+    rows = page.locator("section.as-merchant tbody tr")
+    expect(rows).to_have_count(len(own))
+    for entry in own:
+        row = rows.and_(page.locator(f"[data-program={symbols[entry['program']]}]"))
+        expect(row.locator("[data-field=issued]")).to_have_text(points(entry["issued"]))
+        expect(row.locator("[data-field=redeemed]")).to_have_text(points(entry["redeemed"]))
+    exchange = load_manifest(manifest).exchange.address
+    assert {entry["role"] for entry in api.items("/merchants") if entry["merchant"] == exchange} == {"exchange"}
 
 
 def test_a_redemption_names_its_reward_and_merchant(system, page, screenshots):

@@ -66,7 +66,7 @@ def system(demo_chain, tmp_path_factory) -> Iterator[System]:
     # The API tells the page where the relayer is, and the relayer admits the page's origin (the
     # API's): each needs the other's address, so the relayer's port is chosen first.
     relayer_url = f"http://127.0.0.1:{free_port()}"
-    with indexed_api(node, manifest_file, directory, "--manifest", str(manifest_file),
+    with indexed_api(node, manifest_file, directory,
                      "--relayer-url", relayer_url) as api:
         relayer = _start_relayer(node, manifest_file, directory, relayer_url, api.url)
         try:
@@ -103,8 +103,8 @@ def page(browser_executable, system) -> Iterator[Page]:
         yield opened
 
 
-def points(value: int) -> str:
-    return f"{value:,}"
+def points(value: int | str) -> str:
+    return f"{int(value):,}"
 
 
 def use_account(page: Page, account: str) -> None:
@@ -309,6 +309,9 @@ def test_merchant_issues_within_its_cap_with_a_hashed_reference(system, page, sc
     caps = page.locator("section.caps tr[data-program=coffee]")
     coffee = system.token("coffee")
     expect(caps.locator("[data-field=left]")).to_have_text(points(mintable(system)))
+    system.api.wait_for_block(system.node.block_number())
+    (own,) = system.api.items("/merchants", merchant=DOWNTOWN, program="coffee")
+    expect(caps.locator("[data-field=issued]")).to_have_text(points(own["issued"]))
     form = page.locator("form.issue")
     form.locator("select[name=issue-program]").select_option(coffee)
     form.locator("input[name=customer]").fill(CUSTOMER)
@@ -325,6 +328,7 @@ def test_merchant_issues_within_its_cap_with_a_hashed_reference(system, page, sc
     assert system.balance("coffee", CUSTOMER) == before + 75
     assert issued_refs(system, "coffee", DOWNTOWN)[-1] == keccak(text="order 1234, Jane Doe")
     expect(caps.locator("[data-field=left]")).to_have_text(points(mintable(system)))
+    expect(caps.locator("[data-field=issued]")).to_have_text(points(int(own["issued"]) + 75))
     page.screenshot(path=screenshots / "merchant.png", full_page=True)
 
 

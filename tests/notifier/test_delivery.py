@@ -160,6 +160,8 @@ def test_events_arrive_signed_in_order_through_failures_and_timeouts(chain):
             expected = 3 * 256
             received.wait_for(lambda r: len(r.ids()) == expected)
             assert slow.events == [], "a receiver that never answers in time has nothing accepted"
+            # Amounts are decimal strings, as in the read API.
+            assert all(event["data"]["amount"] == str(int(event["data"]["amount"])) for event in received.events)
             assert received.failed == 40 and received.stalled == 3 and received.refused == 0
             assert all(event["type"] == "points.issued" and event["program"] == chain.writer.token
                        for event in received.events)

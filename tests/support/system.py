@@ -70,14 +70,15 @@ class Api:
 
 @contextmanager
 def indexed_api(node: Node, manifest: Path, directory: Path, *api_arguments: str) -> Iterator[Api]:
-    """The indexer following `node` into a database of its own, and the API serving it; yields once
-    the API serves the chain's head."""
+    """The indexer following `node` into a database of its own, and the API serving it (with the
+    deployment's manifest, as `make run` does); yields once the API serves the chain's head."""
     assert DASHBOARD.is_file(), "the dashboard is not built: `make dashboard` (make test builds it)"
     database = f"sqlite:///{directory / 'points.db'}"
     indexer = Service(directory / "indexer.log", "-m", "indexer", "run", "--follow", "--manifest", str(manifest),
                       "--db", database, "--rpc", node.url)
     port = free_port()
-    api_server = Service(directory / "api.log", "-m", "api", "--port", str(port), "--db", database, *api_arguments)
+    api_server = Service(directory / "api.log", "-m", "api", "--port", str(port), "--db", database,
+                         "--manifest", str(manifest), *api_arguments)
     try:
         api = Api(f"http://127.0.0.1:{port}")
         api.wait_for_block(node.block_number(), indexer, api_server)

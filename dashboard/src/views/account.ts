@@ -1,9 +1,10 @@
-// An account (`#/account/0x…`): its balance and expiring points per program, and its full history.
+// An account (`#/account/0x…`): its balance and expiring points per program, what it issued and
+// redeemed as a merchant (when it is one), and its full history.
 
-import { ApiError, get } from "../api";
-import type { Account, AccountProgram, Movement, Page } from "../api";
+import { ApiError, get, getAll } from "../api";
+import type { Account, AccountProgram, Merchant, Movement, Page } from "../api";
 import { h, replaceChildren, section, table } from "../dom";
-import { amount, day, fromNow, time } from "../format";
+import { amount, day, fromNow, isZero, time } from "../format";
 import { copyButton } from "../links";
 import type { LiveFeed } from "../live";
 import { movementHeadings, movementKey, movementRow, type Symbols } from "./movements";
@@ -17,10 +18,12 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
   const title = h("h1", { class: "account" }, "Account ", h("code", {}, address));
   const asOf = h("p", { class: "muted" });
   const balances = h("div", { class: "cards" });
+  const asMerchant = h("div");
   const history = h("tbody");
   const more = h("button", { type: "button", hidden: true }, "Show older movements");
   const body = h("div", { hidden: true },
     section("balances", "Points", asOf, balances),
+    asMerchant,
     section("history", "History",
       h("table", { class: "movements" },
         h("thead", {}, h("tr", {}, ...movementHeadings(false).map((heading) => h("th", { scope: "col" }, heading)))),
@@ -33,12 +36,18 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
 
   replaceChildren(root, title, banner, body);
 
-  function renderAccount(account: Account): void {
+  /** The account's balances, and its totals where it is one of a program's merchants. */
+  async function fetchAccount(): Promise<[Account, Merchant[]]> {
+    return Promise.all([get<Account>(`/accounts/${address}`), getAll<Merchant>("/merchants", { merchant: address })]);
+  }
+
+  function renderAccount([account, merchants]: [Account, Merchant[]]): void {
     address = account.address;
     replaceChildren(title, "Account ", h("code", {}, address), copyButton(address));
     symbols = new Map(account.programs.map((program) => [program.program, program.symbol]));
     replaceChildren(asOf, `As of block ${amount(account.indexed_block)}, ${time(account.as_of)}.`);
     replaceChildren(balances, ...account.programs.map((program) => balanceCard(program, new Date(account.as_of))));
+    replaceChildren(asMerchant, merchants.length ? merchantSection(merchants, symbols) : null);
   }
 
   function addMovements(movements: Movement[], where: "top" | "bottom"): void {
@@ -61,9 +70,9 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
   }
 
   async function loadAll(): Promise<void> {
-    const account = await get<Account>(`/accounts/${address}`);
+    const fetched = await fetchAccount();
     if (destroyed) return;
-    renderAccount(account);
+    renderAccount(fetched);
     cursor = null;
     seen = new Set();
     history.replaceChildren();
@@ -75,7 +84,7 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
   const refreshBalances = throttled(async () => {
     if (destroyed) return;
     try {
-      renderAccount(await get<Account>(`/accounts/${address}`));
+      renderAccount(await fetchAccount());
     } catch (error) {
       showError(banner, error, refreshBalances);
     }
@@ -106,6 +115,9 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
       }
       addMovements([event.movement], "top");
       refreshBalances();
+    } else if (event.movement.counterparty?.toLowerCase() === address.toLowerCase()) {
+      // Points it issued or a reward of its redeemed: its merchant totals changed.
+      refreshBalances();
     }
   });
   reload();
@@ -118,9 +130,21 @@ export function accountView(root: HTMLElement, address: string, live: LiveFeed):
   };
 }
 
+function merchantSection(merchants: Merchant[], symbols: Symbols): HTMLElement {
+  return section("as-merchant", "As a merchant", table("as-merchant",
+    ["Program", "Name", "Cap per period", "Issued", "Redeemed"], merchants.map((merchant) =>
+      h("tr", { "data-program": symbols.get(merchant.program) ?? merchant.program },
+        h("td", {}, symbols.get(merchant.program) ?? merchant.program,
+          merchant.role === "exchange" ? h("span", { class: "badge" }, "exchange") : null),
+        h("td", {}, merchant.name || "—"),
+        h("td", { class: "number", "data-field": "cap" }, amount(merchant.cap)),
+        h("td", { class: "number", "data-field": "issued" }, amount(merchant.issued)),
+        h("td", { class: "number", "data-field": "redeemed" }, amount(merchant.redeemed)))), ""));
+}
+
 function balanceCard(program: AccountProgram, asOf: Date): HTMLElement {
   const next = program.next_expiry;
-  return h("article", { class: `card${program.balance ? "" : " empty"}`, "data-program": program.key },
+  return h("article", { class: `card${isZero(program.balance) ? " empty" : ""}`, "data-program": program.key },
     h("h3", {}, program.name, " ", h("span", { class: "symbol" }, program.symbol)),
     h("dl", {}, h("div", {}, h("dt", {}, "Balance"), h("dd", { "data-field": "balance" }, amount(program.balance)))),
     next

@@ -37,8 +37,8 @@ function everyDay(stats: DailyStat[]): DailyStat[] {
     const date = new Date(time).toISOString().slice(0, 10);
     // Every counter is named, so that the compiler notices one the API adds.
     previous = byDay.get(date) ?? {
-      program: previous.program, day: date, supply: previous.supply, issued: 0, redeemed: 0, expired: 0, revoked: 0,
-      burned: 0, transferred: 0, exchanged_in: 0, exchanged_out: 0,
+      program: previous.program, day: date, supply: previous.supply, issued: "0", redeemed: "0", expired: "0", revoked: "0",
+      burned: "0", transferred: "0", exchanged_in: "0", exchanged_out: "0",
     };
     days.push(previous);
   }
@@ -83,11 +83,12 @@ export class ProgramCharts {
     const days = everyDay(stats);
     const labels = days.map((stat) => stat.day);
     this.supply.data.labels = labels;
-    this.supply.data.datasets[0].data = days.map((stat) => stat.supply);
+    // A chart plots floating-point numbers: beyond 2**53 points it rounds, which a picture can afford.
+    this.supply.data.datasets[0].data = days.map((stat) => Number(stat.supply));
     this.supply.update();
     this.flows.data.labels = labels;
     FLOWS.forEach(({ field, sign }, index) => {
-      this.flows.data.datasets[index].data = days.map((stat) => sign * (stat[field] as number));
+      this.flows.data.datasets[index].data = days.map((stat) => sign * Number(stat[field]));
     });
     this.flows.update();
 
@@ -102,7 +103,7 @@ export class ProgramCharts {
     const recent = days.slice(-RECENT_DAYS);
     replaceChildren(this.flowsCaption, `Last ${recent.length} days: `, ...FLOWS.flatMap(({ field, label }, index) => [
       index ? " · " : "",
-      h("strong", { "data-field": `recent-${field}` }, amount(recent.reduce((sum, stat) => sum + (stat[field] as number), 0))),
+      h("strong", { "data-field": `recent-${field}` }, amount(recent.reduce((sum, stat) => sum + BigInt(stat[field]), 0n))),
       ` ${label}`,
     ]));
   }

@@ -67,13 +67,13 @@ export class ExchangeSection {
   }
 
   private renderMatrix(programs: Program[], settlements: Settlement[]): void {
-    const totals = new Map<string, { burnt: number; issued: number; exchanges: number }>();
+    const totals = new Map<string, { burnt: bigint; issued: bigint; exchanges: number }>();
     for (const settlement of settlements) {
       if (this.period !== ALL_TIME && settlement.period !== this.period) continue;
       const key = `${settlement.from_program}>${settlement.to_program}`;
-      const total = totals.get(key) ?? { burnt: 0, issued: 0, exchanges: 0 };
-      total.burnt += settlement.points_burnt;
-      total.issued += settlement.points_issued;
+      const total = totals.get(key) ?? { burnt: 0n, issued: 0n, exchanges: 0 };
+      total.burnt += BigInt(settlement.points_burnt);
+      total.issued += BigInt(settlement.points_issued);
       total.exchanges += settlement.exchanges;
       totals.set(key, total);
     }

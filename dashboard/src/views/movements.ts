@@ -2,7 +2,7 @@
 
 import type { Movement } from "../api";
 import { h } from "../dom";
-import { signedAmount, time } from "../format";
+import { isNegative, signedAmount, time } from "../format";
 import { accountLink, rewardLabel, txLink } from "../links";
 
 /** Program addresses to symbols, for movements that name a program by address. */
@@ -23,7 +23,7 @@ export function movementRow(movement: Movement, symbols: Symbols, withAccount: b
     h("td", {}, time(movement.time)),
     h("td", {}, symbol),
     h("td", {}, h("span", { class: `kind ${movement.kind}` }, movement.kind)),
-    h("td", { class: `number ${movement.amount < 0 ? "out" : "in"}`, "data-field": "amount" },
+    h("td", { class: `number ${isNegative(movement.amount) ? "out" : "in"}`, "data-field": "amount" },
       signedAmount(movement.amount)),
     withAccount ? h("td", {}, accountLink(movement.account)) : null,
     h("td", {}, ...detail(movement, symbols)),
@@ -41,10 +41,10 @@ function detail(movement: Movement, symbols: Symbols): (Node | string)[] {
     case "redeemed":
       return [rewardLabel(movement.reward_id, movement.reward_name), ...(other ? [" at ", party(other)] : [])];
     case "transferred":
-      return other ? [movement.amount < 0 ? "to " : "from ", party(other)] : [];
+      return other ? [isNegative(movement.amount) ? "to " : "from ", party(other)] : [];
     case "exchanged":
       if (!other) return [];
-      return [movement.amount < 0 ? "into " : "from ", symbols.get(other) ?? other];
+      return [isNegative(movement.amount) ? "into " : "from ", symbols.get(other) ?? other];
     case "expired":
       return [`points of epoch ${movement.epoch ?? "?"}`];
     case "revoked":

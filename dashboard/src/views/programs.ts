@@ -50,7 +50,8 @@ export class ProgramSection {
     replaceChildren(this.merchants, table("merchants",
       ["Merchant", `Cap per ${period}`, "Issued", "Redeemed"], merchants.map((merchant) =>
         h("tr", { "data-merchant": merchant.merchant },
-          h("td", {}, namedAccount(merchant.merchant, merchant.name)),
+          h("td", {}, namedAccount(merchant.merchant, merchant.name),
+            merchant.role === "exchange" ? h("span", { class: "badge" }, "exchange") : null),
           h("td", { class: "number", "data-field": "cap" }, amount(merchant.cap)),
           h("td", { class: "number", "data-field": "issued" }, amount(merchant.issued)),
           h("td", { class: "number", "data-field": "redeemed" }, amount(merchant.redeemed)))),

@@ -2,7 +2,7 @@
 
 import type { Movement } from "../../api";
 import { h, table } from "../../dom";
-import { amount, shortHex, signedAmount, time } from "../../format";
+import { amount, isNegative, shortHex, signedAmount, time } from "../../format";
 import { txLink } from "../../links";
 import type { Symbols } from "../movements";
 
@@ -16,14 +16,14 @@ export function describe(movement: Movement, all: Movement[], symbols: Symbols):
     case "redeemed":
       return `${movement.reward_name || `Reward #${movement.reward_id}`}${party ? ` at ${party}` : ""}`;
     case "transferred":
-      return movement.amount < 0 ? `Given to ${party}` : `Received from ${party}`;
+      return isNegative(movement.amount) ? `Given to ${party}` : `Received from ${party}`;
     case "exchanged": {
       // Both legs share the transaction: the other program's movement says how much came or went.
       const leg = all.find((candidate) => candidate.tx_hash === movement.tx_hash && candidate.kind === "exchanged"
         && candidate.program === other);
       const symbol = (other && symbols.get(other)) ?? "partner points";
-      if (movement.amount < 0) return leg ? `Converted into ${amount(leg.amount)} ${symbol}` : `Converted into ${symbol}`;
-      return leg ? `Converted from ${amount(-leg.amount)} ${symbol}` : `Converted from ${symbol}`;
+      if (isNegative(movement.amount)) return leg ? `Converted into ${amount(leg.amount)} ${symbol}` : `Converted into ${symbol}`;
+      return leg ? `Converted from ${amount(-BigInt(leg.amount))} ${symbol}` : `Converted from ${symbol}`;
     }
     case "expired":
       return "Expired";
@@ -39,7 +39,7 @@ export function historyTable(movements: Movement[], symbols: Symbols): HTMLTable
     h("tr", { "data-kind": movement.kind },
       h("td", {}, time(movement.time)),
       h("td", { "data-field": "what" }, describe(movement, movements, symbols)),
-      h("td", { class: `number ${movement.amount < 0 ? "out" : "in"}`, "data-field": "amount" },
+      h("td", { class: `number ${isNegative(movement.amount) ? "out" : "in"}`, "data-field": "amount" },
         `${signedAmount(movement.amount)} ${symbols.get(movement.program) ?? ""}`),
       h("td", {}, txLink(movement.tx_hash)))),
   "nothing yet");

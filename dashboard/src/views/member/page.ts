@@ -8,7 +8,7 @@ import { ApiError, get, getAll } from "../../api";
 import type { Account, AccountProgram, Movement, Page, Program, Reward, Route } from "../../api";
 import type { AppConfig } from "../../config";
 import { h, replaceChildren, section, table } from "../../dom";
-import { amount, day, fromNow, time } from "../../format";
+import { amount, day, fromNow, isZero, time } from "../../format";
 import type { LiveFeed } from "../../live";
 import { Relayer } from "../../wallet/relayer";
 import type { WalletSession } from "../../wallet/session";
@@ -106,7 +106,7 @@ export function memberView(root: HTMLElement, address: Address, config: AppConfi
 function pointsCard(program: Program, held: AccountProgram | undefined, asOf: Date): HTMLElement {
   const next = held?.next_expiry;
   const soon = next && new Date(next.expires_at).getTime() - asOf.getTime() <= WARNING_DAYS * DAY_MS;
-  return h("article", { class: `card${held?.balance ? "" : " empty"}`, "data-program": program.key },
+  return h("article", { class: `card${held && !isZero(held.balance) ? "" : " empty"}`, "data-program": program.key },
     h("h3", {}, program.name, " ", h("span", { class: "symbol" }, program.symbol)),
     h("dl", {}, h("div", {}, h("dt", {}, "Balance"), h("dd", { "data-field": "balance" }, amount(held?.balance ?? 0)))),
     next && soon

@@ -1,5 +1,5 @@
 // The merchant's caps: per program, the cap, what is left this period (read from the chain, which
-// the API does not index) and when the period resets.
+// the API does not index), when the period resets, and what the merchant has issued and redeemed.
 
 import type { Address } from "viem";
 import { h, replaceChildren, table } from "../../dom";
@@ -37,13 +37,16 @@ export class Caps {
   async update(data: MerchantData): Promise<void> {
     const states = await Promise.all(data.programs.map(({ program }) =>
       readCap(this.session, program.address as Address, this.merchant)));
-    replaceChildren(this.element, table("caps", ["Program", "Name here", "Cap", "Left this period", "Resets"],
+    replaceChildren(this.element, table("caps",
+      ["Program", "Name here", "Cap", "Left this period", "Resets", "Issued", "Redeemed"],
       data.programs.map(({ program, merchant }, index) => h("tr", { "data-program": program.key },
         h("td", {}, `${program.name} (${program.symbol})`),
         h("td", {}, merchant.name || "—"),
         h("td", { class: "number", "data-field": "cap" }, `${amount(states[index].cap)} per ${duration(program.cap_period)}`),
         h("td", { class: "number", "data-field": "left" }, amount(states[index].left)),
-        h("td", { "data-field": "resets" }, time(new Date(Number(states[index].resetsAt) * 1000).toISOString())))),
+        h("td", { "data-field": "resets" }, time(new Date(Number(states[index].resetsAt) * 1000).toISOString())),
+        h("td", { class: "number", "data-field": "issued" }, amount(merchant.issued)),
+        h("td", { class: "number", "data-field": "redeemed" }, amount(merchant.redeemed)))),
       "This account holds no merchant cap in any program of the alliance."));
   }
 }
