@@ -93,7 +93,7 @@ def _test(settings: Settings, queue: Queue, name: str) -> int:
     body = event_body(f"evt_test_{uuid.uuid4().hex}", TEST_EVENT, time.time(), None,
                       {"subscription": subscription.name})
     started = time.perf_counter()
-    with client_for(subscription, 1) as client:
+    with client_for(subscription) as client:
         error = post(client, subscription, TEST_EVENT, body)
     seconds = time.perf_counter() - started
     if error is not None:

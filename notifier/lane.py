@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.config import Subscription
 from notifier.queue import NOTICES_PER_SCAN, Attempt, Delivery, Head, Queue
-from notifier.sender import attempt, client_for
+from notifier.sender import ThreadClients, attempt
 
 log = logging.getLogger("notifier")
 
@@ -43,11 +43,11 @@ class Lane(threading.Thread):
         self.stopping.set()
 
     def run(self) -> None:
-        with client_for(self.subscription, self.concurrency) as client, \
+        with ThreadClients(self.subscription) as clients, \
                 ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.name) as pool:
             while not self.stopping.is_set():
                 try:
-                    busy = self.round(lambda delivery: pool.submit(attempt, client, self.subscription, delivery))
+                    busy = self.round(lambda delivery: pool.submit(attempt, clients, delivery))
                 except SQLAlchemyError as error:
                     log.warning("event=database_error subscription=%s error=%s", self.subscription.name,
                                 str(error.orig if hasattr(error, "orig") else error).splitlines()[0])

@@ -252,11 +252,12 @@ class Queue:
     def still_expiring(self, deliveries: Sequence[Delivery]) -> set[int]:
         """The ids of the `points.expiring` deliveries whose points are still held: checked just
         before sending, so that points spent (or expired) meanwhile are not announced."""
-        held = set()
+        held: set[int] = set()
+        notices = [delivery for delivery in deliveries if delivery.type == EventType.EXPIRING]
+        if not notices:
+            return held
         with self.engine.begin() as connection:
-            for delivery in deliveries:
-                if delivery.type != EventType.EXPIRING:
-                    continue
+            for delivery in notices:
                 amount = connection.execute(select(GROUPS.c.amount).where(
                     GROUPS.c.program == delivery.program, GROUPS.c.account == delivery.ordering_key,
                     GROUPS.c.epoch == delivery.epoch)).scalar()

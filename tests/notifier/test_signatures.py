@@ -92,7 +92,7 @@ class _Redirecting(BaseHTTPRequestHandler):
 def test_redirects_are_not_followed():
     with _serving(ThreadingHTTPServer(("127.0.0.1", free_port()), _Redirecting)) as url:
         subscription = Subscription(name="crm", url=url, secret=SECRET, source="file")
-        with client_for(subscription, 1) as client:
+        with client_for(subscription) as client:
             error = post(client, subscription, "points.issued", b"{}")
     assert error is not None and "redirects are not followed" in error
     assert _Redirecting.hits == ["/hooks"]
@@ -107,6 +107,6 @@ def test_a_subscription_refuses_urls_other_than_http(url):
 def test_an_unreachable_receiver_is_an_error_without_the_secret():
     subscription = Subscription(name="crm", url=f"http://127.0.0.1:{free_port()}/", secret=SECRET, source="file",
                                 timeout_seconds=1)
-    with client_for(subscription, 1) as client:
+    with client_for(subscription) as client:
         error = post(client, subscription, "points.issued", b"{}")
     assert error is not None and error.startswith("ConnectError") and SECRET not in error
