@@ -122,6 +122,8 @@ class Store:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._lock: Connection | None = None
+        # Whether PostgreSQL compresses the undo journal with lz4; asked at the first journal.
+        self._lz4: bool | None = None
         # A bulk statement that fails fails its whole batch's transaction, so SQLite need not be
         # able to undo the statement alone: with OR FAIL it keeps no statement journal (a copy of
         # each page a multi-row statement changes), which a backfill would pay for on every statement.
@@ -239,6 +241,11 @@ class Store:
         with self.engine.begin() as connection:
             if batch.undo is None and not self.is_sqlite:
                 postgres_bulk.commit_lazily(connection)
+            if batch.undo is not None and not self.is_sqlite:
+                if self._lz4 is None:
+                    self._lz4 = postgres_bulk.has_lz4(connection)
+                if self._lz4:
+                    postgres_bulk.compress_quickly(connection)
             if batch.undo is not None:
                 inserted = connection.execute(
                     insert(BATCHES).values(first_block=batch.first_block, last_block=batch.last.number)
