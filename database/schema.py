@@ -336,12 +336,15 @@ def _daily_stat_body(namespace: dict[str, Any]) -> None:
 DailyStat = new_class("DailyStat", (SQLModel,), {"table": True}, _daily_stat_body)
 
 
-# Indexes whose rows arrive in no order: holders by balance, and movements by account. Kept up to
-# date row by row they cost a backfill a large share of its writing; built at once from the
-# filled tables, a small fraction of that. A first backfill builds them once it has
-# caught up with the chain (Follower); until then the API's holder lists and account histories are
-# slower. A migration that changes one of them must create it where it is missing.
-DEFERRED_INDEXES = ("ix_balance_holders", "ix_movement_account")
+# The secondary indexes of the tables a backfill writes most: holders by balance, movements by
+# account and by program, epoch groups by expiry. Kept up to date row by row they cost a backfill
+# a large share of its writing (the first two take their rows in no order, and epoch groups are
+# created and deleted by the hundred thousand); built at once from the filled tables, a small
+# fraction of that. A first backfill builds them once it has caught up with the chain
+# (Follower); until then the API's holder lists, account histories, program movements and
+# expiring points, and the notifier's scan for expiring points, are slower. A migration that
+# changes one of them must create it where it is missing.
+DEFERRED_INDEXES = ("ix_balance_holders", "ix_movement_account", "ix_movement_program", "ix_epoch_group_expiry")
 
 FACT_TABLES: tuple[type[SQLModel], ...] = (Movement, RawEvent, Redemption, Exchange, Outbox, BlockRecord)
 STATE_TABLES: tuple[type[SQLModel], ...] = (Program, Balance, EpochGroup, Merchant, Reward, Route, DailyStat)

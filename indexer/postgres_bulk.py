@@ -15,6 +15,9 @@ psycopg pipelines them: a backfill spent most of its time there. Instead:
   server leaves the database at the end of a whole batch: the server may lose the last few
   committed batches if it crashes itself, and the indexer then reads them again. Batches near
   the head, which the API and its subscribers see at once, are committed durably.
+- a batch's undo journal (a few JSON texts of megabytes) is compressed with lz4 where the server
+  has it, rather than PostgreSQL's default pglz: pglz took about a fifth of the server's CPU time
+  in a backfill near the head, lz4 a small fraction of that. The journal reads back the same.
 """
 
 from collections.abc import Sequence
@@ -40,6 +43,17 @@ def _type_name(column: Column[Any]) -> str:
 def commit_lazily(connection: Connection) -> None:
     """Lets this transaction's commit return before its log is on disk (a backfill's batch)."""
     connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+def has_lz4(connection: Connection) -> bool:
+    """Whether the server was built with lz4, which `compress_quickly` asks for."""
+    return bool(connection.exec_driver_sql(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'").scalar())
+
+
+def compress_quickly(connection: Connection) -> None:
+    """Compresses the large values this transaction writes with lz4 (see `has_lz4`)."""
+    connection.exec_driver_sql("SET LOCAL default_toast_compression = lz4")
 
 
 def copy_rows(connection: Connection, table: Table, columns: Sequence[Column[Any]], rows: Parameters) -> None:
