@@ -6,6 +6,7 @@ import time
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,7 @@ from chain.rpc import RpcError
 from chain.transactions import Refusal, refusal, revert_reason
 from points.errors import PointsError
 from relayer.fees import Fees, bumped, first_fees
-from relayer.keys import check_key_fits_chain, load_key
+from relayer.keys import TEST_MNEMONIC, check_key_fits_chain, load_key
 from relayer.models import Status
 from relayer.policy import RateLimiter
 from relayer.store import Duplicate, Signed, Store
@@ -82,6 +83,20 @@ def test_an_ape_alias_is_unlocked_from_the_environment_and_never_shown(tmp_path,
     assert account.key.hex() not in repr(key) and account.key.hex() not in str(key)
     with pytest.raises(PointsError, match="no `ape accounts` alias 'other'"):
         load_key("other")
+
+
+@settings(max_examples=60, deadline=None)
+@given(chain_id=st.integers(1, 2**64), nonce=st.integers(0, 2**64 - 1), to=st.binary(min_size=20, max_size=20),
+       value=st.integers(0, 2**96), data=st.binary(max_size=300), gas=st.integers(21_000, 30_000_000),
+       max_fee=st.integers(0, 10**13), tip=st.integers(0, 10**12))
+def test_transactions_are_signed_as_eth_account_signs_them(chain_id, nonce, to, value, data, gas, max_fee, tip):
+    transaction = {"type": 2, "chainId": chain_id, "nonce": nonce, "to": to_checksum_address(to), "value": value,
+                   "data": "0x" + data.hex(), "gas": gas, "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip}
+    Account.enable_unaudited_hdwallet_features()
+    expected = Account.from_mnemonic(TEST_MNEMONIC, account_path="m/44'/60'/0'/0/1").sign_transaction(transaction)
+
+    assert load_key("TEST::1").sign_transaction(transaction) == ("0x" + expected.raw_transaction.hex(),
+                                                                 "0x" + expected.hash.hex())
 
 
 def test_a_development_key_pays_only_on_a_development_chain():
