@@ -17,11 +17,10 @@ from typing import Any
 
 from coincurve import PrivateKey, PublicKey
 from eth_account.messages import SignableMessage, encode_typed_data
-from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sha3 import keccak_256
 
-from points.addresses import checksummed
+from points.addresses import checksummed, eip55
 from points.errors import PointsError, invalid_file
 
 EIP712_VERSION = "1"
@@ -83,7 +82,7 @@ class SigningDomain:
             "name": self.name,
             "version": EIP712_VERSION,
             "chainId": self.chain_id,
-            "verifyingContract": to_checksum_address(self.address),
+            "verifyingContract": checksummed(self.address),
         }
 
 
@@ -122,7 +121,7 @@ def redeem_typed_data(
         "primaryType": "Redeem",
         "domain": domain.as_dict(),
         "message": {
-            "holder": to_checksum_address(holder),
+            "holder": checksummed(holder),
             "rewardId": reward_id,
             "quantity": quantity,
             "maxPoints": max_points,
@@ -149,9 +148,9 @@ def exchange_typed_data(
         "primaryType": "Exchange",
         "domain": domain.as_dict(),
         "message": {
-            "account": to_checksum_address(account),
-            "fromToken": to_checksum_address(from_token),
-            "toToken": to_checksum_address(to_token),
+            "account": checksummed(account),
+            "fromToken": checksummed(from_token),
+            "toToken": checksummed(to_token),
             "amountIn": amount_in,
             "minOut": min_out,
             "nonce": nonce,
@@ -169,8 +168,8 @@ def permit_typed_data(
         "primaryType": "Permit",
         "domain": domain.as_dict(),
         "message": {
-            "owner": to_checksum_address(owner),
-            "spender": to_checksum_address(spender),
+            "owner": checksummed(owner),
+            "spender": checksummed(spender),
             "value": value,
             "nonce": nonce,
             "deadline": deadline,
@@ -240,7 +239,7 @@ def ecrecover(digest: bytes, signature: Signature) -> str | None:
                                                       hasher=None)
     except ValueError:
         return None
-    return to_checksum_address(keccak_256(public.format(compressed=False)[1:]).digest()[-ADDRESS_BYTES:])
+    return eip55(keccak_256(public.format(compressed=False)[1:]).digest()[-ADDRESS_BYTES:].hex())
 
 
 def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> Signature:

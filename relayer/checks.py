@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode
-from eth_utils import to_checksum_address
 
 from chain.calldata import as_address, calldata, words
 from chain.rpc import Request, RpcClient, RpcError
 from chain.transactions import revert_reason
+from points.addresses import eip55
 from points.errors import PointsError
 from points.manifest import Manifest
 from points.preconditions import ExchangeView, RedemptionView, Reward, exchange_amounts, redemption_cost
@@ -124,7 +124,7 @@ class Checker:
         nonce, (merchant, price, stock, active), (count,), (paused,), (balance,), *caps = values
         reward = Reward(body.reward_id, as_address(merchant) if price else "", price, stock, bool(active))
         if price and reward.merchant.lower() not in (served := [m.lower() for m in self.merchants]):
-            owner = to_checksum_address(reward.merchant)
+            owner = eip55(reward.merchant[2:])
             raise Refused(FORBIDDEN, f"reward {body.reward_id} of {program.key!r} is merchant {owner}'s; this relayer "
                                      f"pays for the rewards of {', '.join(self.merchants)} only")
         cap = caps[served.index(reward.merchant.lower())][0] if price else 0

@@ -58,7 +58,8 @@ def test_recovery_refuses_what_the_contracts_ecrecover_refuses():
     digest = typed_data_digest(typed_data)
     good = sign_typed_data(key, typed_data)
     # The same signature with `s` mirrored and `v` flipped is valid secp256k1, and EIP-2 refuses it.
-    mirrored = Signature(v=55 - good.v, r=good.r, s=(SECP256K1_ORDER - int.from_bytes(good.s, "big")).to_bytes(32, "big"))
+    high_s = SECP256K1_ORDER - int.from_bytes(good.s, "big")
+    mirrored = Signature(v=55 - good.v, r=good.r, s=high_s.to_bytes(32, "big"))
 
     assert ecrecover(digest, good) == Account.from_key(key).address
     assert int.from_bytes(mirrored.s, "big") > MALLEABILITY_THRESHOLD
