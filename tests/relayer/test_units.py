@@ -2,6 +2,7 @@
 nonce sequence and duplicate claims."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from relayer.keys import TEST_MNEMONIC, check_key_fits_chain, load_key
 from relayer.models import Status
 from relayer.policy import RateLimiter
 from relayer.store import Duplicate, Signed, Store
+from tests.support.postgres import database_url
 
 GWEI = 10**9
 
@@ -117,8 +119,9 @@ def _row(request_id: str, signer: str = "0x" + "11" * 20, nonce: int = 0) -> dic
             "updated_at": now}
 
 
-def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'queue.db'}")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(postgres_server_url, dialect, tmp_path):
+    store = Store(database_url(dialect, tmp_path, postgres_server_url, "sequence"))
     store.prepare()
     relayer = "0x" + "33" * 20
     store.add(_row("a"))
@@ -136,4 +139,35 @@ def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(tmp
     store.set("a", status=Status.FAILED, reason="test")
     store.add(_row("c"))  # a failed request frees its signature
     assert store.resync_nonce(relayer, 5) == (8, 5)
+    store.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_requests_posted_at_once_share_commits_and_a_signature_is_held_once(postgres_server_url, dialect, tmp_path):
+    store = Store(database_url(dialect, tmp_path, postgres_server_url, "together"))
+    store.prepare()
+    # 40 threads at once, two requests for each of 20 signatures: one of each pair is queued.
+    rows = [_row(f"{signer}-{copy}", signer=f"0x{signer:040x}") for signer in range(20) for copy in range(2)]
+    outcomes: dict[str, str] = {}
+    start = threading.Barrier(len(rows))
+
+    def post(row: dict) -> None:
+        start.wait()
+        try:
+            store.add(row)
+            outcomes[row["id"]] = "queued"
+        except Duplicate as error:
+            outcomes[row["id"]] = error.existing_id
+
+    threads = [threading.Thread(target=post, args=(row,)) for row in rows]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for signer in range(20):
+        first, second = outcomes[f"{signer}-0"], outcomes[f"{signer}-1"]
+        winner = f"{signer}-0" if first == "queued" else f"{signer}-1"
+        assert sorted([first, second]) == sorted(["queued", winner])
+        assert store.get(winner) is not None
+    assert sum(store.get(row["id"]) is not None for row in rows) == 20
     store.close()
