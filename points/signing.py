@@ -185,7 +185,7 @@ def typed_data_digest(typed_data: dict[str, Any]) -> bytes:
     """The 32 bytes a signer signs (EIP-712's `keccak256(0x1901 || domainSeparator || structHash)`),
     which an ERC-1271 wallet's `isValidSignature` is asked about.
 
-    Computed here rather than by eth_account's `encode_typed_data`, which takes about 1 ms in pure
+    Computed here rather than by eth_account's `encode_typed_data`, which takes about 0.5 ms in pure
     Python: the relayer hashes every request it checks. The messages above are flat structs of
     addresses, integers and strings, which is all this encodes.
     """

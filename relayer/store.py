@@ -85,9 +85,9 @@ class _Insert:
 
 class Store:
     def __init__(self, url: str) -> None:
-        # A file needs no liveness check before each use (a round trip per connection taken from the pool).
         self.is_sqlite = url.startswith("sqlite")
         try:
+            # A file needs no liveness check before each use (a round trip per connection taken from the pool).
             self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not self.is_sqlite)
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
