@@ -9,7 +9,7 @@ every request it checks, from many threads at once. Like httpx, it honours `HTTP
 
 import base64
 import threading
-from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from http.client import HTTPConnection, HTTPException, HTTPSConnection, InvalidURL
 from urllib.parse import SplitResult, unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -24,27 +24,35 @@ class RetryLater(Exception):
 class Poster:
     def __init__(self, url: str, timeout: float) -> None:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        try:
+            port, usable = parts.port, parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # a port that is not a number
+            port, usable = None, False
+        # Refused at each POST rather than here: the commands build their client before they report
+        # errors as one line.
+        self._invalid = None if usable else f"{url!r} is not an http:// or https:// URL"
         self._https = parts.scheme == "https"
-        self._address = (parts.hostname, parts.port or (443 if self._https else 80))
+        host = parts.hostname or ""
+        self._address = (host, port or (443 if self._https else 80))
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._headers = {"Content-Type": "application/json"}
         if parts.username is not None:
             credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
             self._headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
-        proxy = None if proxy_bypass(parts.hostname) else getproxies().get(parts.scheme)
+        proxy = None if proxy_bypass(host) else getproxies().get(parts.scheme)
         self._proxy: SplitResult | None = urlsplit(proxy) if proxy else None
         if self._proxy is not None and not self._https:
             # A plain-HTTP proxy takes the whole URL as the target.
-            self._target = f"http://{parts.hostname}:{self._address[1]}{self._target}"
+            self._target = f"http://{host}:{self._address[1]}{self._target}"
         self._timeout = timeout
         self._idle: list[HTTPConnection] = []
         self._lock = threading.Lock()
 
     def post(self, body: bytes) -> bytes:
         """The body of the answer to a POST of `body` (JSON); `RetryLater` for 429 and 5xx, one of
-        `TRANSPORT_ERRORS` when the connection fails."""
+        `TRANSPORT_ERRORS` when the connection fails, `InvalidURL` when the URL is not HTTP(S)."""
+        if self._invalid is not None:
+            raise InvalidURL(self._invalid)
         with self._lock:
             connection = self._idle.pop() if self._idle else None
         if connection is not None:

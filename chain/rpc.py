@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.client import InvalidURL
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -113,6 +114,8 @@ class RpcClient:
                 if not _rate_limited(body):
                     return body
                 reason = "rate limited"
+            except InvalidURL as error:
+                raise RpcUnavailable(f"cannot reach the node: {error}") from None
             except (*TRANSPORT_ERRORS, RetryLater, orjson.JSONDecodeError) as error:
                 reason = str(error) or type(error).__name__
             if attempt == self.max_attempts:

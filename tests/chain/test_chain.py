@@ -99,6 +99,12 @@ def test_a_proxy_from_the_environment_and_credentials_in_the_url_are_used(monkey
                              "Basic " + base64.b64encode(b"user:s@cret").decode())]
 
 
+def test_a_url_that_is_not_http_is_one_line_without_retries():
+    with RpcClient("localhost:8545", first_backoff=60) as rpc:
+        with pytest.raises(RpcUnavailable, match="'localhost:8545' is not an http:// or https:// URL"):
+            rpc.chain_id()
+
+
 def test_a_rate_limit_is_retried():
     def script(body: Any) -> Any:
         if len(node.bodies) == 1:
