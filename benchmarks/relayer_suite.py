@@ -3,7 +3,8 @@ second, and how many blocks pass between a customer's POST and its transaction b
 
 The relayer runs as merchants run it (`python -m relayer`, SQLite queue) against an Anvil that
 mines a block every second; this process plays the customers, each a wallet with points and no ETH,
-on keep-alive connections. Throughput: presigned redemptions from 50 connections at once, each
+on keep-alive connections (benchmarks/http_load.py, a client light enough to leave the cores to
+the relayer). Throughput: presigned redemptions from 50 connections at once, each
 answered 202 after its checks (signature, nonce, reward, balance, simulation) and a durable insert,
 while the worker sends the earlier ones. Latency: 50 customers redeem again and again, each
 waiting for `mined` before signing the next.
@@ -27,6 +28,7 @@ import httpx
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from benchmarks.http_load import Connection
 from benchmarks.indexer_data import MERCHANT, HistoryWriter, history_chain
 from benchmarks.table import Measurement
 from chain.calldata import calldata
@@ -142,19 +144,18 @@ async def _post_all(url: str, bodies: list[dict[str, Any]]) -> tuple[int, float]
         queue.put_nowait(body)
     accepted = 0
 
-    async def connection(client: httpx.AsyncClient) -> None:
+    async def connection() -> None:
         nonlocal accepted
-        while not queue.empty():
-            response = await client.post("/v1/redemptions", json=queue.get_nowait())
-            if response.status_code != 202:
-                raise RuntimeError(f"the relayer refused a benchmark redemption: {response.text}")
-            accepted += 1
+        async with Connection(url) as http:
+            while not queue.empty():
+                status, answer = await http.post_json("/v1/redemptions", queue.get_nowait())
+                if status != 202:
+                    raise RuntimeError(f"the relayer refused a benchmark redemption: {answer}")
+                accepted += 1
 
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(connection(client) for _ in range(CONNECTIONS)))
-        return accepted, time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
+    return accepted, time.perf_counter() - started
 
 
 def _wait_until_drained(url: str) -> None:
@@ -168,24 +169,23 @@ def _wait_until_drained(url: str) -> None:
 async def _latencies(url: str, domain: SigningDomain, customers: list[LocalAccount], deadline: int) -> list[float]:
     latencies: list[float] = []
 
-    async def customer_rounds(client: httpx.AsyncClient, customer: LocalAccount) -> None:
-        for nonce in range(LATENCY_ROUNDS):
-            body = _redemption(domain, customer, nonce, deadline)
-            started = time.perf_counter()
-            response = await client.post("/v1/redemptions", json=body)
-            if response.status_code != 202:
-                raise RuntimeError(f"the relayer refused a benchmark redemption: {response.text}")
-            request_id = response.json()["id"]
-            while True:
-                status = (await client.get(f"/v1/redemptions/{request_id}")).json()
-                if status["status"] in ("mined", "confirmed"):
-                    break
-                if status["status"] == "failed":
-                    raise RuntimeError(f"a benchmark redemption failed: {status['reason']}")
-                await asyncio.sleep(0.05)
-            latencies.append(time.perf_counter() - started)
+    async def customer_rounds(customer: LocalAccount) -> None:
+        async with Connection(url) as http:
+            for nonce in range(LATENCY_ROUNDS):
+                body = _redemption(domain, customer, nonce, deadline)
+                started = time.perf_counter()
+                status, answer = await http.post_json("/v1/redemptions", body)
+                if status != 202:
+                    raise RuntimeError(f"the relayer refused a benchmark redemption: {answer}")
+                request_id = answer["id"]
+                while True:
+                    _, answer = await http.get_json(f"/v1/redemptions/{request_id}")
+                    if answer["status"] in ("mined", "confirmed"):
+                        break
+                    if answer["status"] == "failed":
+                        raise RuntimeError(f"a benchmark redemption failed: {answer['reason']}")
+                    await asyncio.sleep(0.05)
+                latencies.append(time.perf_counter() - started)
 
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        await asyncio.gather(*(customer_rounds(client, customer) for customer in customers))
+    await asyncio.gather(*(customer_rounds(customer) for customer in customers))
     return latencies

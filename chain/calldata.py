@@ -5,6 +5,7 @@ the first encoding: the indexer's log reader imports this module (through `chain
 encodes nothing.
 """
 
+import string
 from functools import lru_cache
 from typing import Any
 
@@ -29,10 +30,29 @@ def selector(signature: str) -> str:
 
 def calldata(signature: str, *args: Any) -> str:
     """ABI-encoded call of `signature` (e.g. `mint(address,uint256,bytes32)`) with `args`."""
+    function_selector, types = _parsed(signature)
+    if len(args) == len(types) and all(kind in _WORD_TYPES for kind in types):
+        # A word per argument: a tenth of eth_abi's time, and the relayer encodes a dozen reads per request.
+        encoded = "".join(_word(kind, value) for kind, value in zip(types, args, strict=True))
+        return "0x" + function_selector.hex() + encoded
     from eth_abi import encode
 
-    function_selector, types = _parsed(signature)
     return "0x" + (function_selector + encode(types, args)).hex()
+
+
+_WORD_TYPES = frozenset({"address", "uint256"})
+
+
+def _word(kind: str, value: Any) -> str:
+    """An address or uint256 argument as its word's 64 hex digits."""
+    if kind == "address":
+        digits = value.hex() if isinstance(value, bytes) else value.removeprefix("0x")
+        if len(digits) != 40 or not all(char in string.hexdigits for char in digits):
+            raise ValueError(f"{value!r} is not an address")
+        return digits.lower().rjust(2 * WORD_BYTES, "0")
+    if type(value) is not int or not 0 <= value < 2 ** (8 * WORD_BYTES):
+        raise ValueError(f"{value!r} is not a uint256")
+    return f"{value:064x}"
 
 
 def words(result: str) -> list[int]:

@@ -14,13 +14,14 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.client import InvalidURL
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import httpx
 import orjson
 
 from chain.calldata import words
+from chain.http import TRANSPORT_ERRORS, Poster, RetryLater
 from points.errors import PointsError
 
 if TYPE_CHECKING:  # pydantic's settings would slow every start of the log reader
@@ -84,7 +85,7 @@ class RpcClient:
         max_backoff: float = 10.0,
     ) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        self._poster = Poster(url, timeout)
         self.max_attempts = max_attempts
         self._first_backoff = first_backoff
         self.max_backoff = max_backoff
@@ -95,7 +96,7 @@ class RpcClient:
         return cls(settings.rpc_url, max_attempts=settings.rpc_attempts, max_backoff=settings.rpc_max_backoff)
 
     def close(self) -> None:
-        self._client.close()
+        self._poster.close()
 
     def __enter__(self) -> Self:
         return self
@@ -109,11 +110,13 @@ class RpcClient:
         delay = self._first_backoff
         for attempt in range(1, self.max_attempts + 1):
             try:
-                body = orjson.loads(self._request(payload))
+                body = orjson.loads(self._poster.post(orjson.dumps(payload)))
                 if not _rate_limited(body):
                     return body
                 reason = "rate limited"
-            except (httpx.TransportError, httpx.HTTPStatusError, orjson.JSONDecodeError) as error:
+            except InvalidURL as error:
+                raise RpcUnavailable(f"cannot reach the node: {error}") from None
+            except (*TRANSPORT_ERRORS, RetryLater, orjson.JSONDecodeError) as error:
                 reason = str(error) or type(error).__name__
             if attempt == self.max_attempts:
                 break
@@ -122,20 +125,6 @@ class RpcClient:
             delay = min(delay * 2, self.max_backoff)
         attempts = f"{self.max_attempts} attempt{'s' if self.max_attempts != 1 else ''}"
         raise RpcUnavailable(f"the node at {self.url} did not answer after {attempts} ({reason})")
-
-    def _request(self, payload: Any) -> bytes:
-        """The body of one POST of `payload`.
-
-        Read by iterating rather than with `response.read()`: an httpx response and its stream
-        refer to each other, so the body it keeps (megabytes for a range of logs) would live until
-        a garbage collection rather than until the response is dropped.
-        """
-        with self._client.stream("POST", self.url, content=orjson.dumps(payload),
-                                 headers={"content-type": "application/json"}) as response:
-            if response.status_code == 429 or response.status_code >= 500:
-                raise httpx.HTTPStatusError(f"HTTP {response.status_code}", request=response.request,
-                                            response=response)
-            return b"".join(response.iter_bytes())
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """The result of one call of `method`."""

@@ -99,8 +99,7 @@ def _without_password(url: str) -> str:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = load_settings(manifest=arguments.manifest, database_url=arguments.db, rpc_url=arguments.rpc,
                              confirmations=getattr(arguments, "confirmations", None),
                              webhooks=getattr(arguments, "webhooks", None))

@@ -19,6 +19,8 @@ import orjson
 # address, which pysha3 does many times faster than eth_hash's default.
 from sha3 import keccak_256
 
+from points.addresses import eip55
+
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -91,26 +93,8 @@ EVENTS_BY_TOPIC: dict[str, EventSpec] = {
 }
 
 
-# EIP-55 upper-cases each letter of the address whose nibble in the hash is 8 or more. Done on the
-# 40 characters at once, as 320-bit integers: a letter (a-f) is the only hex digit with bit 0x40
-# set, and clearing its bit 0x20 upper-cases it. A loop over the characters cost a large share of
-# a backfill's decoding when every holder is new.
-_HIGH_NIBBLE = str.maketrans({digit: "\x20" if int(digit, 16) >= 8 else "\x00" for digit in "0123456789abcdef"})
-_LETTER_BITS = int.from_bytes(b"\x40" * 40, "big")
-
-
-@lru_cache(maxsize=1_000_000)
-def checksum(address_hex40: str) -> str:
-    """A checksummed address (EIP-55) from its 40 hex digits; cached because holders recur.
-
-    The same as `eth_utils.to_checksum_address` without its input checks, which cost more than
-    the hash on a backfill's first sight of each holder.
-    """
-    digits = address_hex40.lower().encode()
-    hashed = keccak_256(digits).hexdigest()[:40].translate(_HIGH_NIBBLE).encode()
-    address = int.from_bytes(digits, "big")
-    upper_cased = address & ~(int.from_bytes(hashed, "big") & (address & _LETTER_BITS) >> 1)
-    return "0x" + upper_cased.to_bytes(40, "big").decode()
+# Cached because holders recur: a backfill meets each one many times.
+checksum = lru_cache(maxsize=1_000_000)(eip55)
 
 
 def _field_expression(kind: str, topic: int | None, word: int) -> str:

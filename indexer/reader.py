@@ -218,7 +218,6 @@ def _next_answer(downloads: "queue.Queue[Download | BaseException | None]") -> b
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     rpc_url, attempts, max_backoff, *addresses = argv
     rpc = RpcClient(rpc_url, max_attempts=int(attempts), max_backoff=float(max_backoff))
     try:

@@ -59,7 +59,7 @@ def serve(settings: Settings) -> None:
     store = Store(settings.relayer_database_url)
     store.prepare()
     worker = Worker(store, RpcClient.from_settings(settings), key, deployment.chain_id, settings)
-    checker = Checker(rpc, deployment, store, Policy(settings, store), key.address,
+    checker = Checker(rpc, deployment, Policy(settings, store), key.address,
                       settings.relayer_merchants or [key.address])
     app = create_app(Services(settings, store, checker, rpc, key.address, worker.wake.set))
     thread = threading.Thread(target=worker.run, name="relayer-worker", daemon=True)
@@ -81,8 +81,7 @@ def serve(settings: Settings) -> None:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if arguments.command == "migrate":
             store = Store(load_settings(relayer_database_url=arguments.db).relayer_database_url)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode
-from eth_utils import to_checksum_address
 
 from chain.calldata import as_address, calldata, words
 from chain.rpc import Request, RpcClient, RpcError
 from chain.transactions import revert_reason
+from points.addresses import eip55
 from points.errors import PointsError
 from points.manifest import Manifest
 from points.preconditions import ExchangeView, RedemptionView, Reward, exchange_amounts, redemption_cost
@@ -26,8 +26,8 @@ from points.signing import (
     EXCHANGE_DOMAIN_NAME,
     Signature,
     SigningDomain,
+    ecrecover,
     exchange_typed_data,
-    recover_signer,
     redeem_typed_data,
     typed_data_digest,
 )
@@ -35,7 +35,6 @@ from relayer.bodies import ExchangeBody, RedemptionBody
 from relayer.errors import BAD_REQUEST, CONFLICT, FORBIDDEN, UNAVAILABLE, Refused
 from relayer.models import Kind, Status
 from relayer.policy import Policy
-from relayer.store import Store
 
 REDEEM_WITH_SIG = "redeem_with_sig(address,uint256,uint256,uint256,uint256,bytes)"
 EXCHANGE_WITH_SIG = "exchange_with_sig(address,address,address,uint256,uint256,uint256,bytes)"
@@ -97,18 +96,17 @@ class Checked:
 
 
 class Checker:
-    def __init__(self, rpc: RpcClient, deployment: Deployment, store: Store, policy: Policy, relayer: str,
+    def __init__(self, rpc: RpcClient, deployment: Deployment, policy: Policy, relayer: str,
                  merchants: Sequence[str]) -> None:
         self.rpc = rpc
         self.deployment = deployment
-        self.store = store
         self.policy = policy
         self.relayer = relayer
         self.merchants = list(merchants)
 
     def redemption(self, body: RedemptionBody, client: str) -> Checked:
         program = self.deployment.program(body.token, "token")
-        self.policy.admit(body.holder, client)
+        pending = self.policy.admit(body.holder, client)
         token, holder = program.address, body.holder
         data = calldata(REDEEM_WITH_SIG, holder, body.reward_id, body.quantity, body.max_points, body.deadline,
                         body.signature_bytes)
@@ -126,16 +124,15 @@ class Checker:
         nonce, (merchant, price, stock, active), (count,), (paused,), (balance,), *caps = values
         reward = Reward(body.reward_id, as_address(merchant) if price else "", price, stock, bool(active))
         if price and reward.merchant.lower() not in (served := [m.lower() for m in self.merchants]):
-            owner = to_checksum_address(reward.merchant)
+            owner = eip55(reward.merchant[2:])
             raise Refused(FORBIDDEN, f"reward {body.reward_id} of {program.key!r} is merchant {owner}'s; this relayer "
                                      f"pays for the rewards of {', '.join(self.merchants)} only")
         cap = caps[served.index(reward.merchant.lower())][0] if price else 0
         domain = SigningDomain(program.name, self.deployment.chain_id, token)
-        pending = self.store.pending_of_signer(holder)
         signer_nonce = self._signed_nonce(
             token, holder, nonce[0], body.signature_bytes, has_code, pending,
-            lambda candidate: redeem_typed_data(domain, holder, body.reward_id, body.quantity, body.max_points,
-                                                candidate, body.deadline))
+            lambda candidate: typed_data_digest(redeem_typed_data(domain, holder, body.reward_id, body.quantity,
+                                                                  body.max_points, candidate, body.deadline)))
         unspent = balance - _pending_points(pending, token, token, nonce[0])
         view = RedemptionView(program.key, program.symbol, bool(paused), reward, count, cap, unspent)
         try:
@@ -148,7 +145,7 @@ class Checker:
     def exchange(self, body: ExchangeBody, client: str) -> Checked:
         source = self.deployment.program(body.from_token, "from_token")
         target = self.deployment.program(body.to_token, "to_token")
-        self.policy.admit(body.account, client)
+        pending = self.policy.admit(body.account, client)
         exchange, account = self.deployment.exchange, body.account
         data = calldata(EXCHANGE_WITH_SIG, account, source.address, target.address, body.amount_in, body.min_out,
                         body.deadline, body.signature_bytes)
@@ -172,11 +169,11 @@ class Checker:
             raise Refused(FORBIDDEN, f"this relayer pays for exchanges of the programs where "
                                      f"{', '.join(self.merchants)} issue points, not {source.key!r} or {target.key!r}")
         domain = SigningDomain(EXCHANGE_DOMAIN_NAME, self.deployment.chain_id, exchange)
-        pending = self.store.pending_of_signer(account)
         signer_nonce = self._signed_nonce(
             exchange, account, nonce[0], body.signature_bytes, has_code, pending,
-            lambda candidate: exchange_typed_data(domain, account, source.address, target.address, body.amount_in,
-                                                  body.min_out, candidate, body.deadline))
+            lambda candidate: typed_data_digest(exchange_typed_data(domain, account, source.address, target.address,
+                                                                    body.amount_in, body.min_out, candidate,
+                                                                    body.deadline)))
         rate_num, rate_den, cap, approved = route
         view = ExchangeView(source.key, target.key, source.symbol, target.symbol, bool(source_paused),
                             bool(target_paused), rate_num, rate_den, cap, bool(approved), route_used,
@@ -211,15 +208,15 @@ class Checker:
                 [words(result) for result in results])
 
     def _signed_nonce(self, contract: str, signer: str, chain_nonce: int, signature: bytes, has_code: bool,
-                      pending: list[dict[str, Any]], typed_data: Callable[[int], dict[str, Any]]) -> int:
+                      pending: list[dict[str, Any]], digest: Callable[[int], bytes]) -> int:
         """The signer nonce the signature was made with: the chain's current one, or one past the
         signer's requests that are queued ahead of it (`pending`, the signer's unmined requests)."""
         held = {row["signer_nonce"] for row in pending
                 if row["contract"] == contract and row["signer_nonce"] >= chain_nonce}
         candidates = range(chain_nonce, chain_nonce + len(held) + 1)
-        matched = _ecdsa_match(signer, signature, candidates, typed_data)
+        matched = _ecdsa_match(signer, signature, candidates, digest)
         if matched is None and has_code:
-            matched = self._erc1271_match(signer, signature, candidates, typed_data)
+            matched = self._erc1271_match(signer, signature, candidates, digest)
         if matched is None:
             explanation = ("an account without code signs with its key, in 65 bytes"
                            if len(signature) != ECDSA_SIGNATURE_BYTES and not has_code else
@@ -232,10 +229,9 @@ class Checker:
         return matched
 
     def _erc1271_match(self, signer: str, signature: bytes, candidates: range,
-                       typed_data: Callable[[int], dict[str, Any]]) -> int | None:
+                       digest: Callable[[int], bytes]) -> int | None:
         answers = self.rpc.batch_outcomes([
-            ("eth_call", ({"to": signer, "data": calldata(IS_VALID_SIGNATURE, typed_data_digest(typed_data(nonce)),
-                                                          signature)}, "latest"))
+            ("eth_call", ({"to": signer, "data": calldata(IS_VALID_SIGNATURE, digest(nonce), signature)}, "latest"))
             for nonce in candidates])
         for nonce, answer in zip(candidates, answers, strict=True):
             if isinstance(answer, str) and bytes.fromhex(answer[2:])[:4] == ERC1271_MAGIC:
@@ -256,18 +252,13 @@ def _pending_points(pending: list[dict[str, Any]], contract: str, token: str, ch
                if row["spends_token"] == token and (row["contract"] != contract or row["signer_nonce"] >= chain_nonce))
 
 
-def _ecdsa_match(signer: str, signature: bytes, candidates: range,
-                 typed_data: Callable[[int], dict[str, Any]]) -> int | None:
+def _ecdsa_match(signer: str, signature: bytes, candidates: range, digest: Callable[[int], bytes]) -> int | None:
+    """The candidate nonce whose message the signature is `signer`'s ECDSA signature of, as the
+    contracts recover it."""
     if len(signature) != ECDSA_SIGNATURE_BYTES:
         return None
     parsed = Signature.from_packed(signature)
-    for nonce in candidates:
-        try:
-            if recover_signer(typed_data(nonce), parsed) == signer:
-                return nonce
-        except PointsError:
-            return None
-    return None
+    return next((nonce for nonce in candidates if ecrecover(digest(nonce), parsed) == signer), None)
 
 
 def _call(to: str, signature: str, *args: Any) -> Request:

@@ -48,7 +48,7 @@ class RelayRequest(RelayerModel, table=True):
     __tablename__ = "relay_request"
     __table_args__ = (
         Index("ix_relay_request_status_created", "status", "created_at"),
-        Index("ix_relay_request_signer", "contract", "signer", "status"),
+        Index("ix_relay_request_signer", "signer", "status"),
         Index("ix_relay_request_client", "client", "status"),
     )
 

@@ -9,7 +9,7 @@ from points.errors import PointsError
 from points.preconditions import utc
 from points.settings import Settings
 from relayer.errors import BAD_REQUEST, TOO_MANY, UNAVAILABLE, Refused
-from relayer.store import Store
+from relayer.store import Row, Store
 
 WINDOW_SECONDS = 60.0
 # Past this many tracked keys, the idle ones are forgotten, so a flood of addresses cannot grow memory.
@@ -53,8 +53,9 @@ class Policy:
         self._spent = 0
         self._spent_read_at = -SPENT_CACHE_SECONDS
 
-    def admit(self, signer: str, client: str) -> None:
-        """Rates, pending counts and the day's gas budget: what is checked before the chain is asked."""
+    def admit(self, signer: str, client: str) -> list[Row]:
+        """Rates, pending counts and the day's gas budget: what is checked before the chain is asked.
+        Returns the signer's pending requests (`Store.pending`), which the checks read too."""
         now = time.time()
         settings = self.settings
         if not self.limiter.allow(f"client:{client}", now):
@@ -63,8 +64,8 @@ class Policy:
         if not self.limiter.allow(f"signer:{signer}", now):
             raise Refused(TOO_MANY, f"more than {settings.relayer_requests_per_minute} requests a minute for "
                                     f"{signer}: retry in a minute")
-        by_signer, by_client = self.store.pending_counts(signer, client)
-        if by_signer >= settings.relayer_pending_per_holder:
+        pending, by_client = self.store.pending(signer, client)
+        if (by_signer := len(pending)) >= settings.relayer_pending_per_holder:
             raise Refused(TOO_MANY, f"{signer} has {by_signer} requests waiting to be mined, the most this "
                                     "relayer takes: retry once one is mined")
         if by_client >= settings.relayer_pending_per_client:
@@ -74,6 +75,7 @@ class Policy:
             budget = settings.relayer_daily_budget_wei / ETHER
             raise Refused(UNAVAILABLE, f"the relayer has spent its gas budget for today ({spent / ETHER:.6f} of "
                                        f"{budget:.6f} ETH): retry after midnight UTC")
+        return pending
 
     def _spent_today(self, now: float) -> int:
         """The day's spending, read at most once a second: it moves by a transaction's cost at a time."""

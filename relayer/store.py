@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from database.versions import Migrations, current_revision, head_revision, stamp_head, upgrade_to_head
@@ -21,6 +33,23 @@ REQUESTS = RelayRequest.__table__  # type: ignore[attr-defined]
 ATTEMPTS = Attempt.__table__  # type: ignore[attr-defined]
 SEQUENCES = NonceSequence.__table__  # type: ignore[attr-defined]
 SECONDS_PER_DAY = 86_400
+
+
+def _status_in(statuses: Iterable[Status]) -> ColumnElement[bool]:
+    """`status IN (...)` with the statuses written into the SQL: a list bound as a parameter is
+    expanded into the statement's text at every execution, which took longer than SQLite's query."""
+    return REQUESTS.c.status.in_([literal_column(f"'{status.value}'") for status in statuses])
+
+
+# Statements built once: SQLAlchemy spends longer building and keying a statement than SQLite running
+# it, and the API and the worker run these for every request.
+_UPDATE_REQUEST = update(REQUESTS).where(REQUESTS.c.id == bindparam("request_id"))
+_STATUS = (select(REQUESTS.c.id, REQUESTS.c.kind, REQUESTS.c.status, REQUESTS.c.tx_hash, REQUESTS.c.block_number,
+                  REQUESTS.c.reason).where(REQUESTS.c.id == bindparam("request_id")))
+_PENDING_OF_SIGNER = (select(REQUESTS.c.contract, REQUESTS.c.signer_nonce, REQUESTS.c.spends_token, REQUESTS.c.points)
+                      .where(REQUESTS.c.signer == bindparam("signer"), _status_in(ACTIVE)))
+_PENDING_OF_CLIENT = (select(func.count()).select_from(REQUESTS)
+                      .where(REQUESTS.c.client == bindparam("client"), _status_in(ACTIVE)))
 
 Row = dict[str, Any]
 
@@ -44,15 +73,29 @@ class Signed:
     gas_limit: int
 
 
+@dataclass
+class _Insert:
+    """A request row waiting for a commit, and what became of it."""
+
+    row: Row
+    settled: bool = False
+    duplicate_of: str | None = None
+    error: BaseException | None = None
+
+
 class Store:
     def __init__(self, url: str) -> None:
+        self.is_sqlite = url.startswith("sqlite")
         try:
-            self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+            # A file needs no liveness check before each use (a round trip per connection taken from the pool).
+            self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not self.is_sqlite)
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         self.writer = self.engine
         self._write_lock = threading.Lock()
-        if self.engine.dialect.name == "sqlite":
+        self._inserts: list[_Insert] = []
+        self._inserts_lock = threading.Lock()
+        if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # A SQLite transaction that reads, then writes, fails at once (no busy wait) when another
             # connection wrote in between; writers therefore take the write lock when they begin.
@@ -95,37 +138,67 @@ class Store:
     # The API's side.
 
     def add(self, row: Row) -> None:
-        """Queues a request; `Duplicate` when its signature is already held by another."""
+        """Queues a request, durably once this returns; `Duplicate` when its signature is already held
+        by another.
+
+        Requests posted at the same time share one commit (group commit): each thread adds its row to
+        the waiting list, and whichever takes the write lock first commits every row waiting then,
+        so one disk flush serves them all instead of one flush each, in turn.
+        """
+        waiting = _Insert(row)
+        with self._inserts_lock:
+            self._inserts.append(waiting)
+        with self._write_lock:
+            if not waiting.settled:
+                with self._inserts_lock:
+                    batch, self._inserts = self._inserts, []
+                self._insert_all(batch)
+        if waiting.error is not None:
+            raise waiting.error
+        if waiting.duplicate_of is not None:
+            raise Duplicate(waiting.duplicate_of)
+
+    def _insert_all(self, batch: list[_Insert]) -> None:
+        """Commits `batch` in one transaction; when a row's signature is already held, each row on
+        its own savepoint, so that the others still commit. Holds the write lock."""
         try:
-            with self._writing() as connection:
-                connection.execute(insert(REQUESTS), [row])
-        except IntegrityError:
-            with self.engine.connect() as connection:
-                existing = connection.execute(select(REQUESTS.c.id).where(REQUESTS.c.claim == row["claim"])).scalar()
-            if existing is None:
+            try:
+                with self.writer.begin() as connection:
+                    connection.execute(insert(REQUESTS), [waiting.row for waiting in batch])
+            except IntegrityError:
+                with self.writer.begin() as connection:
+                    for waiting in batch:
+                        try:
+                            with connection.begin_nested():
+                                connection.execute(insert(REQUESTS), [waiting.row])
+                        except IntegrityError as error:
+                            existing = connection.execute(select(REQUESTS.c.id).where(
+                                REQUESTS.c.claim == waiting.row["claim"])).scalar()
+                            if existing is None:
+                                waiting.error = error
+                            waiting.duplicate_of = existing
+        except BaseException as error:
+            # Every row of the batch fails with it: none may be answered 202 unless committed.
+            for waiting in batch:
+                waiting.error = error
+            if not isinstance(error, SQLAlchemyError):
                 raise
-            raise Duplicate(existing) from None
+        finally:
+            for waiting in batch:
+                waiting.settled = True
 
     def get(self, request_id: str) -> Row | None:
+        """A request's id, kind, status, tx_hash, block_number and reason."""
         with self.engine.connect() as connection:
-            found = connection.execute(select(REQUESTS).where(REQUESTS.c.id == request_id)).mappings().first()
+            found = connection.execute(_STATUS, {"request_id": request_id}).mappings().first()
         return dict(found) if found else None
 
-    def pending_of_signer(self, signer: str) -> list[Row]:
-        """The signer's requests that may still take effect and are not mined."""
-        query = (select(REQUESTS.c.contract, REQUESTS.c.signer_nonce, REQUESTS.c.spends_token, REQUESTS.c.points)
-                 .where(REQUESTS.c.signer == signer, REQUESTS.c.status.in_(ACTIVE)))
+    def pending(self, signer: str, client: str) -> tuple[list[Row], int]:
+        """The signer's requests that may still take effect and are not mined (on any contract), and
+        how many of those the client address has."""
         with self.engine.connect() as connection:
-            return [dict(row) for row in connection.execute(query).mappings()]
-
-    def pending_counts(self, signer: str, client: str) -> tuple[int, int]:
-        """Active requests of the signer (on any contract) and of the client address."""
-        with self.engine.connect() as connection:
-            by_signer = connection.execute(select(func.count()).select_from(REQUESTS).where(
-                REQUESTS.c.signer == signer, REQUESTS.c.status.in_(ACTIVE))).scalar_one()
-            by_client = connection.execute(select(func.count()).select_from(REQUESTS).where(
-                REQUESTS.c.client == client, REQUESTS.c.status.in_(ACTIVE))).scalar_one()
-        return by_signer, by_client
+            rows = [dict(row) for row in connection.execute(_PENDING_OF_SIGNER, {"signer": signer}).mappings()]
+            return rows, connection.execute(_PENDING_OF_CLIENT, {"client": client}).scalar_one()
 
     def spent_today(self, now: float) -> int:
         """Wei paid today (UTC) for mined transactions, plus the most the in-flight ones may cost."""
@@ -134,21 +207,21 @@ class Store:
             mined = connection.execute(select(REQUESTS.c.gas_cost_wei).where(
                 REQUESTS.c.mined_at >= day_start, REQUESTS.c.gas_cost_wei.is_not(None)))
             in_flight = connection.execute(select(REQUESTS.c.max_cost_wei).where(
-                REQUESTS.c.status.in_(IN_FLIGHT), REQUESTS.c.max_cost_wei.is_not(None)))
+                _status_in(IN_FLIGHT), REQUESTS.c.max_cost_wei.is_not(None)))
             return sum(cost for (cost,) in mined) + sum(cost for (cost,) in in_flight)
 
     def queue_summary(self) -> tuple[int, float | None]:
         """How many requests are accepted and not mined, and when the oldest of them was accepted."""
         with self.engine.connect() as connection:
             depth, oldest = connection.execute(select(func.count(), func.min(REQUESTS.c.created_at))
-                                               .where(REQUESTS.c.status.in_(ACTIVE))).one()
+                                               .where(_status_in(ACTIVE))).one()
         return depth, oldest
 
     # The worker's side.
 
     def with_status(self, statuses: Iterable[Status], limit: int | None = None) -> list[Row]:
         """Requests in `statuses`, oldest first (in nonce order for those holding one)."""
-        query = (select(REQUESTS).where(REQUESTS.c.status.in_(list(statuses)))
+        query = (select(REQUESTS).where(_status_in(statuses))
                  .order_by(REQUESTS.c.tx_nonce, REQUESTS.c.created_at))
         if limit is not None:
             query = query.limit(limit)
@@ -180,7 +253,7 @@ class Store:
             before = connection.execute(select(SEQUENCES.c.next_nonce).where(SEQUENCES.c.address == address)
                                         .with_for_update()).scalar()
             in_flight = connection.execute(select(func.max(REQUESTS.c.tx_nonce))
-                                           .where(REQUESTS.c.status.in_(IN_FLIGHT))).scalar()
+                                           .where(_status_in(IN_FLIGHT))).scalar()
             if before is None:
                 after = chain_nonce
                 connection.execute(insert(SEQUENCES), [{"address": address, "next_nonce": after}])
@@ -211,10 +284,11 @@ class Store:
                                   "second worker running for this key?")
             connection.execute(insert(ATTEMPTS), [_attempt(request["id"], first + offset, signed, now)
                                                   for offset, (request, signed) in enumerate(assigned)])
-            for offset, (request, signed) in enumerate(assigned):
-                connection.execute(update(REQUESTS).where(REQUESTS.c.id == request["id"]).values(
-                    status=Status.SIGNED, tx_nonce=first + offset, tx_hash=signed.tx_hash,
-                    gas_limit=signed.gas_limit, max_cost_wei=signed.gas_limit * signed.max_fee_wei, updated_at=now))
+            connection.execute(_UPDATE_REQUEST, [
+                {"request_id": request["id"], "status": Status.SIGNED, "tx_nonce": first + offset,
+                 "tx_hash": signed.tx_hash, "gas_limit": signed.gas_limit,
+                 "max_cost_wei": signed.gas_limit * signed.max_fee_wei, "updated_at": now}
+                for offset, (request, signed) in enumerate(assigned)])
         return assigned
 
     def add_attempt(self, request: Row, signed: Signed) -> None:
@@ -226,11 +300,23 @@ class Store:
                 tx_hash=signed.tx_hash, max_cost_wei=signed.gas_limit * signed.max_fee_wei, updated_at=now))
 
     def set(self, request_id: str, **values: Any) -> None:
-        values.setdefault("updated_at", time.time())
-        if values.get("status") == Status.FAILED:
-            values["claim"] = None  # a failed request holds its signature no more
+        self.set_each([(request_id, values)])
+
+    def set_each(self, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Each request's new values, all in one transaction: one disk flush for a block's receipts."""
+        if not changes:
+            return
+        now = time.time()
+        # One statement per set of columns, run for all the requests that change those.
+        by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for request_id, values in changes:
+            values = {"updated_at": now, **values, "request_id": request_id}
+            if values.get("status") == Status.FAILED:
+                values["claim"] = None  # a failed request holds its signature no more
+            by_columns.setdefault(frozenset(values), []).append(values)
         with self._writing() as connection:
-            connection.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(**values))
+            for parameters in by_columns.values():
+                connection.execute(_UPDATE_REQUEST, parameters)
 
     def set_many(self, request_ids: Sequence[str], **values: Any) -> None:
         if not request_ids:

@@ -1,6 +1,7 @@
 """The chain layer without a chain: the client's retries and range splitting against a scripted
 node, and calldata round trips."""
 
+import base64
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ class _Node(ThreadingHTTPServer):
     daemon_threads = True
     script: Script
     bodies: list[Any]
+    targets: list[tuple[str, str | None]]
+    """Each request's target and Authorization header."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -33,6 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         self.server.bodies.append(body)
+        self.server.targets.append((self.path, self.headers["authorization"]))
         answer = self.server.script(body)
         if answer is None:
             self.close_connection = True
@@ -51,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def scripted_node(script: Script) -> Iterator[_Node]:
     node = _Node(("127.0.0.1", 0), _Handler)
-    node.script, node.bodies = script, []
+    node.script, node.bodies, node.targets = script, [], []
     thread = threading.Thread(target=node.serve_forever, daemon=True)
     thread.start()
     try:
@@ -82,6 +86,23 @@ def test_a_dropped_connection_is_retried():
         with client(node) as rpc:
             assert rpc.chain_id() == 31337
     assert len(node.bodies) == 3
+
+
+def test_a_proxy_from_the_environment_and_credentials_in_the_url_are_used(monkeypatch):
+    with scripted_node(lambda body: result(body, "0x7a69")) as node:
+        for variable in ("NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", url_of(node))
+        with RpcClient("http://user:s%40cret@node.invalid:8545/v3/key?tier=1") as rpc:
+            assert rpc.chain_id() == 31337
+    assert node.targets == [("http://node.invalid:8545/v3/key?tier=1",
+                             "Basic " + base64.b64encode(b"user:s@cret").decode())]
+
+
+def test_a_url_that_is_not_http_is_one_line_without_retries():
+    with RpcClient("localhost:8545", first_backoff=60) as rpc:
+        with pytest.raises(RpcUnavailable, match="'localhost:8545' is not an http:// or https:// URL"):
+            rpc.chain_id()
 
 
 def test_a_rate_limit_is_retried():

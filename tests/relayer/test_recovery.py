@@ -57,6 +57,25 @@ class LosesBroadcasts(RpcProxy):
             return self.broadcast_changed.wait_for(lambda: tx_hash in self.broadcast, WAIT_SECONDS)
 
 
+class WithoutAccessLists(RpcProxy):
+    """A node that does not know `eth_createAccessList`: JSON-RPC's "method not found" for it, every
+    other call forwarded."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream)
+        self.methods: list[str] = []
+
+    def answer(self, body: bytes) -> tuple[int, bytes] | None:
+        decoded = json.loads(body)
+        calls = decoded if isinstance(decoded, list) else [decoded]
+        self.methods += [call["method"] for call in calls]
+        known = [call for call in calls if call["method"] != "eth_createAccessList"]
+        answers = json.loads(self.forward(json.dumps(known).encode()).content) if known else []
+        answers += [{"jsonrpc": "2.0", "id": call["id"], "error": {"code": -32601, "message": "method not found"}}
+                    for call in calls if call["method"] == "eth_createAccessList"]
+        return 200, json.dumps(answers if isinstance(decoded, list) else answers[0]).encode()
+
+
 def _rows(database: Path, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(database) as connection:
         return connection.execute(query, parameters).fetchall()
@@ -183,6 +202,18 @@ def test_a_stuck_transaction_is_replaced_with_a_higher_fee(alliance: Alliance, t
     fees = [(int(max_fee), int(tip)) for _, max_fee, tip, _ in attempts]
     assert all(later[0] > earlier[0] and later[1] > earlier[1] for earlier, later in pairwise(fees))
     assert mined["tx_hash"] in {tx_hash for *_, tx_hash in attempts}
+    _done_once(alliance, customer)
+
+
+def test_a_node_without_access_lists_simulates_with_estimate_gas(alliance: Alliance, tmp_path: Path):
+    customer = alliance.customer()
+    with running(WithoutAccessLists(alliance.node.url)) as node:
+        relayer = start_relayer(Node(node.url, alliance.node.chain), alliance.manifest_file, tmp_path / "queue.db")
+        try:
+            relayer.wait_for("redemptions", _redeem(alliance, relayer, customer), "mined", "confirmed")
+        finally:
+            relayer.stop()
+    assert node.methods.count("eth_createAccessList") == 1 and "eth_estimateGas" in node.methods
     _done_once(alliance, customer)
 
 

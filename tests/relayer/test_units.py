@@ -2,10 +2,12 @@
 nonce sequence and duplicate claims."""
 
 import json
+import threading
 import time
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,10 +15,11 @@ from chain.rpc import RpcError
 from chain.transactions import Refusal, refusal, revert_reason
 from points.errors import PointsError
 from relayer.fees import Fees, bumped, first_fees
-from relayer.keys import check_key_fits_chain, load_key
+from relayer.keys import TEST_MNEMONIC, check_key_fits_chain, load_key
 from relayer.models import Status
 from relayer.policy import RateLimiter
 from relayer.store import Duplicate, Signed, Store
+from tests.support.postgres import database_url
 
 GWEI = 10**9
 
@@ -84,6 +87,20 @@ def test_an_ape_alias_is_unlocked_from_the_environment_and_never_shown(tmp_path,
         load_key("other")
 
 
+@settings(max_examples=60, deadline=None)
+@given(chain_id=st.integers(1, 2**64), nonce=st.integers(0, 2**64 - 1), to=st.binary(min_size=20, max_size=20),
+       value=st.integers(0, 2**96), data=st.binary(max_size=300), gas=st.integers(21_000, 30_000_000),
+       max_fee=st.integers(0, 10**13), tip=st.integers(0, 10**12))
+def test_transactions_are_signed_as_eth_account_signs_them(chain_id, nonce, to, value, data, gas, max_fee, tip):
+    transaction = {"type": 2, "chainId": chain_id, "nonce": nonce, "to": to_checksum_address(to), "value": value,
+                   "data": "0x" + data.hex(), "gas": gas, "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip}
+    Account.enable_unaudited_hdwallet_features()
+    expected = Account.from_mnemonic(TEST_MNEMONIC, account_path="m/44'/60'/0'/0/1").sign_transaction(transaction)
+
+    assert load_key("TEST::1").sign_transaction(transaction) == ("0x" + expected.raw_transaction.hex(),
+                                                                 "0x" + expected.hash.hex())
+
+
 def test_a_development_key_pays_only_on_a_development_chain():
     key = load_key("TEST::1")
     assert key.address == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -102,8 +119,9 @@ def _row(request_id: str, signer: str = "0x" + "11" * 20, nonce: int = 0) -> dic
             "updated_at": now}
 
 
-def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'queue.db'}")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(postgres_server_url, dialect, tmp_path):
+    store = Store(database_url(dialect, tmp_path, postgres_server_url, "sequence"))
     store.prepare()
     relayer = "0x" + "33" * 20
     store.add(_row("a"))
@@ -121,4 +139,35 @@ def test_the_queue_holds_a_signature_once_and_numbers_nonces_in_one_sequence(tmp
     store.set("a", status=Status.FAILED, reason="test")
     store.add(_row("c"))  # a failed request frees its signature
     assert store.resync_nonce(relayer, 5) == (8, 5)
+    store.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_requests_posted_at_once_share_commits_and_a_signature_is_held_once(postgres_server_url, dialect, tmp_path):
+    store = Store(database_url(dialect, tmp_path, postgres_server_url, "together"))
+    store.prepare()
+    # 40 threads at once, two requests for each of 20 signatures: one of each pair is queued.
+    rows = [_row(f"{signer}-{copy}", signer=f"0x{signer:040x}") for signer in range(20) for copy in range(2)]
+    outcomes: dict[str, str] = {}
+    start = threading.Barrier(len(rows))
+
+    def post(row: dict) -> None:
+        start.wait()
+        try:
+            store.add(row)
+            outcomes[row["id"]] = "queued"
+        except Duplicate as error:
+            outcomes[row["id"]] = error.existing_id
+
+    threads = [threading.Thread(target=post, args=(row,)) for row in rows]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for signer in range(20):
+        first, second = outcomes[f"{signer}-0"], outcomes[f"{signer}-1"]
+        winner = f"{signer}-0" if first == "queued" else f"{signer}-1"
+        assert sorted([first, second]) == sorted(["queued", winner])
+        assert store.get(winner) is not None
+    assert sum(store.get(row["id"]) is not None for row in rows) == 20
     store.close()
