@@ -91,7 +91,8 @@ def history_chain(*anvil_arguments: str) -> Iterator[HistoryNode]:
     # gigabytes for a long history. A home of its own goes away with it.
     home = tempfile.TemporaryDirectory(prefix="points-anvil-")
     anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
-                              "--gas-limit", str(BLOCK_GAS_LIMIT), *anvil_arguments], env=os.environ | {"HOME": home.name})
+                              "--gas-limit", str(BLOCK_GAS_LIMIT), *anvil_arguments],
+                             env=os.environ | {"HOME": home.name})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(url, anvil)
