@@ -202,7 +202,7 @@ def _reward_steps(key: str, program: ProgramConfig, state: ProgramState, notes: 
                                      f"{reward.stock:,}", reward)
             continue
         stock = reward.stock if reward.stock != current.stock_last_set else current.stock
-        if (current.price, stock, current.active) == (reward.price, stock, reward.active):
+        if (current.price, current.stock, current.active) == (reward.price, stock, reward.active):
             continue
         changes = []
         if current.price != reward.price:

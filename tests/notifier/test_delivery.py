@@ -255,7 +255,12 @@ def test_dead_letters_replay_and_the_operators_commands(chain):
         with notifier(chain, settings, "ops"):
             chain.writer.mint_one_batch()
             _wait(lambda: _dead(chain, "ops") == 256, "every delivery to go dead")
-            assert received.events == [] and received.failed == 256
+            # One attempt each. The receiver counts those that reached it: on a loaded machine an
+            # attempt can time out before it does (CI: 255 of 256).
+            with sqlite3.connect(chain.database) as connection:
+                attempts = set(connection.execute("SELECT attempts FROM webhook_delivery WHERE subscription = 'ops'"))
+            assert attempts == {(1,)}
+            assert received.events == [] and received.failed <= 256
             config = chain.directory / "ops.yaml"
 
             listed = _cli(chain, config, "list")
