@@ -221,7 +221,13 @@ def main(argv: list[str]) -> int:
     rpc_url, attempts, max_backoff, *addresses = argv
     rpc = RpcClient(rpc_url, max_attempts=int(attempts), max_backoff=float(max_backoff))
     try:
-        _serve(sys.stdin.buffer, sys.stdout.buffer, rpc, addresses)
+        # A buffered writer of its own: where PYTHONUNBUFFERED is set (as in many container
+        # images), sys.stdout.buffer is the raw file, and a write into a full pipe that a stop
+        # and continue interrupts (Ctrl-Z and fg, a profiler) returns having taken part of the
+        # answer; the rest was lost, and the indexer read the next answer's bytes in its place.
+        # A buffered writer writes the rest.
+        with open(sys.stdout.fileno(), "wb", closefd=False) as answers:
+            _serve(sys.stdin.buffer, answers, rpc, addresses)
     except (BrokenPipeError, KeyboardInterrupt):  # the indexer has gone, or is going
         pass
     finally:

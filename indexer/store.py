@@ -33,14 +33,15 @@ from sqlmodel import SQLModel
 
 from chain.rpc import BlockHeader
 from database.schema import (
-    DEFERRED_INDEXES,
     FACT_TABLES,
+    POSTGRESQL_DEFERRED_INDEXES,
     STATE_TABLES,
     Batch,
     BlockRecord,
     Checkpoint,
     Uint256,
     Undo,
+    deferred_indexes,
     table_of,
 )
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
@@ -67,11 +68,9 @@ BATCHES = table_of(Batch)
 UNDO = table_of(Undo)
 STATE_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, STATE_TABLES)}
 FACTS_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, FACT_TABLES)}
+# Every index a first backfill may leave out; a store defers its dialect's (schema.deferred_indexes).
 DEFERRABLE: list[Index] = sorted((index for table in SQLModel.metadata.tables.values() for index in table.indexes
-                                  if index.name in DEFERRED_INDEXES), key=attrgetter("name"))
-# The tables that hold them.
-DEFERRABLE_TABLES = sorted({table.name for table in SQLModel.metadata.tables.values() for index in table.indexes
-                            if index.name in DEFERRED_INDEXES})
+                                  if index.name in POSTGRESQL_DEFERRED_INDEXES), key=attrgetter("name"))
 
 
 def primary_key(table: Table) -> list[str]:
@@ -124,6 +123,9 @@ class Store:
         except (SQLAlchemyError, ValueError, ImportError) as error:
             raise PointsError(f"cannot use database {url!r}: {error}") from None
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # The indexes a first backfill leaves out (schema.deferred_indexes), and their tables.
+        self._deferred = [index for index in DEFERRABLE if index.name in deferred_indexes(self.engine.dialect.name)]
+        self._deferred_tables = sorted({index.table.name for index in self._deferred if index.table is not None})
         self._lock: Connection | None = None
         # Whether PostgreSQL compresses the undo journal with lz4; asked at the first journal.
         self._lz4: bool | None = None
@@ -181,17 +183,17 @@ class Store:
         return before, head_revision()
 
     def defer_indexes(self) -> None:
-        """Drops the indexes that a first backfill builds once it has caught up (schema.DEFERRED_INDEXES)."""
+        """Drops the indexes that a first backfill builds once it has caught up (schema.deferred_indexes)."""
         with self.engine.begin() as connection:
-            for index in DEFERRABLE:
+            for index in self._deferred:
                 index.drop(connection, checkfirst=True)
 
     def deferred_indexes(self) -> list[str]:
         """The deferred indexes missing from the database: a first backfill has not caught up yet."""
         with self.engine.connect() as connection:
             inspector = inspect(connection)
-            present = {found["name"] for table in DEFERRABLE_TABLES for found in inspector.get_indexes(table)}
-            return [name for name in sorted(DEFERRED_INDEXES) if name not in present]
+            present = {found["name"] for table in self._deferred_tables for found in inspector.get_indexes(table)}
+            return [name for name in sorted(deferred_indexes(self.engine.dialect.name)) if name not in present]
 
     def build_deferred_indexes(self) -> None:
         """Builds the deferred indexes that are missing, each from its whole table at once.
@@ -203,11 +205,11 @@ class Store:
         """
         if self.is_sqlite:
             with self.engine.begin() as connection:
-                for index in DEFERRABLE:
+                for index in self._deferred:
                     index.create(connection, checkfirst=True)
             return
         with ThreadPoolExecutor(max_workers=PARALLEL_INDEX_BUILDS, thread_name_prefix="indexer-index") as builders:
-            list(builders.map(self._build_index, DEFERRABLE))
+            list(builders.map(self._build_index, self._deferred))
 
     def _build_index(self, index: Index) -> None:
         with self.engine.begin() as connection:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
-from database.schema import DEFERRED_INDEXES
+from database.schema import deferred_indexes
 from indexer.store import Store
 from tests.support.postgres import database_url
 from tests.support.services import indexer
@@ -104,7 +104,7 @@ def test_kill_9_during_backfill_then_resume(postgres_server_url, history, dialec
     interrupted = _indexed_block(killed)
     if interrupted < head:
         # Stopped before it caught up: the deferred indexes are not built yet.
-        assert sorted(_missing_indexes(killed)) == sorted(DEFERRED_INDEXES)
+        assert sorted(_missing_indexes(killed)) == sorted(deferred_indexes(dialect))
     resumed = _run(manifest, killed, rpc_url)
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read() if resumed.stderr else ""
 

@@ -2,20 +2,32 @@
 rate limits and `eth_getLogs` ranges refused as too large, injected by a seeded proxy in front of
 Anvil (tests/support/flaky_rpc.py). Whatever the node does, the database (SQLite or PostgreSQL) ends
 equal to one indexed from Anvil directly; a node that goes away for good ends the run with one clear
-line, and the next run resumes from the last whole batch."""
+line, and the next run resumes from the last whole batch. The log reader's answers arrive whole
+when its process is stopped and continued while it writes them."""
 
+import fcntl
+import marshal
+import os
+import signal
+import struct
 import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
+from points.manifest import load_manifest
 from tests.support.flaky_rpc import FAULTS, Faults, flaky_rpc
 from tests.support.postgres import database_url
 from tests.support.services import Node, indexer
 
 SEED = 20261123
+# Answers read from a log reader stopped and continued before each.
+STOPPED_ANSWERS = 30
 # Everything the indexer mirrors, which must not depend on how its reads were split or retried;
 # `block` keeps the headers of whichever blocks were read, which does.
 COMPARED_TABLES = [name for name in (*STATE_BY_NAME, *FACTS_BY_NAME) if name != "block"]
@@ -87,3 +99,40 @@ def test_node_gone_for_good_gives_one_line_then_resume_completes(deployment, tmp
 
     assert resumed.returncode == 0, resumed.stderr
     assert contents(database) == expected
+
+
+def test_log_reader_answers_whole_when_stopped_and_continued(deployment):
+    """Ctrl-Z and fg, or a profiler, stop and continue the log reader while it writes an answer into
+    a full pipe: the write returns having taken part of the answer, and the reader must write the
+    rest. With PYTHONUNBUFFERED (which many container images set) its standard output is the raw
+    file, which does not."""
+    node, manifest_file, _ = deployment
+    manifest = load_manifest(manifest_file)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "indexer.reader", node.url, "8", "10.0", *manifest.contract_addresses()],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    assert reader.stdin is not None and reader.stdout is not None
+    try:
+        # The smallest pipe: every answer fills it, and the reader waits in the middle of one.
+        fcntl.fcntl(reader.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+        reader.stdin.write(f"{manifest.start_block} {node.block_number()} 0\n".encode() * STOPPED_ANSWERS)
+        reader.stdin.close()  # the reader ends after its last answer
+        answers = []
+        for _ in range(STOPPED_ANSWERS):
+            time.sleep(0.02)  # lets the reader fill the pipe
+            reader.send_signal(signal.SIGSTOP)
+            time.sleep(0.005)
+            reader.send_signal(signal.SIGCONT)
+            answers.append(_answer(reader.stdout))
+    finally:
+        reader.kill()
+        reader.wait()
+    assert answers[0][0] == "ok" and answers[0][1][4]
+    assert all(answer == answers[0] for answer in answers)
+
+
+def _answer(answers: IO[bytes]) -> Any:
+    """The reader's next answer: eight bytes of length, then marshal's bytes (indexer/reader.py)."""
+    (length,) = struct.unpack(">Q", answers.read(8))
+    return marshal.loads(answers.read(length))
