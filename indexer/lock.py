@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from points.errors import PointsError
 
@@ -38,8 +39,8 @@ def _file_lock(database: Path) -> Iterator[None]:
 
 
 def hold_indexer_lock(engine: Engine) -> Connection:
-    """Takes PostgreSQL's advisory lock on a connection of its own and returns it; closing the
-    connection lets the lock go. The store takes it, as it owns the database's connections."""
+    """Takes PostgreSQL's advisory lock on a connection of its own and returns it for
+    `release_indexer_lock`. The store takes it, as it owns the database's connections."""
     connection = engine.connect()
     try:
         taken = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})").scalar()
@@ -51,6 +52,18 @@ def hold_indexer_lock(engine: Engine) -> Connection:
         connection.close()
         raise PointsError(REFUSAL.format(where=f"advisory lock {ADVISORY_LOCK_KEY} is held"))
     return connection
+
+
+def release_indexer_lock(connection: Connection) -> None:
+    """Lets the advisory lock go before the connection closes: a closed socket frees it only when
+    the server's backend has noticed, which can be after the next indexer has already asked."""
+    try:
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
+        connection.commit()
+    except DBAPIError:
+        connection.invalidate()  # a connection the server dropped holds no lock any more
+    finally:
+        connection.close()
 
 
 @contextmanager

@@ -46,7 +46,7 @@ from database.schema import (
 )
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from indexer import postgres_bulk
-from indexer.lock import hold_indexer_lock
+from indexer.lock import hold_indexer_lock, release_indexer_lock
 from points.errors import PointsError
 
 Row = dict[str, Any]
@@ -139,7 +139,7 @@ class Store:
 
     def close(self) -> None:
         if self._lock is not None:
-            self._lock.close()
+            release_indexer_lock(self._lock)
             self._lock = None
         self.engine.dispose()
 
