@@ -37,6 +37,10 @@ BATCH_GAS = 12_000_000
 # fits, and 100 M gas packed the 204,803-event history into 43 blocks, all of it within the
 # indexer's reorganisation window (journaled), unlike a chain's history.
 BLOCK_GAS_LIMIT = BATCH_GAS
+# Such blocks are over half full, EIP-1559's target, so each raises the base fee by about 4 %: from
+# Anvil's default, within 60 blocks a post's last transactions, priced when they arrived, could no
+# longer pay it and were dropped. From zero the base fee grows by a wei a block.
+BASE_FEE_WEI = 0
 SECONDS_PER_DAY = 86_400
 # The node counts as idle below this share of a core over the window.
 IDLE_CPU_SHARE = 0.05
@@ -91,7 +95,8 @@ def history_chain(*anvil_arguments: str) -> Iterator[HistoryNode]:
     # gigabytes for a long history. A home of its own goes away with it.
     home = tempfile.TemporaryDirectory(prefix="points-anvil-")
     anvil = subprocess.Popen([str(Path(sys.prefix) / "bin" / "anvil"), "--port", str(port), "--silent",
-                              "--gas-limit", str(BLOCK_GAS_LIMIT), *anvil_arguments],
+                              "--gas-limit", str(BLOCK_GAS_LIMIT), "--block-base-fee-per-gas", str(BASE_FEE_WEI),
+                              *anvil_arguments],
                              env=os.environ | {"HOME": home.name})
     url = f"http://127.0.0.1:{port}"
     try:
