@@ -50,6 +50,8 @@ class RelayRequest(RelayerModel, table=True):
         Index("ix_relay_request_status_created", "status", "created_at"),
         Index("ix_relay_request_signer", "signer", "status"),
         Index("ix_relay_request_client", "client", "status"),
+        # Covers the day's spending (`Store.spent_today`), read every second while requests arrive.
+        Index("ix_relay_request_mined_cost", "mined_at", "gas_cost_wei"),
     )
 
     id: str = Field(primary_key=True, max_length=32)
