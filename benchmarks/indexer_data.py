@@ -201,9 +201,12 @@ class HistoryWriter:
             self.chain.request("evm_mine")
 
     def mint_one_batch(self) -> None:
-        """One more campaign transaction, in a block of its own."""
-        self.chain.rpc.batch([self._mint_call()])
-        self._wait_until_mined()
+        """One more campaign transaction, in a block of its own and no other block: with automining
+        on, the transaction could be mined between two looks at the pool, and the look that still
+        saw it pending would mine an empty block after it."""
+        with self._manual_mining():
+            self.chain.rpc.batch([self._mint_call()])
+            self._wait_until_mined()
 
     def reorganise(self, depth: int) -> None:
         """Replaces the newest `depth` blocks with as many blocks whose last holds another campaign."""

@@ -163,7 +163,7 @@ def check_rollbacks_below_the_indexed_block(database_url: str, work: Path, *, ne
             store.close()
             rpc.close()
         log = log_file.read_text()
-        assert log.count("event=reorg") == len(ROLLBACK_DEPTHS), log[-3000:]
+        assert log.count("event=reorg") == len(ROLLBACK_DEPTHS), log
         assert "Traceback" not in log, log[-3000:]
 
 
