@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.config import Subscription
 from notifier.queue import NOTICES_PER_SCAN, Attempt, Delivery, Head, Queue
-from notifier.sender import ThreadClients, attempt
+from notifier.sender import attempt, poster_for
 
 log = logging.getLogger("notifier")
 
@@ -43,11 +43,11 @@ class Lane(threading.Thread):
         self.stopping.set()
 
     def run(self) -> None:
-        with ThreadClients(self.subscription) as clients, \
+        with poster_for(self.subscription) as poster, \
                 ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.name) as pool:
             while not self.stopping.is_set():
                 try:
-                    busy = self.round(lambda delivery: pool.submit(attempt, clients, delivery))
+                    busy = self.round(lambda delivery: pool.submit(attempt, poster, self.subscription, delivery))
                 except SQLAlchemyError as error:
                     log.warning("event=database_error subscription=%s error=%s", self.subscription.name,
                                 str(error.orig if hasattr(error, "orig") else error).splitlines()[0])
