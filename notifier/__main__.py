@@ -18,7 +18,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -26,7 +25,7 @@ from sqlalchemy import delete, insert, select
 
 from notifier.config import SUBSCRIPTIONS, Subscription, database_row, load_subscriptions
 from notifier.queue import Queue
-from notifier.sender import client_for, post
+from notifier.sender import post, poster_for
 from points.errors import PointsError
 from points.settings import Settings, load_settings
 from points.webhooks import TEST_EVENT, EventType, event_body
@@ -93,8 +92,8 @@ def _test(settings: Settings, queue: Queue, name: str) -> int:
     body = event_body(f"evt_test_{uuid.uuid4().hex}", TEST_EVENT, time.time(), None,
                       {"subscription": subscription.name})
     started = time.perf_counter()
-    with client_for(subscription) as client:
-        error = post(client, subscription, TEST_EVENT, body)
+    with poster_for(subscription) as poster:
+        error = post(poster, subscription, TEST_EVENT, body)
     seconds = time.perf_counter() - started
     if error is not None:
         console.print(f"[red]failed:[/red] {subscription.name}: {error} after {seconds * 1000:.0f} ms")
@@ -135,8 +134,7 @@ def _remove(queue: Queue, name: str) -> None:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = load_settings(database_url=arguments.db, webhooks_file=arguments.config)
     try:
         if arguments.command == "run":
@@ -165,9 +163,6 @@ def main(argv: list[str]) -> int:
             queue.close()
         return 0
     except PointsError as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 2
-    except httpx.InvalidURL as error:
         console.print(f"[red]error:[/red] {error}")
         return 2
 

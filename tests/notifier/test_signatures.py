@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from notifier.config import Subscription
 from notifier.receiver import Receiver
-from notifier.sender import client_for, post
+from notifier.sender import post, poster_for
 from points.ports import free_port
 from points.webhooks import SIGNATURE_HEADER, event_body, event_id, signature, verify_signature
 
@@ -92,8 +92,8 @@ class _Redirecting(BaseHTTPRequestHandler):
 def test_redirects_are_not_followed():
     with _serving(ThreadingHTTPServer(("127.0.0.1", free_port()), _Redirecting)) as url:
         subscription = Subscription(name="crm", url=url, secret=SECRET, source="file")
-        with client_for(subscription) as client:
-            error = post(client, subscription, "points.issued", b"{}")
+        with poster_for(subscription) as poster:
+            error = post(poster, subscription, "points.issued", b"{}")
     assert error is not None and "redirects are not followed" in error
     assert _Redirecting.hits == ["/hooks"]
 
@@ -107,6 +107,6 @@ def test_a_subscription_refuses_urls_other_than_http(url):
 def test_an_unreachable_receiver_is_an_error_without_the_secret():
     subscription = Subscription(name="crm", url=f"http://127.0.0.1:{free_port()}/", secret=SECRET, source="file",
                                 timeout_seconds=1)
-    with client_for(subscription) as client:
-        error = post(client, subscription, "points.issued", b"{}")
-    assert error is not None and error.startswith("ConnectError") and SECRET not in error
+    with poster_for(subscription) as poster:
+        error = post(poster, subscription, "points.issued", b"{}")
+    assert error is not None and error.startswith("ConnectionRefusedError") and SECRET not in error
