@@ -9,6 +9,7 @@ or the API's answers. Only http and https URLs are accepted.
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import orjson
 import yaml
@@ -31,6 +32,11 @@ def _http_url(value: str) -> str:
     scheme, separator, rest = value.partition("://")
     if not separator or scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
         raise ValueError(f"{value!r} is not an http(s) URL: only http:// and https:// receivers are accepted")
+    try:
+        urlsplit(value).port  # noqa: B018  (reading it is the check: it raises on a bad port)
+    except ValueError:
+        raise ValueError(f"{value!r} has no valid port: write it as a number from 0 to 65535, "
+                         "or leave it out") from None
     return value
 
 

@@ -51,6 +51,8 @@ def test_no_file_means_no_subscriptions(tmp_path):
     ("url: ftp://crm.example/\n    secret: a-long-enough-secret", "is not an http(s) URL"),
     ("url: file:///etc/passwd\n    secret: a-long-enough-secret", "is not an http(s) URL"),
     ("url: javascript:alert(1)\n    secret: a-long-enough-secret", "is not an http(s) URL"),
+    ("url: http://crm.example:x/\n    secret: a-long-enough-secret", "has no valid port"),
+    ("url: http://crm.example:70000/\n    secret: a-long-enough-secret", "has no valid port"),
     ("url: https://crm.example/\n    secret: short", "at least 16 characters"),
     ("url: https://crm.example/", "exactly one of `secret` and `secret_env`"),
     ("url: https://crm.example/\n    secret: a-long-enough-secret\n    secret_env: X", "exactly one of"),
