@@ -112,6 +112,9 @@ def _staged(connection: Connection, table: Table, columns: Sequence[Column[Any]]
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
         f"SELECT {', '.join(column.name for column in columns)} FROM {table.name} WITH NO DATA")
+    # A rollback stages a table's keys once per batch it undoes, all in one transaction. Nothing to
+    # delete otherwise: the commit emptied the table.
+    connection.exec_driver_sql(f"DELETE FROM {staging}")
     _copy(connection, staging, columns, rows)
     return staging
 
