@@ -68,6 +68,8 @@ BATCHES = table_of(Batch)
 UNDO = table_of(Undo)
 STATE_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, STATE_TABLES)}
 FACTS_BY_NAME: dict[str, Table] = {table.name: table for table in map(table_of, FACT_TABLES)}
+# Fact tables only ever appended to in a backfill (block hashes are deleted behind it).
+INSERT_ONLY = [table for table in FACTS_BY_NAME.values() if table is not BLOCKS]
 # Every index a first backfill may leave out; a store defers its dialect's (schema.deferred_indexes).
 DEFERRABLE: list[Index] = sorted((index for table in SQLModel.metadata.tables.values() for index in table.indexes
                                   if index.name in POSTGRESQL_DEFERRED_INDEXES), key=attrgetter("name"))
@@ -183,10 +185,13 @@ class Store:
         return before, head_revision()
 
     def defer_indexes(self) -> None:
-        """Drops the indexes that a first backfill builds once it has caught up (schema.deferred_indexes)."""
+        """Drops the indexes that a first backfill builds once it has caught up (schema.deferred_indexes);
+        in PostgreSQL, sets the backfill's storage parameters too (postgres_bulk.BACKFILL_STORAGE)."""
         with self.engine.begin() as connection:
             for index in self._deferred:
                 index.drop(connection, checkfirst=True)
+            if not self.is_sqlite:
+                postgres_bulk.set_backfill_storage(connection, INSERT_ONLY)
 
     def deferred_indexes(self) -> list[str]:
         """The deferred indexes missing from the database: a first backfill has not caught up yet."""
@@ -208,6 +213,9 @@ class Store:
                 for index in self._deferred:
                     index.create(connection, checkfirst=True)
             return
+        # First: a run that stops after the indexes are built sees no backfill left to finish.
+        with self.engine.begin() as connection:
+            postgres_bulk.reset_backfill_storage(connection, INSERT_ONLY)
         with ThreadPoolExecutor(max_workers=PARALLEL_INDEX_BUILDS, thread_name_prefix="indexer-index") as builders:
             list(builders.map(self._build_index, self._deferred))
 

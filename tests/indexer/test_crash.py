@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks.indexer_data import HistoryWriter, history_chain
 from database.schema import deferred_indexes
-from indexer.store import Store
-from tests.support.postgres import database_url
+from indexer.store import INSERT_ONLY, Store
+from tests.support.postgres import database_url, storage_parameters
 from tests.support.services import indexer
 
 EVENTS = 60_000
@@ -105,6 +105,8 @@ def test_kill_9_during_backfill_then_resume(postgres_server_url, history, dialec
     if interrupted < head:
         # Stopped before it caught up: the deferred indexes are not built yet.
         assert sorted(_missing_indexes(killed)) == sorted(deferred_indexes(dialect))
+        if dialect == "postgresql":
+            assert set(storage_parameters(killed)) == {"balance", *(table.name for table in INSERT_ONLY)}
     resumed = _run(manifest, killed, rpc_url)
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read() if resumed.stderr else ""
 
@@ -112,3 +114,5 @@ def test_kill_9_during_backfill_then_resume(postgres_server_url, history, dialec
     assert verified.returncode == 0, verified.stderr
     assert _summary(killed) == clean
     assert _missing_indexes(killed) == []
+    if dialect == "postgresql":
+        assert storage_parameters(killed) == {}

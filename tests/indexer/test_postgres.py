@@ -28,7 +28,7 @@ from points.errors import PointsError
 from points.manifest import Manifest
 from tests.indexer.test_reorg import check_rollbacks_below_the_indexed_block
 from tests.indexer.test_store import check_a_rollback_restores_names
-from tests.support.postgres import rows
+from tests.support.postgres import rows, storage_parameters
 from tests.support.services import Node, ape_run, indexer
 
 COMPARED_TABLES = [*STATE_BY_NAME, *FACTS_BY_NAME]
@@ -82,6 +82,10 @@ def test_verify_finds_no_difference(indexed):
 
     assert verified.returncode == 0, verified.stderr
     assert ": 0 differ" in verified.stderr
+
+
+def test_the_backfill_gives_back_the_default_storage_parameters(indexed):
+    assert storage_parameters(indexed.server_url) == {}
 
 
 def test_history_has_every_kind_of_movement(indexed):

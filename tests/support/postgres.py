@@ -22,3 +22,9 @@ def database_url(dialect: str, directory: Path, server_url: str | None, name: st
 def rows(url: str, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
         return connection.execute(query, parameters).fetchall()
+
+
+def storage_parameters(url: str) -> dict[str, list[str]]:
+    """The storage parameters of the tables of `url`'s database that have any (`fillfactor=50`)."""
+    return dict(rows(url, "SELECT relname, reloptions FROM pg_class "
+                          "WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL"))
