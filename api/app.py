@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live_feed = live_feed
     app.state.exchange = None
     app.state.relayer_url = str(settings.relayer_url) if settings.relayer_url else None
-    for module in (health, config, programs, accounts, movements, merchants, exchange, stats, stream, webhooks):
+    # Routes match in this order, each tried in turn: the account view, the dashboard's busiest
+    # request, comes right after the two service routes.
+    for module in (health, accounts, config, programs, movements, merchants, exchange, stats, stream, webhooks):
         app.include_router(module.router, prefix="/v1")
     app.add_exception_handler(NotIndexed, _not_indexed)
     app.add_exception_handler(SQLAlchemyError, _database_error)

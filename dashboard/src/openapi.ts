@@ -22,6 +22,21 @@ export interface paths {
      */
     get: operations["version_v1_version_get"];
   };
+  "/v1/accounts/{address}": {
+    /**
+     * Get Account
+     * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
+     * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
+     */
+    get: operations["get_account_v1_accounts__address__get"];
+  };
+  "/v1/accounts/{address}/history": {
+    /**
+     * Get History
+     * @description Every movement of the account's points, newest first; none for an account with no activity.
+     */
+    get: operations["get_history_v1_accounts__address__history_get"];
+  };
   "/v1/config": {
     /**
      * Config
@@ -59,21 +74,6 @@ export interface paths {
      * per date, with the amount that expires then.
      */
     get: operations["list_expiring_v1_programs__token__expiring_get"];
-  };
-  "/v1/accounts/{address}": {
-    /**
-     * Get Account
-     * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
-     * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
-     */
-    get: operations["get_account_v1_accounts__address__get"];
-  };
-  "/v1/accounts/{address}/history": {
-    /**
-     * Get History
-     * @description Every movement of the account's points, newest first; none for an account with no activity.
-     */
-    get: operations["get_history_v1_accounts__address__history_get"];
   };
   "/v1/movements": {
     /**
@@ -850,6 +850,75 @@ export interface operations {
     };
   };
   /**
+   * Get Account
+   * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
+   * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
+   */
+  get_account_v1_accounts__address__get: {
+    parameters: {
+      path: {
+        /** @description the account's address, in any case */
+        address: string;
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Account"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  /**
+   * Get History
+   * @description Every movement of the account's points, newest first; none for an account with no activity.
+   */
+  get_history_v1_accounts__address__history_get: {
+    parameters: {
+      query?: {
+        /** @description only movements of this kind */
+        kind?: components["schemas"]["MovementKind"] | null;
+        /** @description items per page, at most 1000 */
+        limit?: number;
+        /** @description `next_cursor` of the previous page; absent for the first page */
+        cursor?: string | null;
+        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
+        program?: string | null;
+      };
+      path: {
+        /** @description the account's address, in any case */
+        address: string;
+      };
+    };
+    responses: {
+      /** @description Successful Response */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Page_Movement_"];
+        };
+      };
+      /** @description no program with the given key */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ErrorMessage"];
+        };
+      };
+      /** @description Validation Error */
+      422: {
+        content: {
+          "application/json": components["schemas"]["HTTPValidationError"];
+        };
+      };
+    };
+  };
+  /**
    * Config
    * @description The chain id of the indexed deployment, its exchange and the relayer that the API was told of
    * (`POINTS_RELAYER_URL`); 503 until the indexer has written its first batch.
@@ -991,75 +1060,6 @@ export interface operations {
         };
       };
       /** @description no such program */
-      404: {
-        content: {
-          "application/json": components["schemas"]["ErrorMessage"];
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
-  /**
-   * Get Account
-   * @description The account's balance in every program, its points by expiry (soonest first) and the next expiry. An
-   * account with no activity has a balance of 0 everywhere: a wallet asks before its first points.
-   */
-  get_account_v1_accounts__address__get: {
-    parameters: {
-      path: {
-        /** @description the account's address, in any case */
-        address: string;
-      };
-    };
-    responses: {
-      /** @description Successful Response */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Account"];
-        };
-      };
-      /** @description Validation Error */
-      422: {
-        content: {
-          "application/json": components["schemas"]["HTTPValidationError"];
-        };
-      };
-    };
-  };
-  /**
-   * Get History
-   * @description Every movement of the account's points, newest first; none for an account with no activity.
-   */
-  get_history_v1_accounts__address__history_get: {
-    parameters: {
-      query?: {
-        /** @description only movements of this kind */
-        kind?: components["schemas"]["MovementKind"] | null;
-        /** @description items per page, at most 1000 */
-        limit?: number;
-        /** @description `next_cursor` of the previous page; absent for the first page */
-        cursor?: string | null;
-        /** @description only this program's: its token address (any case) or its key, e.g. `coffee` */
-        program?: string | null;
-      };
-      path: {
-        /** @description the account's address, in any case */
-        address: string;
-      };
-    };
-    responses: {
-      /** @description Successful Response */
-      200: {
-        content: {
-          "application/json": components["schemas"]["Page_Movement_"];
-        };
-      };
-      /** @description no program with the given key */
       404: {
         content: {
           "application/json": components["schemas"]["ErrorMessage"];

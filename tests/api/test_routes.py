@@ -20,6 +20,7 @@ from pydantic import AnyHttpUrl
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
+from api.models import Account
 from chain.calldata import as_address, calldata, words
 from points.alliance import load_alliance
 from points.errors import PointsError
@@ -174,6 +175,18 @@ def test_account_shows_balances_and_expiries_as_the_chain(indexed, client):
             assert entry["next_expiry"] == entry["expiring"][0]
             assert entry["next_expiry"]["amount"] == str(nearest_amount)
             assert _unix(entry["next_expiry"]["expires_at"]) == nearest_expiry
+
+
+def test_the_account_view_is_the_json_its_model_writes(indexed, client):
+    # The route writes its JSON without pydantic (api.responses): byte for byte what `Account` would,
+    # for an account with points by expiry and for one without activity.
+    record = next(iter(indexed.manifest.programs.values()))
+    top = client.get(f"/v1/programs/{record.address}/holders", params={"limit": 1}).json()["items"][0]
+    bodies = [client.get(f"/v1/accounts/{address}").content for address in (top["account"], UNKNOWN)]
+
+    assert any(entry.expiring for entry in Account.model_validate_json(bodies[0]).programs)
+    for body in bodies:
+        assert body == Account.model_validate_json(body).model_dump_json().encode()
 
 
 def test_history_walk_is_newest_first_complete_and_sums_to_the_balance(indexed, client):
