@@ -12,7 +12,8 @@ psycopg pipelines them: a backfill spent most of its time there. Instead:
   Arrays of parameters, unnested, did the same, but psycopg builds an array's text in Python, a
   value at a time: half of a backfill's time updating balances went there;
 - a first backfill sets storage parameters of its own on a few tables (BACKFILL_STORAGE), and
-  gives them back once it has caught up;
+  gives them back once it has caught up; it leaves out the primary key of the raw events too
+  (schema.POSTGRESQL_DEFERRED_PRIMARY_KEYS), and adds it back then;
 - a batch deeper than the reorganisation window (a backfill's) commits without waiting for its
   write-ahead log to reach the disk (`synchronous_commit = off`, for that transaction only).
   Every batch stays one transaction with its checkpoint, so a crash of the indexer or of the
@@ -28,6 +29,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, Connection, Integer, Table
+
+from database.schema import primary_key_name
 
 Parameters = Sequence[tuple[Any, ...]]
 
@@ -88,6 +91,18 @@ def reset_backfill_storage(connection: Connection, insert_only: Sequence[Table])
 
 def _backfill_storage(insert_only: Sequence[Table]) -> dict[str, tuple[str, str]]:
     return BACKFILL_STORAGE | {table.name: INSERT_ONLY_STORAGE for table in insert_only}
+
+
+def drop_primary_key(connection: Connection, table: Table) -> None:
+    """Drops `table`'s primary key (and its index), if it has one."""
+    connection.exec_driver_sql(f"ALTER TABLE {table.name} DROP CONSTRAINT IF EXISTS {primary_key_name(table.name)}")
+
+
+def add_primary_key(connection: Connection, table: Table, key: Sequence[str]) -> None:
+    """Gives `table` back its primary key on `key`, under the name PostgreSQL gives it at creation:
+    the index is built from the whole table at once."""
+    connection.exec_driver_sql(
+        f"ALTER TABLE {table.name} ADD CONSTRAINT {primary_key_name(table.name)} PRIMARY KEY ({', '.join(key)})")
 
 
 def copy_rows(connection: Connection, table: Table, columns: Sequence[Column[Any]], rows: Parameters) -> None:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -35,6 +36,7 @@ from chain.rpc import BlockHeader
 from database.schema import (
     FACT_TABLES,
     POSTGRESQL_DEFERRED_INDEXES,
+    POSTGRESQL_DEFERRED_PRIMARY_KEYS,
     STATE_TABLES,
     Batch,
     BlockRecord,
@@ -42,6 +44,7 @@ from database.schema import (
     Uint256,
     Undo,
     deferred_indexes,
+    primary_key_name,
     table_of,
 )
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
@@ -128,6 +131,9 @@ class Store:
         # The indexes a first backfill leaves out (schema.deferred_indexes), and their tables.
         self._deferred = [index for index in DEFERRABLE if index.name in deferred_indexes(self.engine.dialect.name)]
         self._deferred_tables = sorted({index.table.name for index in self._deferred if index.table is not None})
+        # Fact tables whose primary key a first backfill leaves out (PostgreSQL only).
+        self._deferred_keys = [] if self.is_sqlite else [FACTS_BY_NAME[name]
+                                                         for name in POSTGRESQL_DEFERRED_PRIMARY_KEYS]
         self._lock: Connection | None = None
         # Whether PostgreSQL compresses the undo journal with lz4; asked at the first journal.
         self._lz4: bool | None = None
@@ -190,6 +196,8 @@ class Store:
         with self.engine.begin() as connection:
             for index in self._deferred:
                 index.drop(connection, checkfirst=True)
+            for table in self._deferred_keys:
+                postgres_bulk.drop_primary_key(connection, table)
             if not self.is_sqlite:
                 postgres_bulk.set_backfill_storage(connection, INSERT_ONLY)
 
@@ -198,15 +206,17 @@ class Store:
         with self.engine.connect() as connection:
             inspector = inspect(connection)
             present = {found["name"] for table in self._deferred_tables for found in inspector.get_indexes(table)}
+            present |= {primary_key_name(table.name) for table in self._deferred_keys
+                        if inspector.get_pk_constraint(table.name)["constrained_columns"]}
             return [name for name in sorted(deferred_indexes(self.engine.dialect.name)) if name not in present]
 
     def build_deferred_indexes(self) -> None:
         """Builds the deferred indexes that are missing, each from its whole table at once.
 
         PostgreSQL builds them two at a time, each in a transaction of its own, on two of the
-        server's cores: nothing else runs at that point of a backfill. An index built is kept if
-        the indexer stops before the others; the next run builds those still missing. SQLite
-        writes one statement at a time.
+        server's cores: nothing else runs at that point of a backfill; the deferred primary keys
+        are added the same way. An index built is kept if the indexer stops before the others; the
+        next run builds those still missing. SQLite writes one statement at a time.
         """
         if self.is_sqlite:
             with self.engine.begin() as connection:
@@ -216,12 +226,19 @@ class Store:
         # First: a run that stops after the indexes are built sees no backfill left to finish.
         with self.engine.begin() as connection:
             postgres_bulk.reset_backfill_storage(connection, INSERT_ONLY)
+        builds = [partial(self._build_index, index) for index in self._deferred]
+        builds += [partial(self._add_primary_key, table) for table in self._deferred_keys]
         with ThreadPoolExecutor(max_workers=PARALLEL_INDEX_BUILDS, thread_name_prefix="indexer-index") as builders:
-            list(builders.map(self._build_index, self._deferred))
+            list(builders.map(lambda build: build(), builds))
 
     def _build_index(self, index: Index) -> None:
         with self.engine.begin() as connection:
             index.create(connection, checkfirst=True)
+
+    def _add_primary_key(self, table: Table) -> None:
+        with self.engine.begin() as connection:
+            if not inspect(connection).get_pk_constraint(table.name)["constrained_columns"]:
+                postgres_bulk.add_primary_key(connection, table, primary_key(table))
 
     def checkpoint(self) -> Checkpoint | None:
         with self.engine.connect() as connection:

@@ -4,12 +4,16 @@ the undo journal restoring what a reorganisation takes back."""
 import sqlite3
 from typing import Any
 
+import pytest
+
 from chain.rpc import BlockHeader
-from database.schema import DEFERRED_INDEXES
+from database.schema import deferred_indexes
 from indexer.events import DecodedLog
 from indexer.projector import ProgramParams, Projector
 from indexer.state import TrackedState
 from indexer.store import BatchWrite, Store
+from tests.support.postgres import database_url
+from tests.support.postgres import rows as postgres_rows
 
 TOKEN = "0x" + "11" * 20
 EXCHANGE = "0x" + "ee" * 20
@@ -19,30 +23,54 @@ PROGRAM = ProgramParams(address=TOKEN, key="coffee", name="Coffee", symbol="BEAN
                         epoch_length=86_400, validity=4, cap_period=86_400, deployed_block=1, transferable=True)
 
 
-def _indexes(database) -> set[str]:
-    with sqlite3.connect(database) as connection:
-        return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+def _indexes(url: str) -> set[str]:
+    """The names of the database's indexes, those of primary keys included where they have one."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return {name for (name,) in postgres_rows(url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
 
 
-def test_deferred_indexes_are_dropped_and_built_again(tmp_path):
-    database = tmp_path / "points.db"
-    store = Store(f"sqlite:///{database}")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_deferred_indexes_are_dropped_and_built_again(dialect, tmp_path, postgres_server_url):
+    url = database_url(dialect, tmp_path, postgres_server_url, "deferred")
+    deferred = set(deferred_indexes(dialect))
+    store = Store(url)
     try:
         store.prepare(31337)
         assert store.deferred_indexes() == []
-        created = _indexes(database)
+        created = _indexes(url)
+        assert deferred <= created
 
         store.defer_indexes()
         store.defer_indexes()  # again: nothing left to drop, and no error
 
-        assert sorted(store.deferred_indexes()) == sorted(DEFERRED_INDEXES)
-        assert _indexes(database) == created - set(DEFERRED_INDEXES)
+        assert sorted(store.deferred_indexes()) == sorted(deferred)
+        assert _indexes(url) == created - deferred
 
         store.build_deferred_indexes()
         store.build_deferred_indexes()  # again: nothing left to build, and no error
 
         assert store.deferred_indexes() == []
-        assert _indexes(database) == created
+        assert _indexes(url) == created
+    finally:
+        store.close()
+
+
+def test_postgresql_defers_the_raw_events_primary_key(tmp_path, postgres_server_url):
+    """Where it is left out, the raw events' key comes back as a primary key, on the same columns."""
+    url = database_url("postgresql", tmp_path, postgres_server_url, "deferred_key")
+    key = "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'rawevent_pkey'"
+    store = Store(url)
+    try:
+        store.prepare(31337)
+        created = postgres_rows(url, key)
+        store.defer_indexes()
+        assert postgres_rows(url, key) == []
+
+        store.build_deferred_indexes()
+
+        assert postgres_rows(url, key) == created == [("PRIMARY KEY (block, log_index)",)]
     finally:
         store.close()
 
