@@ -94,9 +94,12 @@ lint: $(STAMP_PY) $(STAMP_NODE) $(API_TYPES) $(GENERATED_MODULES)
 	node_modules/.bin/tsc --noEmit -p dashboard
 
 # Each test session starts its own Anvil on a free port, so tests never touch `make run`'s chain.
-# Two workers, one per core, each with its own Anvil; a module stays on one worker so that its
-# module-scoped chain and fixtures are built once. TEST_WORKERS= runs them in one process.
-TEST_WORKERS ?= -n 2 --dist loadfile
+# Three workers, each with its own Anvil; a module stays on one worker so that its module-scoped
+# chain and fixtures are built once. Three on two cores, because the end-to-end tests spend much of
+# their time waiting on the processes they start: the whole run took 402 s with three against 463
+# and 520 s with two (measured alternately on a loaded 2-core machine). TEST_WORKERS= runs them in
+# one process.
+TEST_WORKERS ?= -n 3 --dist loadfile
 # ape's data folder, fresh for each run: ape 0.8 records every Anvil it starts there and never drops
 # the record (one more per test session, measured), then walks all of them when a session stops, at
 # about 75 ms each: 14 s of a contract test module's 57 s with 187 of them in ~/.ape.
