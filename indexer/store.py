@@ -207,7 +207,7 @@ class Store:
             inspector = inspect(connection)
             present = {found["name"] for table in self._deferred_tables for found in inspector.get_indexes(table)}
             present |= {primary_key_name(table.name) for table in self._deferred_keys
-                        if inspector.get_pk_constraint(table.name)["constrained_columns"]}
+                        if _has_primary_key(inspector, table)}
             return [name for name in sorted(deferred_indexes(self.engine.dialect.name)) if name not in present]
 
     def build_deferred_indexes(self) -> None:
@@ -237,7 +237,7 @@ class Store:
 
     def _add_primary_key(self, table: Table) -> None:
         with self.engine.begin() as connection:
-            if not inspect(connection).get_pk_constraint(table.name)["constrained_columns"]:
+            if not _has_primary_key(inspect(connection), table):
                 postgres_bulk.add_primary_key(connection, table, primary_key(table))
 
     def checkpoint(self) -> Checkpoint | None:
@@ -438,6 +438,10 @@ class Store:
         row_marks = "(" + ", ".join("?" * len(parameters[0])) + ")"
         for size, flat in _statements(parameters, len(parameters[0])):
             connection.exec_driver_sql(f"{head} VALUES {', '.join([row_marks] * size)}{tail}", flat)
+
+
+def _has_primary_key(inspector: Any, table: Table) -> bool:
+    return bool(inspector.get_pk_constraint(table.name)["constrained_columns"])
 
 
 def _statements(rows: Sequence[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
