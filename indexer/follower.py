@@ -244,34 +244,41 @@ class Follower:
             self.reader.close()
 
     def step(self, head: int, target: int) -> None:
+        """Reads, projects and hands the writer one batch: a range, joined in a backfill by the
+        ranges read ahead after it while the batch holds few logs."""
         started = time.perf_counter()
         first = self.next_block
         fetched = self._read(first, target)
-        last, headers, logs, near_head = fetched.last, fetched.headers, fetched.logs, fetched.near_head
-        if near_head and not self._continues(headers):
+        near_head = fetched.near_head
+        if near_head and not self._continues(fetched.headers):
             self._roll_back(first - 1)
             return
-        known = {header.number: header for header in headers}
-        if _changed_meanwhile(fetched.log_blocks, known):
-            log.warning("blocks %d-%d changed while being read; reading them again", first, last)
-            return
-        timestamps = self._timestamps(fetched.log_blocks, known)
+        headers: list[BlockHeader] = []
+        events = 0
+        while self._project(fetched):
+            headers += fetched.headers
+            events += len(fetched.logs)
+            self._adapt_range(len(fetched.logs), fetched.last - fetched.first + 1)
+            if not self._worth_joining(fetched, events, target):
+                break
+            try:
+                fetched = self._read(fetched.last + 1, target)
+            except BaseException:
+                # The node went away: the ranges projected already are written before the error.
+                self._submit(first, headers, events, head, near_head, started)
+                raise
+        if headers:
+            self._submit(first, headers, events, head, near_head, started)
 
-        try:
-            for block, block_logs in groupby(logs, key=attrgetter("block")):
-                self.projector.advance_to(block, timestamps[block])
-                for _, tx_logs in groupby(block_logs, key=attrgetter("tx_hash")):
-                    self.projector.apply_transaction(list(tx_logs), timestamps[block])
-            self.projector.advance_to(last, headers[-1].timestamp)
-        except Exception:
-            # The in-memory state is half-way through the batch: rebuild it from the database.
-            self._load()
-            raise
+    def _submit(self, first: int, headers: list[BlockHeader], events: int, head: int, near_head: bool,
+                started: float) -> None:
+        """Hands the writer the batch of blocks `first` to `headers[-1]`, projected already."""
+        last = headers[-1].number
         facts = self.projector.take_facts()
         if self.outbox is not None:
             facts["outbox"] = self.outbox.rows(facts, self.state.tables["reward"])
         created, updated, deletes, undo = self.state.drain()
-        progress = Progress(last, head, len(logs), 0.0)
+        progress = Progress(last, head, events, 0.0)
 
         def committed() -> None:
             if self.on_batch:
@@ -292,7 +299,45 @@ class Follower:
             del self.hashes[number]
         self.next_block = last + 1
         self.chain_head = head
-        self._adapt_range(len(logs), last - first + 1)
+
+    def _project(self, fetched: Fetched) -> bool:
+        """Applies a range's logs to the state; False, with nothing applied, where a block changed
+        while the range was read (the next step reads it again)."""
+        known = {header.number: header for header in fetched.headers}
+        if _changed_meanwhile(fetched.log_blocks, known):
+            log.warning("blocks %d-%d changed while being read; reading them again", fetched.first, fetched.last)
+            return False
+        timestamps = self._timestamps(fetched.log_blocks, known)
+        try:
+            for block, block_logs in groupby(fetched.logs, key=attrgetter("block")):
+                self.projector.advance_to(block, timestamps[block])
+                for _, tx_logs in groupby(block_logs, key=attrgetter("tx_hash")):
+                    self.projector.apply_transaction(list(tx_logs), timestamps[block])
+            self.projector.advance_to(fetched.last, fetched.headers[-1].timestamp)
+        except Exception:
+            # The in-memory state is half-way through the batch: rebuild it from the database.
+            self._load()
+            raise
+        return True
+
+    def _worth_joining(self, fetched: Fetched, events: int, target: int) -> bool:
+        """Whether the batch should take the range read ahead after `fetched` as well.
+
+        A backfill starts with short ranges, since the logs' density is unknown, and each batch
+        commits, and rewrites the index pages its rows touch, however few rows it holds: joined
+        until they hold half the target, the first ranges commit as a few batches instead of ten.
+        Only deep ranges join (near the head every range is checked against the indexed chain),
+        and only one already asked of the reader, so a batch never waits for a range it asks for.
+        """
+        following = self.reader.outstanding
+        return (
+            not fetched.near_head
+            and events < TARGET_LOGS_PER_RANGE // 2
+            and following is not None
+            and following[0] == fetched.last + 1
+            and following[1] <= target
+            and target - following[0] >= REORG_WINDOW_BLOCKS
+        )
 
     def _continues(self, headers: list[BlockHeader]) -> bool:
         """Whether the fetched headers chain onto what is indexed (and onto each other)."""

@@ -3,7 +3,8 @@ rate limits and `eth_getLogs` ranges refused as too large, injected by a seeded 
 Anvil (tests/support/flaky_rpc.py). Whatever the node does, the database (SQLite or PostgreSQL) ends
 equal to one indexed from Anvil directly; a node that goes away for good ends the run with one clear
 line, and the next run resumes from the last whole batch. The log reader's answers arrive whole
-when its process is stopped and continued while it writes them."""
+when its process is stopped and continued while it writes them. However a backfill joins its
+ranges into batches, the database is the same."""
 
 import fcntl
 import marshal
@@ -19,8 +20,14 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from indexer.store import FACTS_BY_NAME, STATE_BY_NAME
+import indexer.follower as follower_module
+from chain.rpc import RpcClient
+from indexer.follower import Follower, Progress
+from indexer.outbox import OutboxWriter
+from indexer.reader import LogReader
+from indexer.store import FACTS_BY_NAME, REORG_WINDOW_BLOCKS, STATE_BY_NAME, Store
 from points.manifest import load_manifest
+from points.settings import Settings
 from tests.support.flaky_rpc import FAULTS, Faults, flaky_rpc
 from tests.support.postgres import database_url
 from tests.support.services import Node, indexer
@@ -98,6 +105,35 @@ def test_node_gone_for_good_gives_one_line_then_resume_completes(deployment, tmp
     resumed = index(manifest, database, node.url)
 
     assert resumed.returncode == 0, resumed.stderr
+    assert contents(database) == expected
+
+
+def test_a_backfill_joins_its_short_first_ranges_into_few_batches(deployment, tmp_path, monkeypatch):
+    """The first ranges of a backfill are short (their logs' density is unknown): each would be a
+    batch of its own, with its own commit, were they not joined while they hold few logs."""
+    node, manifest_file, expected = deployment
+    target = 64
+    monkeypatch.setattr(follower_module, "TARGET_LOGS_PER_RANGE", target)
+    manifest = load_manifest(manifest_file)
+    database = f"sqlite:///{tmp_path / 'joined.db'}"
+    batches: list[Progress] = []
+    rpc = RpcClient(node.url)
+    store = Store(database)
+    follower = Follower(manifest, rpc, store, LogReader(rpc, manifest.contract_addresses()),
+                        outbox=OutboxWriter(Settings().webhook_low_stock), on_batch=batches.append)
+    try:
+        follower.start()
+        follower.run(follow=False)
+    finally:
+        follower.close()
+        store.close()
+        rpc.close()
+
+    head = batches[-1].chain_head
+    # The ranges from the deployment to the reorganisation window, its empty blocks among them,
+    # hold fewer logs than half the target: one batch, where their growth from two blocks makes a dozen.
+    assert batches[0].indexed_block >= head - REORG_WINDOW_BLOCKS, batches
+    assert batches[0].events < target // 2
     assert contents(database) == expected
 
 
