@@ -47,6 +47,8 @@ POSTGRES_SHARE_TARGET = 0.8
 POSTGRES_RATE_TARGET = 25_000
 MEMORY_TARGET_MB = 500
 FOLLOW_SAMPLES = 10
+# The follower's start over the million-event database: its imports and its state's load.
+FOLLOWER_START_SECONDS = 120
 _REPORT = re.compile(r"indexed ([\d,]+) events up to block [\d,]+ in ([\d.]+) s")
 
 
@@ -104,35 +106,27 @@ def _seconds(runs: list[tuple[int, float]]) -> str:
 def _follow_latency(manifest: Path, database: Path, rpc_url: str, writer: HistoryWriter) -> list[float]:
     """Seconds from a mined transaction to its movement being queryable, for a few transactions."""
     log_path = database.with_suffix(".follow.log")
-    latencies = []
-    with following(manifest, f"sqlite:///{database}", rpc_url, log_path), sqlite3.connect(database) as connection, \
-            RpcClient(rpc_url) as rpc:
+    with following(manifest, f"sqlite:///{database}", rpc_url, log_path), sqlite3.connect(database) as connection:
         def movements() -> int:
             return connection.execute("SELECT COUNT(*) FROM movement").fetchone()[0]
 
-        deadline = time.monotonic() + 120
-        before = movements()
-        while time.monotonic() < deadline:  # let the follower catch up with the backfill first
-            time.sleep(0.5)
-            if movements() == before and _caught_up(connection, rpc):
-                break
-            before = movements()
-        for _ in range(FOLLOW_SAMPLES):
+        def mint_and_wait(timeout: float) -> float:
             before = movements()
             writer.mint_one_batch()
             mined = time.perf_counter()
             while movements() == before:
-                if time.perf_counter() - mined > 30:
-                    raise RuntimeError("the follower did not index a new block within 30 s:\n"
+                if time.perf_counter() - mined > timeout:
+                    raise RuntimeError(f"the follower did not index a new block within {timeout:.0f} s:\n"
                                        + log_path.read_text()[-2000:])
                 time.sleep(0.005)
-            latencies.append(time.perf_counter() - mined)
+            return time.perf_counter() - mined
+
+        # Not measured: the block that shows the follower started. The backfill reached the head
+        # already, so the checkpoint cannot tell a follower that is still loading from one that
+        # waits for blocks, and the first sample took its start-up.
+        mint_and_wait(FOLLOWER_START_SECONDS)
+        latencies = [mint_and_wait(30) for _ in range(FOLLOW_SAMPLES)]
     return latencies
-
-
-def _caught_up(connection: sqlite3.Connection, rpc: RpcClient) -> bool:
-    row = connection.execute("SELECT indexed_block FROM checkpoint").fetchone()
-    return row is not None and row[0] >= rpc.block_number()
 
 
 def _memory_row(name: str, backfill: tuple[int, float, int]) -> Measurement:
