@@ -264,7 +264,7 @@ class Follower:
             try:
                 fetched = self._read(fetched.last + 1, target)
             except BaseException:
-                # The node went away: the ranges projected already are written before the error.
+                # The node went away, or the indexer is stopped: what is projected is written first.
                 self._submit(first, headers, events, head, near_head, started)
                 raise
         if headers:
@@ -325,7 +325,7 @@ class Follower:
 
         A backfill starts with short ranges, since the logs' density is unknown, and each batch
         commits, and rewrites the index pages its rows touch, however few rows it holds: joined
-        until they hold half the target, the first ranges commit as a few batches instead of ten.
+        until they hold half the target, the first ranges commit as one or two batches, not a dozen.
         Only deep ranges join (near the head every range is checked against the indexed chain),
         and only one already asked of the reader, so a batch never waits for a range it asks for.
         """
