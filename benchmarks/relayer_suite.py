@@ -6,7 +6,8 @@ mines a block every second; this process plays the customers, each a wallet with
 on keep-alive connections (benchmarks/http_load.py, a client light enough to leave the cores to
 the relayer). Throughput: presigned redemptions from 50 connections at once, each
 answered 202 after its checks (signature, nonce, reward, balance, simulation) and a durable insert,
-while the worker sends the earlier ones. Latency: 50 customers redeem again and again, each
+while the worker sends the earlier ones; after 50 requests that warm the relayer up, the fastest
+of two rounds of 1,000 counts. Latency: 50 customers redeem again and again, each
 waiting for `mined` before signing the next.
 
     python -m benchmarks --suite relayer
@@ -39,6 +40,9 @@ from points.signing import SigningDomain, redeem_typed_data, sign_typed_data
 BLOCK_SECONDS = 1
 CONNECTIONS = 50
 THROUGHPUT_REQUESTS = 1_000
+# Rounds of THROUGHPUT_REQUESTS, each after the queue of the one before is sent: the fastest counts,
+# as in the indexer's suite, so that a moment's load from elsewhere on the two cores does not.
+THROUGHPUT_ROUNDS = 2
 LATENCY_ROUNDS = 6
 ACCEPTED_PER_SECOND_TARGET = 200.0
 P95_BLOCKS_TARGET = 2.0
@@ -54,17 +58,25 @@ def relayer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Me
     with history_chain("--block-time", str(BLOCK_SECONDS)) as node, \
             tempfile.TemporaryDirectory(prefix="points-bench-relayer-") as scratch:
         writer = HistoryWriter(node.url, token_bytecode, exchange_bytecode, holders=1)
-        customers = [Account.create() for _ in range(THROUGHPUT_REQUESTS + CONNECTIONS)]
+        # One customer per connection warms the relayer up, then each round has customers of its own,
+        # then the latency's customers.
+        customers = [Account.create() for _ in range(THROUGHPUT_ROUNDS * THROUGHPUT_REQUESTS + 2 * CONNECTIONS)]
         _stock_the_program(writer, customers)
         manifest = Path(scratch) / "manifest.json"
         writer.manifest().save(manifest)
         domain = SigningDomain(TOKEN_NAME, writer.chain_id, writer.token)
         deadline = writer.chain.head_timestamp() + 3_600
+        bodies = [_redemption(domain, customer, 0, deadline) for customer in customers[:-CONNECTIONS]]
         with _relayer(node.url, manifest, Path(scratch) / "queue.db") as url:
-            bodies = [_redemption(domain, customer, 0, deadline) for customer in customers[:THROUGHPUT_REQUESTS]]
-            accepted, seconds = asyncio.run(_post_all(url, bodies))
+            # Not measured: the first requests open the relayer's connections and warm its caches.
+            asyncio.run(_post_all(url, bodies[:CONNECTIONS]))
             _wait_until_drained(url)
-            latencies = asyncio.run(_latencies(url, domain, customers[THROUGHPUT_REQUESTS:], deadline))
+            rounds = []
+            for start in range(CONNECTIONS, len(bodies), THROUGHPUT_REQUESTS):
+                rounds.append(asyncio.run(_post_all(url, bodies[start:start + THROUGHPUT_REQUESTS])))
+                _wait_until_drained(url)
+            latencies = asyncio.run(_latencies(url, domain, customers[-CONNECTIONS:], deadline))
+    accepted, seconds = min(rounds, key=lambda posted: posted[1])
     rate = accepted / seconds
     blocks = sorted(latency / BLOCK_SECONDS for latency in latencies)
     p50, p95 = statistics.median(blocks), blocks[min(len(blocks) - 1, int(0.95 * len(blocks)))]
@@ -72,7 +84,9 @@ def relayer_measurements(token_bytecode: str, exchange_bytecode: str) -> list[Me
         Measurement("redemptions accepted per second (one process, one worker)", f"{rate:,.0f} /s",
                     f">= {ACCEPTED_PER_SECOND_TARGET:.0f} /s", rate >= ACCEPTED_PER_SECOND_TARGET,
                     note=f"{accepted:,} presigned redemptions over {CONNECTIONS} connections in {seconds:.1f} s, "
-                         "each checked against the chain and queued in SQLite before its 202"),
+                         f"the fastest of {', '.join(f'{posted[1]:.1f}' for posted in rounds)} s, after "
+                         f"{CONNECTIONS} not measured; each checked against the chain and queued in SQLite "
+                         "before its 202"),
         Measurement("POST to mined, 1 s blocks: p50 / p95", f"{p50:.2f} / {p95:.2f} blocks",
                     f"p95 <= {P95_BLOCKS_TARGET:.0f} blocks", p95 <= P95_BLOCKS_TARGET,
                     note=f"{len(latencies)} redemptions by {CONNECTIONS} concurrent customers, {LATENCY_ROUNDS} "
