@@ -50,6 +50,7 @@ from database.schema import (
 from database.versions import current_revision, head_revision, stamp_head, upgrade_to_head
 from indexer import postgres_bulk
 from indexer.lock import hold_indexer_lock, release_indexer_lock
+from indexer.wal_checkpoint import WalCheckpointer
 from points.errors import PointsError
 
 Row = dict[str, Any]
@@ -141,15 +142,25 @@ class Store:
         # able to undo the statement alone: with OR FAIL it keeps no statement journal (a copy of
         # each page a multi-row statement changes), which a backfill would pay for on every statement.
         self._insert_into = "INSERT INTO"
+        self._checkpointer: WalCheckpointer | None = None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self._insert_into = "INSERT OR FAIL INTO"
+            if self.engine.url.database not in (None, "", ":memory:"):
+                self._checkpointer = WalCheckpointer(self.engine.url.database)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         if self._lock is not None:
             release_indexer_lock(self._lock)
             self._lock = None
         self.engine.dispose()
+
+    def _committed(self) -> None:
+        """After a large commit: SQLite's log is copied into the file in the background."""
+        if self._checkpointer is not None:
+            self._checkpointer.request()
 
     def prepare(self, chain_id: int) -> Checkpoint | None:
         """Creates the schema in an empty database; refuses one of another version or chain, and
@@ -222,6 +233,7 @@ class Store:
             with self.engine.begin() as connection:
                 for index in self._deferred:
                     index.create(connection, checkfirst=True)
+            self._committed()
             return
         # First: a run that stops after the indexes are built sees no backfill left to finish.
         with self.engine.begin() as connection:
@@ -312,6 +324,7 @@ class Store:
             connection.execute(delete(UNDO).where(UNDO.c.batch_id.in_(stale)))
             connection.execute(delete(BATCHES).where(BATCHES.c.last_block < horizon))
             self._save_checkpoint(connection, batch, chain_id)
+        self._committed()
 
     def rollback(self, ancestor: int, start_block: int) -> int:
         """Undoes every batch that wrote a block above `ancestor`; returns the new indexed block.
@@ -535,7 +548,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # their pages saves most of a backfill's reads and CPU in SQLite (it grows only as used).
     cursor.execute("PRAGMA cache_size=-65536")
     # Checkpoints copy the WAL into the database and sync it; less often than SQLite's default
-    # (every 1,000 pages), a page that many batches touch is copied fewer times.
+    # (every 1,000 pages), a page that many batches touch is copied fewer times. A thread copies
+    # most of it meanwhile (indexer/wal_checkpoint.py), so the commit that checkpoints copies little.
     cursor.execute("PRAGMA wal_autocheckpoint=2500")
     # A multi-row insert or upsert keeps a statement journal (each page it changes, as it was) to
     # undo itself alone on a constraint error; in temporary files those journals were a large share
