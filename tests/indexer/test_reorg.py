@@ -5,7 +5,6 @@ the indexed block is rolled back as soon as it holds another block at a remember
 node that is only behind is waited for, never rolled back to."""
 
 import subprocess
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,7 @@ from tests.support.api_server import serve_api
 from tests.support.lagging_rpc import lagging_rpc
 from tests.support.postgres import database_url as new_database
 from tests.support.services import indexer
-
-
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -48,19 +40,19 @@ def test_follower_survives_rollbacks_to_another_branch(postgres_server_url, tmp_
         try:
             with following(manifest, database_url, rpc_url, tmp_path / "follow.log"):
                 for depth in (1, 3):
-                    _wait_for(lambda: _caught_up(store, rpc))
+                    wait_until(lambda: _caught_up(store, rpc))
                     orphaned = rpc.header(rpc.block_number())
                     rpc.call("anvil_rollback", [depth])
                     writer.sync_nonces()
                     for _ in range(depth + 1):
                         writer.mint_one_batch()
                     assert rpc.header(orphaned.number).hash != orphaned.hash
-                    _wait_for(lambda: _caught_up(store, rpc))
+                    wait_until(lambda: _caught_up(store, rpc))
                 orphaned = rpc.header(rpc.block_number())
                 writer.reorganise(2)
                 assert rpc.block_number() == orphaned.number and rpc.header(orphaned.number).hash != orphaned.hash
                 writer.mint_one_batch()
-                _wait_for(lambda: _caught_up(store, rpc))
+                wait_until(lambda: _caught_up(store, rpc))
             log = (tmp_path / "follow.log").read_text()
             assert "event=reorg" in log, log[-2000:]
 
@@ -140,21 +132,21 @@ def check_rollbacks_below_the_indexed_block(database_url: str, work: Path, *, ne
                     writer.sync_nonces()
                     for _ in range(depth):  # blocks with mints, whose rows the rollback orphans
                         writer.mint_one_batch()
-                    _wait_for(lambda: _caught_up(store, rpc))
+                    wait_until(lambda: _caught_up(store, rpc))
                     indexed = store.checkpoint()
                     assert indexed is not None
                     rpc.call("anvil_rollback", [depth])
                     head = indexed.indexed_block - depth
                     if not new_block_at_once:
                         # The follower reports the lower head (negative lag) and keeps its rows.
-                        _wait_for(partial(_head_recorded, store, head))
+                        wait_until(partial(_head_recorded, store, head))
                         _assert_verify_stops_in_one_line(_verify(manifest, database_url, node.url), head,
                                                          indexed.indexed_block)
                         assert _position(store.checkpoint()) == (indexed.indexed_block, indexed.indexed_hash, head)
                     # An empty block: the orphaned mints' points must leave the database.
                     rpc.call("evm_mine")
                     assert rpc.block_number() == head + 1 <= indexed.indexed_block
-                    _wait_for(lambda: _caught_up(store, rpc))
+                    wait_until(lambda: _caught_up(store, rpc))
                     verified = _verify(manifest, database_url, node.url)
                     assert verified.returncode == 0, verified.stderr
                     assert ": 0 differ" in verified.stderr
@@ -190,15 +182,15 @@ def test_a_node_behind_is_waited_for_and_never_rolled_back(tmp_path):
         rpc, store = RpcClient(node.url), Store(database_url)
         try:
             with following(manifest, database_url, proxy.url, log_file):
-                _wait_for(lambda: _caught_up(store, rpc))
+                wait_until(lambda: _caught_up(store, rpc))
                 indexed = store.checkpoint()
                 assert indexed is not None
                 # One look answered from another branch is not a reorganisation: the second look decides.
                 proxy.disguise_once(indexed.indexed_block)
-                _wait_for(lambda: proxy.disguised == 1)
+                wait_until(lambda: proxy.disguised == 1)
                 proxy.lag_at(indexed.indexed_block - 3)
                 with serve_api(database_url) as api:
-                    _wait_for(lambda: _health(api)["lag_blocks"] == -3)
+                    wait_until(lambda: _health(api)["lag_blocks"] == -3)
                     assert _health(api) | {"indexed_time": None} == {
                         "status": "behind", "indexed_block": indexed.indexed_block, "indexed_time": None,
                         "chain_head": indexed.indexed_block - 3, "lag_blocks": -3}
@@ -210,7 +202,7 @@ def test_a_node_behind_is_waited_for_and_never_rolled_back(tmp_path):
                                                              indexed.indexed_block - 3)
 
                     proxy.lag_at(None)
-                    _wait_for(lambda: _caught_up(store, rpc))
+                    wait_until(lambda: _caught_up(store, rpc))
                     assert _health(api)["status"] == "ok" and _health(api)["lag_blocks"] == 0
             verified = _verify(manifest, database_url, node.url)
             assert verified.returncode == 0, verified.stderr

@@ -5,12 +5,14 @@ import logging
 import shutil
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 from indexer.wal_checkpoint import WalCheckpointer
+from tests.support.waiting import wait_until
 
 ROWS = 1_000
+# A checkpoint of a few pages takes milliseconds.
+QUICKLY = {"timeout": 10.0, "interval": 0.02}
 
 
 def _writer(path: Path) -> sqlite3.Connection:
@@ -31,11 +33,8 @@ def _rows_in_the_file_alone(path: Path, scratch: Path) -> int:
         return connection.execute("SELECT COUNT(*) FROM t").fetchone()[0] if tables else 0
 
 
-def _wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+def _checkpointer_running() -> bool:
+    return any(thread.name == "indexer-checkpoint" for thread in threading.enumerate())
 
 
 def test_a_requested_checkpoint_copies_the_log_into_the_file(tmp_path):
@@ -48,11 +47,11 @@ def test_a_requested_checkpoint_copies_the_log_into_the_file(tmp_path):
     checkpointer = WalCheckpointer(str(path))
     try:
         checkpointer.request()
-        _wait_for(lambda: _rows_in_the_file_alone(path, scratch) == ROWS)
+        wait_until(lambda: _rows_in_the_file_alone(path, scratch) == ROWS, **QUICKLY)
         # The writer goes on while the checkpointer holds its own connection open.
         writer.execute("INSERT INTO t VALUES (?)", (ROWS,))
         checkpointer.request()
-        _wait_for(lambda: _rows_in_the_file_alone(path, scratch) == ROWS + 1)
+        wait_until(lambda: _rows_in_the_file_alone(path, scratch) == ROWS + 1, **QUICKLY)
     finally:
         checkpointer.close()
         writer.close()
@@ -63,19 +62,19 @@ def test_close_stops_the_thread_and_a_closed_one_is_closed_again_safely(tmp_path
     _writer(path).close()
     checkpointer = WalCheckpointer(str(path))
     checkpointer.request()
-    assert any(thread.name == "indexer-checkpoint" for thread in threading.enumerate())
+    assert _checkpointer_running()
 
     checkpointer.close()
     checkpointer.close()
 
-    assert not any(thread.name == "indexer-checkpoint" for thread in threading.enumerate())
+    assert not _checkpointer_running()
 
 
 def test_a_database_it_cannot_open_costs_a_warning(tmp_path, caplog):
     checkpointer = WalCheckpointer(str(tmp_path / "missing" / "points.db"))
     with caplog.at_level(logging.WARNING, logger="indexer"):
         checkpointer.request()
-        _wait_for(lambda: not any(thread.name == "indexer-checkpoint" for thread in threading.enumerate()))
+        wait_until(lambda: not _checkpointer_running(), **QUICKLY)
     checkpointer.close()
 
     assert any("event=checkpointer_stopped" in record.getMessage() for record in caplog.records)
@@ -84,5 +83,5 @@ def test_a_database_it_cannot_open_costs_a_warning(tmp_path, caplog):
 def test_a_checkpointer_never_asked_starts_no_thread(tmp_path):
     checkpointer = WalCheckpointer(str(tmp_path / "points.db"))
 
-    assert not any(thread.name == "indexer-checkpoint" for thread in threading.enumerate())
+    assert not _checkpointer_running()
     checkpointer.close()
