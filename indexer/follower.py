@@ -124,7 +124,7 @@ class Follower:
 
     def _request(self, first: int, target: int) -> int:
         """Asks the reader for the range from `first`; returns its last block."""
-        near_head = target - first < REORG_WINDOW_BLOCKS
+        near_head = _near_head(first, target)
         last = min(target, first + self._span(near_head) - 1)
         self.reader.request(first, last, near_head)
         return last
@@ -210,7 +210,7 @@ class Follower:
         process downloads and decodes the next ones. Near the head a range read ahead is as good
         as one read now, because its headers are checked against the indexed chain when it is
         applied, not when it is read."""
-        near_head = target - first < REORG_WINDOW_BLOCKS
+        near_head = _near_head(first, target)
         fetched = None
         while fetched is None and self.reader.outstanding is not None:
             ahead = self.reader.take()
@@ -336,7 +336,7 @@ class Follower:
             and following is not None
             and following[0] == fetched.last + 1
             and following[1] <= target
-            and target - following[0] >= REORG_WINDOW_BLOCKS
+            and not _near_head(following[0], target)
         )
 
     def _continues(self, headers: list[BlockHeader]) -> bool:
@@ -392,6 +392,12 @@ class Follower:
         self._density = max(log_count / blocks, self._density * DENSITY_MEMORY)
         fitting = int(TARGET_LOGS_PER_RANGE / self._density) if self._density else MAX_RANGE_BLOCKS
         self.range_blocks = max(MIN_RANGE_BLOCKS, min(fitting, self.range_blocks * 2, MAX_RANGE_BLOCKS))
+
+
+def _near_head(first: int, target: int) -> bool:
+    """Whether a range from `first` lies within the reorganisation window of `target`: its every
+    header is read and checked, and its batch journaled for undo."""
+    return target - first < REORG_WINDOW_BLOCKS
 
 
 def _header_if_any(rpc: RpcClient, number: int) -> BlockHeader | None:
